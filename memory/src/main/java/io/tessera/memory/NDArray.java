@@ -1,0 +1,307 @@
+package io.tessera.memory;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * An N-dimensional array view over a {@link MemorySegment}: a data type, a shape, byte strides
+ * (negative and zero strides allowed) and an origin (the index of its first element in each
+ * dimension, 0 unless the array came from a domain that does not start at 0).
+ *
+ * <p>Views ({@link #index}, {@link #slice}, {@link #transpose}, {@link #broadcastTo}) never copy:
+ * they share the segment. The segment's lifetime is its arena's; an array allocated by
+ * {@link #allocate(DataType, long...)} is owned by the garbage collector.
+ *
+ * <p>{@link #toString()} is NumPy's {@code repr}, e.g. {@code array([[1, 2]], dtype=uint32)}.
+ */
+public final class NDArray {
+    private final MemorySegment segment;
+    private final long offset;
+    private final DataType dtype;
+    private final long[] origin;
+    private final long[] shape;
+    private final long[] byteStrides;
+
+    private NDArray(MemorySegment segment, long offset, DataType dtype, long[] origin, long[] shape, long[] byteStrides) {
+        this.segment = segment;
+        this.offset = offset;
+        this.dtype = dtype;
+        this.origin = origin;
+        this.shape = shape;
+        this.byteStrides = byteStrides;
+    }
+
+    /** Element order of a newly allocated array. */
+    public enum Order { C, F }
+
+    // ---- factories -------------------------------------------------------------------------
+
+    /** A zero-filled C-order array whose memory the garbage collector owns. */
+    public static NDArray allocate(DataType dtype, long... shape) {
+        return allocate(Arena.ofAuto(), dtype, Order.C, shape);
+    }
+
+    /** A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes). */
+    public static NDArray allocate(Arena arena, DataType dtype, Order order, long... shape) {
+        long count = checkedCount(shape);
+        MemorySegment seg = arena.allocate(Math.max(1, Math.multiplyExact(count, (long) dtype.byteSize())), 64);
+        return new NDArray(seg, 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order));
+    }
+
+    /** A C-order view of {@code segment} as an array of {@code shape}. */
+    public static NDArray wrap(MemorySegment segment, DataType dtype, long... shape) {
+        return wrap(segment, dtype, Order.C, shape);
+    }
+
+    /** A view of {@code segment} as a contiguous array of {@code shape} in {@code order}. */
+    public static NDArray wrap(MemorySegment segment, DataType dtype, Order order, long... shape) {
+        return view(segment, 0, dtype, new long[shape.length], shape, contiguousStrides(dtype, shape, order));
+    }
+
+    /**
+     * A general strided view: the element at index {@code origin} is at byte {@code offset} of
+     * {@code segment}, and a step of one in dimension {@code d} moves {@code byteStrides[d]} bytes.
+     *
+     * @throws IndexOutOfBoundsException if some element would lie outside the segment
+     */
+    public static NDArray view(MemorySegment segment, long offset, DataType dtype, long[] origin, long[] shape, long[] byteStrides) {
+        if (origin.length != shape.length || byteStrides.length != shape.length) {
+            throw new IllegalArgumentException("origin, shape and byteStrides must have the same rank: "
+                    + origin.length + ", " + shape.length + ", " + byteStrides.length);
+        }
+        long count = checkedCount(shape);
+        if (count > 0) {
+            long lo = offset, hi = offset;
+            for (int d = 0; d < shape.length; d++) {
+                long extent = Math.multiplyExact(shape[d] - 1, byteStrides[d]);
+                if (extent < 0) lo += extent; else hi += extent;
+            }
+            if (lo < 0 || hi + dtype.byteSize() > segment.byteSize()) {
+                throw new IndexOutOfBoundsException("Array view bytes [" + lo + ", " + (hi + dtype.byteSize())
+                        + ") lie outside its segment of " + segment.byteSize() + " bytes");
+            }
+        }
+        return new NDArray(segment, offset, dtype, origin.clone(), shape.clone(), byteStrides.clone());
+    }
+
+    /**
+     * A new array holding a Java value: a boxed scalar, a primitive array, or nested arrays (which
+     * must be rectangular). Its dtype follows the Java type: {@code int} is int32, {@code long}
+     * int64, {@code double} float64, {@code boolean} bool, and so on.
+     */
+    public static NDArray of(Object value) {
+        return JavaArrays.toNDArray(value, null);
+    }
+
+    /**
+     * A new array of {@code dtype} holding a Java value converted by value, as TensorStore converts
+     * Python scalars and lists.
+     *
+     * @throws IllegalArgumentException if some element does not fit {@code dtype} (e.g. -1 into
+     *     uint8, 1.5 into an integer type)
+     */
+    public static NDArray of(Object value, DataType dtype) {
+        return JavaArrays.toNDArray(value, dtype);
+    }
+
+    /** Maps a {@code .npy} file (C or Fortran order, either byte order) as an array. */
+    public static NDArray readNpy(Path path) throws IOException {
+        return Npy.read(path);
+    }
+
+    /** Writes this array as a {@code .npy} file (version 1.0, C order, little-endian). */
+    public void writeNpy(Path path) throws IOException {
+        Npy.write(this, path);
+    }
+
+    // ---- properties ------------------------------------------------------------------------
+
+    public DataType dtype() { return dtype; }
+
+    public int rank() { return shape.length; }
+
+    public long[] shape() { return shape.clone(); }
+
+    public long shape(int dim) { return shape[dim]; }
+
+    public long[] origin() { return origin.clone(); }
+
+    public long[] byteStrides() { return byteStrides.clone(); }
+
+    public long byteStride(int dim) { return byteStrides[dim]; }
+
+    /** The segment this array views. */
+    public MemorySegment segment() { return segment; }
+
+    /** The byte offset, in {@link #segment()}, of the first element (the one at {@link #origin()}). */
+    public long offset() { return offset; }
+
+    /** The number of elements. */
+    public long size() { return checkedCount(shape); }
+
+    /** Whether the elements are laid out densely in C order, first at {@link #offset()}. */
+    public boolean isCContiguous() {
+        return Arrays.equals(byteStrides, contiguousStrides(dtype, shape, Order.C)) || size() <= 1;
+    }
+
+    /** The byte offset in {@link #segment()} of the element at zero-based {@code position}. */
+    public long byteOffset(long... position) {
+        if (position.length != shape.length) {
+            throw new IllegalArgumentException("Expected " + shape.length + " indices, got " + position.length);
+        }
+        long off = offset;
+        for (int d = 0; d < shape.length; d++) {
+            if (position[d] < 0 || position[d] >= shape[d]) {
+                throw new IndexOutOfBoundsException("Index " + position[d] + " is outside valid range [0, " + shape[d] + ")");
+            }
+            off += position[d] * byteStrides[d];
+        }
+        return off;
+    }
+
+    public long getLong(long... position) { return Elements.getLong(segment, byteOffset(position), dtype); }
+
+    public double getDouble(long... position) { return Elements.getDouble(segment, byteOffset(position), dtype); }
+
+    public void setLong(long value, long... position) { Elements.setLong(segment, byteOffset(position), dtype, value); }
+
+    public void setDouble(double value, long... position) { Elements.setDouble(segment, byteOffset(position), dtype, value); }
+
+    // ---- views -----------------------------------------------------------------------------
+
+    /** Drops dimension {@code dim}, fixing it at zero-based position {@code i}. */
+    public NDArray index(int dim, long i) {
+        if (i < 0 || i >= shape[dim]) {
+            throw new IndexOutOfBoundsException("Index " + i + " is outside valid range [0, " + shape[dim] + ")");
+        }
+        return new NDArray(segment, offset + i * byteStrides[dim], dtype, remove(origin, dim), remove(shape, dim), remove(byteStrides, dim));
+    }
+
+    /**
+     * Positions {@code start, start+step, ...} (zero-based, stopping before {@code stop}) of
+     * dimension {@code dim}; a negative step walks backwards, as in NumPy.
+     */
+    public NDArray slice(int dim, long start, long stop, long step) {
+        if (step == 0) throw new IllegalArgumentException("slice step cannot be zero");
+        long n = step > 0 ? Math.max(0, Math.ceilDiv(stop - start, step)) : Math.max(0, Math.ceilDiv(start - stop, -step));
+        if (n > 0 && (start < 0 || start >= shape[dim] || start + (n - 1) * step < 0 || start + (n - 1) * step >= shape[dim])) {
+            throw new IndexOutOfBoundsException("Slice " + start + ":" + stop + ":" + step + " is outside valid range [0, " + shape[dim] + ")");
+        }
+        long[] s = shape.clone(), st = byteStrides.clone(), o = origin.clone();
+        s[dim] = n;
+        st[dim] = byteStrides[dim] * step;
+        o[dim] = 0;
+        return new NDArray(segment, n > 0 ? offset + start * byteStrides[dim] : offset, dtype, o, s, st);
+    }
+
+    /** Dimension {@code d} of the result is dimension {@code permutation[d]} of this array. */
+    public NDArray transpose(int... permutation) {
+        if (permutation.length != shape.length) throw new IllegalArgumentException("permutation rank " + permutation.length + " != " + shape.length);
+        long[] s = new long[shape.length], st = new long[shape.length], o = new long[shape.length];
+        boolean[] seen = new boolean[shape.length];
+        for (int d = 0; d < permutation.length; d++) {
+            int p = permutation[d];
+            if (p < 0 || p >= shape.length || seen[p]) throw new IllegalArgumentException("Invalid permutation " + Arrays.toString(permutation));
+            seen[p] = true;
+            s[d] = shape[p];
+            st[d] = byteStrides[p];
+            o[d] = origin[p];
+        }
+        return new NDArray(segment, offset, dtype, o, s, st);
+    }
+
+    /** The reversed dimension order (NumPy's {@code .T}). */
+    public NDArray transpose() {
+        int[] p = new int[shape.length];
+        for (int d = 0; d < p.length; d++) p[d] = p.length - 1 - d;
+        return transpose(p);
+    }
+
+    /**
+     * This array broadcast to {@code target} by NumPy's rules: dimensions are right-aligned,
+     * missing leading ones and size-1 ones repeat with byte stride 0.
+     */
+    public NDArray broadcastTo(long... target) {
+        if (target.length < shape.length) {
+            throw new IllegalArgumentException("Cannot broadcast array of shape " + Arrays.toString(shape) + " to shape " + Arrays.toString(target));
+        }
+        int lead = target.length - shape.length;
+        long[] st = new long[target.length], o = new long[target.length];
+        for (int d = 0; d < shape.length; d++) {
+            if (shape[d] == target[lead + d]) {
+                st[lead + d] = byteStrides[d];
+                o[lead + d] = origin[d];
+            } else if (shape[d] != 1) {
+                throw new IllegalArgumentException("Cannot broadcast array of shape " + Arrays.toString(shape) + " to shape " + Arrays.toString(target));
+            }
+        }
+        return new NDArray(segment, offset, dtype, o, target.clone(), st);
+    }
+
+    /** The same elements with a different origin (index of the first element). */
+    public NDArray translateTo(long... newOrigin) {
+        if (newOrigin.length != shape.length) throw new IllegalArgumentException("origin rank " + newOrigin.length + " != " + shape.length);
+        return new NDArray(segment, offset, dtype, newOrigin.clone(), shape, byteStrides);
+    }
+
+    // ---- copies ----------------------------------------------------------------------------
+
+    /** A C-order copy in memory the garbage collector owns. */
+    public NDArray copy() {
+        NDArray out = allocate(dtype, shape).translateTo(origin);
+        ArrayOps.copy(this, out);
+        return out;
+    }
+
+    /** A C-order copy converted to {@code target} (explicit conversion: any numeric type). */
+    public NDArray cast(DataType target) {
+        NDArray out = allocate(target, shape).translateTo(origin);
+        ArrayOps.copy(this, out);
+        return out;
+    }
+
+    /** Whether both arrays have the same dtype, shape and element bytes (origin ignored). */
+    public boolean contentEquals(NDArray other) {
+        return dtype == other.dtype && Arrays.equals(shape, other.shape) && ArrayOps.equalBytes(this, other);
+    }
+
+    /** NumPy's {@code repr} of this array, e.g. {@code array([[1, 2]], dtype=uint32)}. */
+    @Override
+    public String toString() {
+        return NumpyRepr.repr(this);
+    }
+
+    // ---- helpers ---------------------------------------------------------------------------
+
+    /** Byte strides of a dense array of {@code shape} in {@code order}. */
+    public static long[] contiguousStrides(DataType dtype, long[] shape, Order order) {
+        long[] strides = new long[shape.length];
+        long stride = dtype.byteSize();
+        if (order == Order.C) {
+            for (int d = shape.length - 1; d >= 0; d--) { strides[d] = stride; stride *= Math.max(1, shape[d]); }
+        } else {
+            for (int d = 0; d < shape.length; d++) { strides[d] = stride; stride *= Math.max(1, shape[d]); }
+        }
+        return strides;
+    }
+
+    static long checkedCount(long[] shape) {
+        long n = 1;
+        for (long s : shape) {
+            if (s < 0) throw new IllegalArgumentException("Negative extent in shape " + Arrays.toString(shape));
+            n = Math.multiplyExact(n, s);
+        }
+        return n;
+    }
+
+    private static long[] remove(long[] a, int i) {
+        long[] r = new long[a.length - 1];
+        System.arraycopy(a, 0, r, 0, i);
+        System.arraycopy(a, i + 1, r, i, a.length - i - 1);
+        return r;
+    }
+
+}

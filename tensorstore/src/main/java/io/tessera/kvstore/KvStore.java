@@ -1,0 +1,69 @@
+package io.tessera.kvstore;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An asynchronous key-value store with storage generations and conditional writes: the layer
+ * under the zarr driver. Keys are '/'-separated paths relative to the store's root.
+ *
+ * <p>Values are byte segments that the store and its callers treat as immutable once handed
+ * over. A write's future completes once the value is durable as the store defines it (the file
+ * store: fsync'd and renamed into place, directory fsync'd).
+ */
+public interface KvStore extends AutoCloseable {
+
+    /** Reads {@code key}; a missing key gives {@link ReadResult#missing}, not an error. */
+    CompletableFuture<ReadResult> read(String key);
+
+    /**
+     * Writes {@code value} to {@code key} if the key's current generation matches
+     * {@code ifEqual} ({@link Generation#UNKNOWN} matches anything, {@link Generation#NO_VALUE}
+     * matches only a missing key).
+     *
+     * @return the new generation, or {@link WriteResult#conditionFailed()} when the condition
+     *     did not hold (nothing was written)
+     */
+    CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual);
+
+    /** Deletes {@code key} under the same condition as {@link #write}. Deleting a missing key succeeds. */
+    CompletableFuture<WriteResult> delete(String key, Generation ifEqual);
+
+    /** The keys that start with {@code prefix}, in no particular order. */
+    CompletableFuture<List<String>> list(String prefix);
+
+    /** Deletes every key that starts with {@code prefix}. */
+    CompletableFuture<Void> deletePrefix(String prefix);
+
+    /**
+     * Applies all {@code mutations} atomically (all or none), each under its own condition.
+     * Stores that cannot do so for more than one key fail with
+     * {@link UnsupportedOperationException}, worded as TensorStore does.
+     *
+     * @return true when every condition held and everything was written, false when some
+     *     condition failed and nothing was written
+     */
+    default CompletableFuture<Boolean> writeAtomically(List<Mutation> mutations) {
+        if (mutations.size() == 1) {
+            Mutation m = mutations.getFirst();
+            CompletableFuture<WriteResult> f = m.value() == null ? delete(m.key(), m.ifEqual()) : write(m.key(), m.value(), m.ifEqual());
+            return f.thenApply(WriteResult::succeeded);
+        }
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(
+                "Cannot commit an atomic transaction of " + mutations.size() + " keys on " + describe()
+                        + ": only single-key atomic writes are supported by this key-value store"));
+    }
+
+    /** A human-readable description of {@code key} for error messages, e.g. its file path. */
+    String describeKey(String key);
+
+    /** A description of the store, e.g. {@code file:///data/a/}. */
+    String describe();
+
+    @Override
+    void close();
+
+    /** One write ({@code value != null}) or delete ({@code value == null}) of an atomic batch. */
+    record Mutation(String key, MemorySegment value, Generation ifEqual) {}
+}
