@@ -1,0 +1,132 @@
+package io.tessera;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.kvstore.KvStore;
+import io.tessera.kvstore.memory.MemoryKvStore;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Shared resources of the TensorStores opened with it, configured by TensorStore's context JSON:
+ * {@code cache_pool.total_bytes_limit}, {@code data_copy_concurrency.limit},
+ * {@code file_io_concurrency.limit}, {@code file_io_sync}. Every spec opened with the same
+ * context that names the memory key-value store sees the same store, and arrays opened twice
+ * share their chunk state (so pending writes coalesce).
+ */
+public final class Context {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final long cachePoolBytes;
+    private final int dataCopyConcurrency;
+    private final int fileIoConcurrency;
+    private final boolean fileIoSync;
+    private final ObjectNode json;
+    private volatile ExecutorService dataCopyExecutor;
+    private final ConcurrentMap<String, Object> resources = new ConcurrentHashMap<>();
+
+    /** A context with TensorStore's defaults: no cache pool, one copy thread per core, fsync on. */
+    public Context() {
+        this(JSON.createObjectNode());
+    }
+
+    private Context(ObjectNode json) {
+        this.json = json;
+        this.cachePoolBytes = longMember(json, "cache_pool", "total_bytes_limit", 0);
+        int cores = Runtime.getRuntime().availableProcessors();
+        this.dataCopyConcurrency = (int) longMember(json, "data_copy_concurrency", "limit", cores);
+        this.fileIoConcurrency = (int) longMember(json, "file_io_concurrency", "limit", Math.max(4, cores));
+        JsonNode sync = json.get("file_io_sync");
+        if (sync != null && !sync.isBoolean()) {
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"file_io_sync\": Expected boolean, but received: " + sync);
+        }
+        this.fileIoSync = sync == null || sync.asBoolean();
+        if (dataCopyConcurrency < 1 || fileIoConcurrency < 1) {
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Concurrency limits must be at least 1");
+        }
+    }
+
+    /** A context from TensorStore context JSON, e.g. {@code {"cache_pool": {"total_bytes_limit": 100000000}}}. */
+    public static Context fromJson(String json) {
+        try {
+            return fromJson(JSON.readTree(json));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Invalid context JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** A context from parsed context JSON. */
+    public static Context fromJson(JsonNode json) {
+        if (json == null || json.isNull()) return new Context();
+        if (!json.isObject()) throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Context must be a JSON object, but received: " + json);
+        return new Context((ObjectNode) json.deepCopy());
+    }
+
+    private static long longMember(JsonNode json, String resource, String member, long dflt) {
+        JsonNode r = json.get(resource);
+        if (r == null || r.isNull()) return dflt;
+        JsonNode v = r.get(member);
+        if (v == null || v.isNull()) return dflt;
+        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
+                    "Error parsing object member \"" + resource + "\": Error parsing object member \"" + member + "\": Expected non-negative integer, but received: " + v);
+        }
+        return v.asLong();
+    }
+
+    /** Bytes of decoded chunks the cache pool may hold; 0 means no cache pool. */
+    public long cachePoolBytes() { return cachePoolBytes; }
+
+    public int dataCopyConcurrency() { return dataCopyConcurrency; }
+
+    public int fileIoConcurrency() { return fileIoConcurrency; }
+
+    public boolean fileIoSync() { return fileIoSync; }
+
+    /** The context JSON this context was made from. */
+    public JsonNode toJson() { return json.deepCopy(); }
+
+    /** The executor of copy, encode and decode work (daemon threads, {@code data_copy_concurrency.limit} of them). */
+    public ExecutorService dataCopyExecutor() {
+        ExecutorService e = dataCopyExecutor;
+        if (e == null) {
+            synchronized (this) {
+                e = dataCopyExecutor;
+                if (e == null) dataCopyExecutor = e = Executors.newFixedThreadPool(dataCopyConcurrency, daemonThreads("tessera-copy"));
+            }
+        }
+        return e;
+    }
+
+    /** The memory key-value store of this context. */
+    public MemoryKvStore memoryKvStore() {
+        return resource("memory_key_value_store", k -> new MemoryKvStore());
+    }
+
+    /** A shared resource of this context, created on first use. */
+    @SuppressWarnings("unchecked")
+    <T> T resource(String key, Function<String, T> factory) {
+        return (T) resources.computeIfAbsent(key, factory);
+    }
+
+    /** Key-value stores opened through this context by their canonical description. */
+    KvStore kvStore(String key, Function<String, KvStore> factory) {
+        return resource("kvstore:" + key, factory);
+    }
+
+    static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

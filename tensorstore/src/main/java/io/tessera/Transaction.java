@@ -1,0 +1,152 @@
+package io.tessera;
+
+import io.tessera.kvstore.KvStore;
+import io.tessera.zarr.StagedWrites;
+import io.tessera.zarr.ZarrArray;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * A transaction, as TensorStore's: writes through {@code ds.withTransaction(txn)} are staged,
+ * visible to reads in the same transaction and invisible to everyone else until
+ * {@link #commitAsync()}. An atomic transaction ({@code new Transaction(true)}) commits every
+ * chunk or none; an isolated one commits chunk by chunk. Chunks changed outside the
+ * transaction meanwhile are rebased (re-read and merged), not failed.
+ */
+public final class Transaction {
+    private enum State { OPEN, COMMITTING, COMMITTED, ABORTED }
+
+    private final boolean atomic;
+    private final Map<ZarrArray, StagedWrites> staged = new IdentityHashMap<>();
+    private State state = State.OPEN;
+    private CompletableFuture<Void> commitFuture;
+    // Staging of this transaction's writes runs in issue order, one after another.
+    private CompletableFuture<Void> lastStaged = CompletableFuture.completedFuture(null);
+
+    /** An isolated (non-atomic) transaction. */
+    public Transaction() { this(false); }
+
+    /** An atomic transaction when {@code atomic}: all of its chunks commit, or none. */
+    public Transaction(boolean atomic) { this.atomic = atomic; }
+
+    public boolean atomic() { return atomic; }
+
+    public synchronized boolean isOpen() { return state == State.OPEN; }
+
+    /**
+     * Runs {@code block} in a new transaction and commits it when the block returns; aborts it
+     * when the block throws.
+     */
+    public static <T> T run(boolean atomic, Function<Transaction, T> block) {
+        Transaction txn = new Transaction(atomic);
+        T result;
+        try {
+            result = block.apply(txn);
+        } catch (RuntimeException | Error e) {
+            txn.abort();
+            throw e;
+        }
+        txn.commitSync();
+        return result;
+    }
+
+    /** Commits; the future fails with {@code Transaction aborted} if it was aborted. */
+    public CompletableFuture<Void> commitAsync() {
+        CompletableFuture<Void> stagedAll;
+        synchronized (this) {
+            if (state == State.ABORTED) return CompletableFuture.failedFuture(aborted());
+            if (commitFuture != null) return commitFuture;
+            state = State.COMMITTING;
+            commitFuture = new CompletableFuture<>();
+            stagedAll = lastStaged;
+        }
+        stagedAll.handle((v, e) -> null).thenCompose(v -> commitStaged()).whenComplete((v, e) -> {
+            synchronized (this) {
+                state = e == null ? State.COMMITTED : State.ABORTED;
+            }
+            if (e == null) commitFuture.complete(null); else commitFuture.completeExceptionally(e);
+        });
+        return commitFuture;
+    }
+
+    /** Commits and waits. */
+    public void commitSync() {
+        TensorStore.await(commitAsync());
+    }
+
+    /** Drops every staged write; later use fails with {@code Transaction not open}. */
+    public void abort() {
+        synchronized (this) {
+            if (state == State.COMMITTED || state == State.COMMITTING) return;
+            state = State.ABORTED;
+            staged.clear();
+        }
+    }
+
+    private CompletableFuture<Void> commitStaged() {
+        List<StagedWrites> all;
+        synchronized (this) {
+            all = new ArrayList<>(staged.values());
+        }
+        if (!atomic) {
+            return CompletableFuture.allOf(all.stream().map(StagedWrites::commitEachChunk).toArray(CompletableFuture[]::new));
+        }
+        return commitAtomically(all);
+    }
+
+    private CompletableFuture<Void> commitAtomically(List<StagedWrites> all) {
+        KvStore store = null;
+        for (StagedWrites s : all) {
+            if (store != null && store != s.array().store()) {
+                return CompletableFuture.failedFuture(new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
+                        "Cannot commit an atomic transaction that spans more than one key-value store"));
+            }
+            store = s.array().store();
+        }
+        if (store == null) return CompletableFuture.completedFuture(null);
+        KvStore target = store;
+        List<CompletableFuture<List<KvStore.Mutation>>> prepared = all.stream().map(StagedWrites::prepare).toList();
+        return CompletableFuture.allOf(prepared.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+            List<KvStore.Mutation> mutations = new ArrayList<>();
+            prepared.forEach(p -> mutations.addAll(p.join()));
+            return target.writeAtomically(mutations);
+        }).thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null) : commitAtomically(all));
+    }
+
+    /** Stages a write; its future completes when later reads in this transaction see it. */
+    CompletableFuture<Void> stage(ZarrArray array, java.util.function.Consumer<StagedWrites> write) {
+        synchronized (this) {
+            checkOpen();
+            StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
+            CompletableFuture<Void> f = lastStaged.handle((v, e) -> null).thenRunAsync(() -> write.accept(s), executorOf(array));
+            lastStaged = f;
+            return f;
+        }
+    }
+
+    /** Waits until every write staged so far is visible, then gives the array's staged state (or null). */
+    CompletableFuture<StagedWrites> stagedFor(ZarrArray array) {
+        synchronized (this) {
+            checkOpen();
+            StagedWrites s = staged.get(array);
+            return lastStaged.handle((v, e) -> s);
+        }
+    }
+
+    private static java.util.concurrent.Executor executorOf(ZarrArray array) {
+        return array.executorForTransactions();
+    }
+
+    private void checkOpen() {
+        if (state != State.OPEN) throw new TensorStoreException(TensorStoreException.Code.FAILED_PRECONDITION, "Transaction not open");
+    }
+
+    private static TensorStoreException aborted() {
+        return new TensorStoreException(TensorStoreException.Code.CANCELLED, "Transaction aborted");
+    }
+}

@@ -1,0 +1,234 @@
+package io.tessera;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.TensorStoreException.Code;
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStore;
+import io.tessera.memory.DataType;
+import io.tessera.zarr.ZarrArray;
+import io.tessera.zarr.ZarrMetadata;
+import io.tessera.zarr.ZarrMetadatas;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/** TensorStore's open of a zarr v2 array: open modes, metadata creation and validation. */
+final class ZarrOpen {
+    private ZarrOpen() {}
+
+    private static final String PREFIX = "Error opening \"zarr\" driver: ";
+    private static final Set<String> MEMBERS = Set.of("driver", "kvstore", "path", "metadata", "dtype", "schema", "create", "open",
+            "delete_existing", "assume_metadata", "context", "transform", "rank", "recheck_cached_metadata", "recheck_cached_data",
+            "cache_pool", "data_copy_concurrency", "key_encoding", "field", "metadata_key");
+
+    record Opened(ZarrArray array, Context context, String kvstoreUrl) {}
+
+    static CompletableFuture<Opened> open(Spec spec, OpenOptions o) {
+        ObjectNode j = spec.json();
+        JsonNode driver = j.get("driver");
+        if (driver == null || !driver.isTextual()) throw invalid("Error parsing object member \"driver\": Expected string, but received: " + driver);
+        if (!driver.asText().equals("zarr")) {
+            throw invalid("Error parsing object member \"driver\": \"" + driver.asText() + "\" is not a registered TensorStore driver");
+        }
+        for (Iterator<String> it = j.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!MEMBERS.contains(f)) throw invalid("Object includes extra members: \"" + f + "\"");
+        }
+        Context ctx = o.context != null ? o.context : Context.fromJson(j.get("context"));
+        boolean create = flag(o.create, j, "create");
+        boolean open = flag(o.open, j, "open");
+        boolean deleteExisting = flag(o.deleteExisting, j, "delete_existing");
+        boolean assume = flag(o.assumeMetadata, j, "assume_metadata");
+        if (deleteExisting && !create) throw invalid(PREFIX + "Cannot specify an open mode of `delete_existing` without `create`");
+        if (deleteExisting && open) throw invalid(PREFIX + "Cannot specify an open mode of `delete_existing` with `open`");
+        if (!create && !open) open = true;
+
+        KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx);
+        String path = joinPath(kv.path(), j.get("path"));
+        String prefix = path.isEmpty() || path.endsWith("/") ? path : path + "/";
+        Constraints c = constraints(j, o);
+        KvStore store = kv.store();
+        String metaKey = prefix + ".zarray";
+        String url = kv.url();
+
+        if (assume) {
+            ZarrMetadata m = build(c, true);
+            return CompletableFuture.completedFuture(new Opened(array(ctx, store, prefix, m), ctx, url));
+        }
+        CompletableFuture<Void> cleared = deleteExisting ? store.deletePrefix(prefix) : CompletableFuture.completedFuture(null);
+        boolean openMode = open;
+        return cleared.thenCompose(v -> openOrCreate(ctx, store, prefix, metaKey, c, create, openMode))
+                .thenApply(m -> new Opened(array(ctx, store, prefix, m), ctx, url));
+    }
+
+    private static CompletableFuture<ZarrMetadata> openOrCreate(Context ctx, KvStore store, String prefix, String metaKey, Constraints c, boolean create, boolean open) {
+        if (!open) return createNew(store, metaKey, c, false, ctx, prefix);
+        return store.read(metaKey).thenCompose(r -> {
+            if (r.exists()) return CompletableFuture.completedFuture(validate(parseStored(r.value(), metaKey), c));
+            if (!create) {
+                throw new TensorStoreException(Code.NOT_FOUND, PREFIX + "Metadata at \"" + metaKey + "\" does not exist");
+            }
+            return createNew(store, metaKey, c, true, ctx, prefix);
+        });
+    }
+
+    private static CompletableFuture<ZarrMetadata> createNew(KvStore store, String metaKey, Constraints c, boolean open, Context ctx, String prefix) {
+        ZarrMetadata m;
+        try {
+            m = build(c, false);
+        } catch (IllegalArgumentException e) {
+            throw invalid(PREFIX + "Error writing \"" + metaKey + "\": " + e.getMessage());
+        }
+        MemorySegment bytes = MemorySegment.ofArray(m.toBytes());
+        return store.write(metaKey, bytes, Generation.NO_VALUE).thenCompose(w -> {
+            if (w.succeeded()) return CompletableFuture.completedFuture(m);
+            if (open) return openOrCreate(ctx, store, prefix, metaKey, c, false, true);
+            throw new TensorStoreException(Code.ALREADY_EXISTS, PREFIX + "Error writing \"" + metaKey + "\"");
+        });
+    }
+
+    private static ZarrMetadata parseStored(MemorySegment bytes, String key) {
+        try {
+            JsonNode j = Context.JSON.readTree(new String(bytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+            return ZarrMetadata.parse(j);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe ? "Invalid JSON: " + jpe.getOriginalMessage() : e.getMessage();
+            throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Error reading \"" + key + "\": " + msg);
+        }
+    }
+
+    /** What the spec and the options require of the array. */
+    record Constraints(ObjectNode metadata, DataType dtype, long[] shape, long[] chunks, Integer rank) {}
+
+    private static Constraints constraints(ObjectNode j, OpenOptions o) {
+        JsonNode md = j.get("metadata");
+        if (md != null && !md.isObject()) throw invalid("Error parsing object member \"metadata\": Expected object, but received: " + md);
+        ObjectNode metadata = md == null ? Context.JSON.createObjectNode() : ((ObjectNode) md).deepCopy();
+        try {
+            ZarrMetadatas.validatePartial(metadata);
+        } catch (IllegalArgumentException e) {
+            throw invalid("Error parsing object member \"metadata\": " + e.getMessage());
+        }
+        DataType dtype = o.dtype;
+        JsonNode schema = j.get("schema");
+        if (dtype == null) dtype = dtypeMember(j.get("dtype"), "dtype");
+        if (dtype == null && schema != null) dtype = dtypeMember(schema.get("dtype"), "schema\": Error parsing object member \"dtype");
+        long[] shape = o.shape;
+        long[] chunks = o.chunkShape;
+        if (schema != null) {
+            JsonNode domain = schema.get("domain");
+            if (shape == null && domain != null && domain.get("shape") != null) shape = longs(domain.get("shape"), "schema.domain.shape");
+            JsonNode layout = schema.get("chunk_layout");
+            if (chunks == null && layout != null) {
+                for (String kind : new String[]{"write_chunk", "chunk", "read_chunk"}) {
+                    JsonNode k = layout.get(kind);
+                    if (k != null && k.get("shape") != null) { chunks = longs(k.get("shape"), "schema.chunk_layout." + kind + ".shape"); break; }
+                }
+            }
+        }
+        JsonNode rank = j.get("rank");
+        return new Constraints(metadata, dtype, shape, chunks, rank == null ? null : rank.asInt());
+    }
+
+    private static DataType dtypeMember(JsonNode d, String member) {
+        if (d == null || d.isNull()) return null;
+        try {
+            return DataType.fromName(d.asText());
+        } catch (IllegalArgumentException e) {
+            throw invalid("Error parsing object member \"" + member + "\": " + e.getMessage());
+        }
+    }
+
+    private static long[] longs(JsonNode a, String what) {
+        if (!a.isArray()) throw invalid("Error parsing " + what + ": Expected array, but received: " + a);
+        long[] r = new long[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            if (!a.get(i).canConvertToLong()) throw invalid("Error parsing " + what + ": Expected integer, but received: " + a.get(i));
+            r[i] = a.get(i).asLong();
+        }
+        return r;
+    }
+
+    /** Metadata for a new array from the constraints and TensorStore's defaults. */
+    private static ZarrMetadata build(Constraints c, boolean assumed) {
+        ObjectNode m = c.metadata().deepCopy();
+        if (c.dtype() != null) {
+            if (m.has("dtype")) {
+                DataType fromMeta = ZarrMetadatas.dtypeOf(m.get("dtype"));
+                if (fromMeta != c.dtype()) throw invalid(PREFIX + "dtype from metadata (" + fromMeta + ") does not match dtype in schema (" + c.dtype() + ")");
+            } else {
+                m.put("dtype", c.dtype().zarrDtype(java.nio.ByteOrder.LITTLE_ENDIAN));
+            }
+        }
+        if (c.shape() != null && !m.has("shape")) m.set("shape", Context.JSON.valueToTree(c.shape()));
+        if (c.chunks() != null && !m.has("chunks")) m.set("chunks", Context.JSON.valueToTree(c.chunks()));
+        if (!m.has("dtype")) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: dtype must be specified");
+        if (!m.has("shape")) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: domain must be specified");
+        return ZarrMetadatas.withDefaults(m);
+    }
+
+    /** Checks the stored metadata against every constraint the spec and options give. */
+    private static ZarrMetadata validate(ZarrMetadata stored, Constraints c) {
+        ObjectNode storedJson = stored.toJson();
+        for (Iterator<String> it = c.metadata().fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            JsonNode want = ZarrMetadatas.normalizeMember(f, c.metadata().get(f));
+            JsonNode got = storedJson.get(f);
+            if (!want.equals(got)) {
+                throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Expected \"" + f + "\" of " + want + " but received: " + got);
+            }
+        }
+        if (c.rank() != null && c.rank() != stored.rank()) {
+            throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Rank is " + stored.rank() + ", but schema specifies rank of " + c.rank());
+        }
+        if (c.dtype() != null && c.dtype() != stored.dataType()) {
+            throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "dtype from metadata (" + stored.dataType() + ") does not match dtype in schema (" + c.dtype() + ")");
+        }
+        if (c.shape() != null) {
+            if (c.shape().length != stored.rank()) {
+                throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Rank is " + stored.rank() + ", but schema specifies rank of " + c.shape().length);
+            }
+            for (int d = 0; d < c.shape().length; d++) {
+                if (c.shape()[d] != stored.shape()[d]) {
+                    throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "domain from metadata does not match domain in schema: Mismatch in dimension "
+                            + d + ": Upper bounds do not match (" + stored.shape()[d] + " vs " + c.shape()[d] + ")");
+                }
+            }
+        }
+        if (c.chunks() != null && !Arrays.equals(c.chunks(), stored.chunks())) {
+            throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "chunk layout from metadata " + Arrays.toString(stored.chunks())
+                    + " does not match chunk layout in schema " + Arrays.toString(c.chunks()));
+        }
+        return stored;
+    }
+
+    private static ZarrArray array(Context ctx, KvStore store, String prefix, ZarrMetadata m) {
+        String key = "zarr:" + System.identityHashCode(store) + ":" + prefix + ":" + m;
+        return ctx.resource(key, k -> new ZarrArray(store, prefix, m, ctx.dataCopyExecutor()));
+    }
+
+    private static boolean flag(Boolean option, ObjectNode j, String member) {
+        if (option != null) return option;
+        JsonNode v = j.get(member);
+        if (v == null || v.isNull()) return false;
+        if (!v.isBoolean()) throw invalid("Error parsing object member \"" + member + "\": Expected boolean, but received: " + v);
+        return v.asBoolean();
+    }
+
+    static String joinPath(String base, JsonNode path) {
+        String p = path == null || path.isNull() ? "" : path.asText();
+        if (p.isEmpty()) return base;
+        if (base.isEmpty() || base.endsWith("/")) return base + p;
+        return base + "/" + p;
+    }
+
+    static TensorStoreException invalid(String message) {
+        return new TensorStoreException(Code.INVALID_ARGUMENT, message);
+    }
+
+}

@@ -1,0 +1,202 @@
+package io.tessera.index;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * A map from an input domain (the coordinates a user indexes with) to the coordinates of an
+ * array. Each input dimension has an inclusive minimum and a size; each output (array)
+ * dimension is either a constant or {@code offset + stride * input[d]} for one input dimension.
+ * That is exactly what NumPy basic indexing produces, and transforms compose under
+ * {@link #apply(IndexExpression)}.
+ */
+public final class IndexTransform {
+    private final long[] inputMin;
+    private final long[] inputShape;
+    // For each output dimension: the input dimension it follows, or -1 for a constant.
+    private final int[] outputInputDim;
+    private final long[] outputOffset;
+    private final long[] outputStride;
+
+    private IndexTransform(long[] inputMin, long[] inputShape, int[] outputInputDim, long[] outputOffset, long[] outputStride) {
+        this.inputMin = inputMin;
+        this.inputShape = inputShape;
+        this.outputInputDim = outputInputDim;
+        this.outputOffset = outputOffset;
+        this.outputStride = outputStride;
+    }
+
+    /** The identity transform over the domain {@code [0, shape)}. */
+    public static IndexTransform identity(long[] shape) {
+        int n = shape.length;
+        int[] dims = new int[n];
+        long[] strides = new long[n];
+        for (int d = 0; d < n; d++) { dims[d] = d; strides[d] = 1; }
+        return new IndexTransform(new long[n], shape.clone(), dims, new long[n], strides);
+    }
+
+    public int inputRank() { return inputShape.length; }
+
+    public int outputRank() { return outputInputDim.length; }
+
+    /** Inclusive lower bounds of the input domain. */
+    public long[] inputOrigin() { return inputMin.clone(); }
+
+    /** Extents of the input domain. */
+    public long[] inputShape() { return inputShape.clone(); }
+
+    /** The input dimension output dimension {@code j} follows, or -1 if it is constant. */
+    public int outputInputDim(int j) { return outputInputDim[j]; }
+
+    public long outputOffset(int j) { return outputOffset[j]; }
+
+    public long outputStride(int j) { return outputStride[j]; }
+
+    /** The number of positions in the input domain. */
+    public long inputSize() {
+        long n = 1;
+        for (long s : inputShape) n = Math.multiplyExact(n, s);
+        return n;
+    }
+
+    /**
+     * Applies an indexing expression to the input domain, giving the composed transform.
+     *
+     * @throws IndexOutOfBoundsException for an index or slice outside the domain, with
+     *     TensorStore's message (e.g. {@code Index 4 is outside valid range [0, 4)})
+     * @throws IllegalArgumentException for an expression that does not fit the rank
+     */
+    public IndexTransform apply(IndexExpression expr) {
+        List<IndexExpression.Term> terms = expr.terms();
+        int consuming = 0, ellipses = 0;
+        for (IndexExpression.Term t : terms) {
+            if (t instanceof IndexExpression.Index || t instanceof IndexExpression.Slice) consuming++;
+            if (t instanceof IndexExpression.Ellipsis) ellipses++;
+        }
+        if (ellipses > 1) throw new IllegalArgumentException("An index can only have a single ellipsis (`...`)");
+        int rank = inputRank();
+        if (consuming > rank) {
+            throw new IllegalArgumentException("Indexing expression requires " + consuming
+                    + " dimensions, and cannot be applied to a domain of rank " + rank);
+        }
+        // For each old input dimension: fixed at a constant, or follows a new dimension.
+        long[] oldConst = new long[rank];
+        int[] oldFrom = new int[rank];
+        long[] oldOffset = new long[rank], oldStride = new long[rank];
+        List<long[]> newDims = new ArrayList<>(); // {min, size}
+        int d = 0;
+        for (IndexExpression.Term t : terms) {
+            switch (t) {
+                case IndexExpression.Ellipsis e -> {
+                    int fill = rank - consuming;
+                    for (int k = 0; k < fill; k++, d++) keep(d, newDims, oldFrom, oldOffset, oldStride);
+                }
+                case IndexExpression.NewAxis n -> newDims.add(new long[]{0, 1});
+                case IndexExpression.Index ix -> {
+                    long lo = inputMin[d], hi = inputMin[d] + inputShape[d];
+                    if (ix.index() < lo || ix.index() >= hi) {
+                        throw new IndexOutOfBoundsException("Index " + ix.index() + " is outside valid range [" + lo + ", " + hi + ")");
+                    }
+                    oldFrom[d] = -1;
+                    oldConst[d] = ix.index();
+                    d++;
+                }
+                case IndexExpression.Slice s -> {
+                    slice(d, s, newDims, oldFrom, oldOffset, oldStride);
+                    d++;
+                }
+            }
+        }
+        while (d < rank) { keep(d, newDims, oldFrom, oldOffset, oldStride); d++; }
+
+        int newRank = newDims.size();
+        long[] newMin = new long[newRank], newShape = new long[newRank];
+        for (int k = 0; k < newRank; k++) { newMin[k] = newDims.get(k)[0]; newShape[k] = newDims.get(k)[1]; }
+        int m = outputRank();
+        int[] outDim = new int[m];
+        long[] outOff = new long[m], outStride = new long[m];
+        for (int j = 0; j < m; j++) {
+            int in = outputInputDim[j];
+            if (in < 0) {
+                outDim[j] = -1; outOff[j] = outputOffset[j];
+            } else if (oldFrom[in] < 0) {
+                outDim[j] = -1; outOff[j] = outputOffset[j] + outputStride[j] * oldConst[in];
+            } else {
+                outDim[j] = oldFrom[in];
+                outOff[j] = outputOffset[j] + outputStride[j] * oldOffset[in];
+                outStride[j] = outputStride[j] * oldStride[in];
+            }
+        }
+        return new IndexTransform(newMin, newShape, outDim, outOff, outStride);
+    }
+
+    private void keep(int d, List<long[]> newDims, int[] oldFrom, long[] oldOffset, long[] oldStride) {
+        oldFrom[d] = newDims.size();
+        oldOffset[d] = 0;
+        oldStride[d] = 1;
+        newDims.add(new long[]{inputMin[d], inputShape[d]});
+    }
+
+    private void slice(int d, IndexExpression.Slice s, List<long[]> newDims, int[] oldFrom, long[] oldOffset, long[] oldStride) {
+        long lo = inputMin[d], hi = inputMin[d] + inputShape[d];
+        long step = s.step() == null ? 1 : s.step();
+        String where = "Computing interval slice for dimension " + d + ": ";
+        if (step == 0) throw new IllegalArgumentException(where + "Invalid stride 0");
+        long count, start;
+        if (step > 0) {
+            start = s.start() == null ? lo : s.start();
+            long stop = s.stop() == null ? hi : s.stop();
+            if (stop < start) throw new IllegalArgumentException(where + "(" + start + ", " + (stop - 1) + ") do not specify a valid closed index interval");
+            if (start < lo || stop > hi) {
+                throw new IndexOutOfBoundsException(where + "Slice interval [" + start + ", " + stop + ") is not contained within domain [" + lo + ", " + hi + ")");
+            }
+            count = Math.ceilDiv(stop - start, step);
+        } else {
+            start = s.start() == null ? hi - 1 : s.start();
+            long stop = s.stop() == null ? lo - 1 : s.stop();
+            if (stop > start) throw new IllegalArgumentException(where + "(" + (stop + 1) + ", " + start + ") do not specify a valid closed index interval");
+            if (stop + 1 < lo || start + 1 > hi) {
+                throw new IndexOutOfBoundsException(where + "Slice interval [" + (stop + 1) + ", " + (start + 1) + ") is not contained within domain [" + lo + ", " + hi + ")");
+            }
+            count = Math.ceilDiv(start - stop, -step);
+        }
+        // TensorStore keeps new = old / step (rounded toward zero), so old = (start % step) + step * new.
+        long newMin = start / step;
+        oldFrom[d] = newDims.size();
+        oldOffset[d] = start - step * newMin;
+        oldStride[d] = step;
+        newDims.add(new long[]{newMin, count});
+    }
+
+    /** The domain as TensorStore prints it, e.g. {@code { [1, 4), [0, 80) }}. */
+    public String domainString() {
+        StringBuilder sb = new StringBuilder("{ ");
+        for (int k = 0; k < inputRank(); k++) {
+            if (k > 0) sb.append(", ");
+            sb.append('[').append(inputMin[k]).append(", ").append(inputMin[k] + inputShape[k]).append(')');
+        }
+        return sb.append(inputRank() == 0 ? "}" : " }").toString();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("IndexTransform(domain=").append(domainString()).append(", outputs=[");
+        for (int j = 0; j < outputRank(); j++) {
+            if (j > 0) sb.append(", ");
+            sb.append(outputInputDim[j] < 0 ? Long.toString(outputOffset[j])
+                    : outputOffset[j] + " + " + outputStride[j] + " * in[" + outputInputDim[j] + "]");
+        }
+        return sb.append("])").toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof IndexTransform t && Arrays.equals(inputMin, t.inputMin) && Arrays.equals(inputShape, t.inputShape)
+                && Arrays.equals(outputInputDim, t.outputInputDim) && Arrays.equals(outputOffset, t.outputOffset)
+                && Arrays.equals(outputStride, t.outputStride);
+    }
+
+    @Override
+    public int hashCode() { return Arrays.hashCode(inputShape) * 31 + Arrays.hashCode(outputOffset); }
+}

@@ -1,0 +1,134 @@
+package io.tessera.zarr;
+
+import io.tessera.index.IndexTransform;
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStore;
+import io.tessera.kvstore.ReadResult;
+import io.tessera.memory.ArrayOps;
+import io.tessera.memory.NDArray;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The writes one transaction staged in one array: per chunk, a buffer in the chunk's layout and
+ * the regions written into it. Reads in the transaction see them over what is stored; commit
+ * merges them onto the then-current chunks (rebasing on outside changes) and writes each chunk
+ * once. Callers serialize access per transaction.
+ */
+public final class StagedWrites {
+    private final ZarrArray array;
+    private final Map<String, Staged> chunks = new HashMap<>();
+
+    private static final class Staged {
+        final long[] chunkIndex;
+        final NDArray buffer;
+        final List<ZarrArray.StagedRegion> regions = new ArrayList<>();
+        boolean full;
+
+        Staged(long[] chunkIndex, NDArray buffer) {
+            this.chunkIndex = chunkIndex;
+            this.buffer = buffer;
+        }
+    }
+
+    public StagedWrites(ZarrArray array) { this.array = array; }
+
+    public ZarrArray array() { return array; }
+
+    /** Stages {@code source} (shaped like {@code t}'s input domain) into the region {@code t} selects. */
+    public synchronized void write(IndexTransform t, NDArray source) {
+        for (ChunkPart part : ChunkPart.split(t, array.metadata().chunks())) {
+            String key = array.chunkKey(part.chunkIndex);
+            Staged s = chunks.get(key);
+            boolean covers = part.coversChunk(array.metadata().shape(), array.metadata().chunks(), t);
+            if (s == null) {
+                s = new Staged(part.chunkIndex, array.newChunkBuffer());
+                ArrayOps.fill(s.buffer, array.fillValue());
+                chunks.put(key, s);
+            }
+            ArrayOps.copy(part.userView(source), part.chunkView(s.buffer, t));
+            if (covers) {
+                s.full = true;
+                s.regions.clear();
+            } else if (!s.full) {
+                s.regions.add(new ZarrArray.StagedRegion(part, t));
+            }
+        }
+    }
+
+    /** Reads the region {@code t} selects as this transaction sees it. */
+    public CompletableFuture<NDArray> read(IndexTransform t) {
+        return array.read(t, this::overlay);
+    }
+
+    /** The chunk {@code key} as the transaction sees it, given what the store holds ({@code null}: missing). */
+    private synchronized NDArray overlay(String key, NDArray stored) {
+        Staged s = chunks.get(key);
+        if (s == null) return stored;
+        return merge(s, stored);
+    }
+
+    private NDArray merge(Staged s, NDArray stored) {
+        if (s.full) return s.buffer;
+        NDArray merged = array.newChunkBuffer();
+        if (stored == null) ArrayOps.fill(merged, array.fillValue()); else ArrayOps.copy(stored, merged);
+        for (ZarrArray.StagedRegion r : s.regions) r.copy(s.buffer, merged);
+        return merged;
+    }
+
+    public synchronized boolean isEmpty() { return chunks.isEmpty(); }
+
+    /** Number of chunks with staged writes. */
+    public synchronized int chunkCount() { return chunks.size(); }
+
+    /**
+     * The store mutations that commit the staged chunks onto what the store holds now, each
+     * conditioned on the generation it was merged with.
+     */
+    public CompletableFuture<List<KvStore.Mutation>> prepare() {
+        List<Map.Entry<String, Staged>> list;
+        synchronized (this) {
+            list = new ArrayList<>(chunks.entrySet());
+        }
+        List<CompletableFuture<KvStore.Mutation>> fs = new ArrayList<>();
+        for (Map.Entry<String, Staged> e : list) {
+            String key = e.getKey();
+            Staged s = e.getValue();
+            CompletableFuture<ReadResult> r = s.full ? CompletableFuture.completedFuture(null) : array.store().read(key);
+            fs.add(r.thenApplyAsync(rr -> {
+                NDArray chunk = s.full ? s.buffer : merge(s, array.decode(rr, key));
+                Generation g = rr == null ? Generation.UNKNOWN : rr.generation();
+                return array.mutation(key, chunk, g);
+            }, array.executor()));
+        }
+        return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new))
+                .thenApply(v -> fs.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** Commits chunk by chunk (each chunk atomic on its own), retrying a chunk whose generation changed. */
+    public CompletableFuture<Void> commitEachChunk() {
+        return prepare().thenCompose(mutations -> {
+            List<CompletableFuture<Void>> fs = new ArrayList<>();
+            for (KvStore.Mutation m : mutations) fs.add(commitOne(m));
+            return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new));
+        });
+    }
+
+    private CompletableFuture<Void> commitOne(KvStore.Mutation m) {
+        KvStore store = array.store();
+        var f = m.value() == null ? store.delete(m.key(), m.ifEqual()) : store.write(m.key(), m.value(), m.ifEqual());
+        return f.thenCompose(w -> {
+            if (w.succeeded()) return CompletableFuture.<Void>completedFuture(null);
+            Staged s;
+            synchronized (this) {
+                s = chunks.get(m.key());
+            }
+            return store.read(m.key()).thenApplyAsync(rr -> array.mutation(m.key(), merge(s, array.decode(rr, m.key())), rr.generation()), array.executor())
+                    .thenCompose(this::commitOne);
+        });
+    }
+}

@@ -1,0 +1,352 @@
+package io.tessera.zarr;
+
+import io.tessera.index.IndexTransform;
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStore;
+import io.tessera.kvstore.ReadResult;
+import io.tessera.kvstore.WriteResult;
+import io.tessera.memory.ArrayOps;
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One open zarr v2 array: its metadata, its key-value store, and the per-chunk state that turns
+ * writes into chunk writebacks.
+ *
+ * <p>A write is copied into per-chunk pending buffers on the copy executor; each chunk has at
+ * most one writeback in flight, and writes that arrive meanwhile coalesce into the next one.
+ * Writes reach a chunk in the order they were issued.
+ */
+public final class ZarrArray {
+    private final KvStore store;
+    private final String prefix;
+    private final ZarrMetadata meta;
+    private final Executor executor;
+    private final Compressors.ChunkCompressor compressor;
+    private final NDArray fill;
+    private final boolean elideFillChunks;
+    private final boolean swapBytes;
+    private final long[] chunkStrides;
+    private final ConcurrentHashMap<String, ChunkEntry> entries = new ConcurrentHashMap<>();
+    // Guards sequence assignment and enqueueing, so that every chunk sees writes in one global order.
+    private final Object issueLock = new Object();
+    private long nextSequence;
+
+    /** The futures of one write: source consumed, and data committed. */
+    public record Futures(CompletableFuture<Void> copy, CompletableFuture<Void> commit) {}
+
+    public ZarrArray(KvStore store, String prefix, ZarrMetadata meta, Executor executor) {
+        this.store = store;
+        this.prefix = prefix;
+        this.meta = meta;
+        this.executor = executor;
+        this.compressor = Compressors.forJson(meta.compressor());
+        DataType dtype = meta.dataType();
+        NDArray f = ZarrMetadata.parseFillValue(meta.fillValue(), dtype);
+        this.fill = f != null ? f : NDArray.allocate(dtype);
+        this.elideFillChunks = f != null;
+        this.swapBytes = dtype.componentSize() > 1 && meta.byteOrder() != ByteOrder.nativeOrder();
+        this.chunkStrides = NDArray.contiguousStrides(dtype, meta.chunks(), meta.order());
+    }
+
+    public ZarrMetadata metadata() { return meta; }
+
+    public KvStore store() { return store; }
+
+    /** The rank-0 fill value (zero when the metadata has none). */
+    public NDArray fillValue() { return fill; }
+
+    /** The key of the chunk at grid position {@code index}. */
+    public String chunkKey(long[] index) {
+        if (index.length == 0) return prefix + "0";
+        StringBuilder sb = new StringBuilder(prefix);
+        for (int i = 0; i < index.length; i++) {
+            if (i > 0) sb.append(meta.dimensionSeparator());
+            sb.append(index[i]);
+        }
+        return sb.toString();
+    }
+
+    // ---- read ------------------------------------------------------------------------------
+
+    /** Reads the region {@code t} selects; missing chunks read as the fill value. */
+    public CompletableFuture<NDArray> read(IndexTransform t) {
+        return read(t, (key, chunk) -> chunk);
+    }
+
+    /** How a transaction sees a chunk: given the stored chunk ({@code null} if missing), the chunk to read. */
+    interface ChunkOverlay {
+        NDArray apply(String key, NDArray stored);
+    }
+
+    CompletableFuture<NDArray> read(IndexTransform t, ChunkOverlay overlay) {
+        NDArray out = NDArray.allocate(meta.dataType(), t.inputShape());
+        List<ChunkPart> parts = ChunkPart.split(t, meta.chunks());
+        CompletableFuture<?>[] fs = new CompletableFuture<?>[parts.size()];
+        for (int i = 0; i < fs.length; i++) {
+            ChunkPart part = parts.get(i);
+            String key = chunkKey(part.chunkIndex);
+            fs[i] = store.read(key).thenAcceptAsync(r -> {
+                NDArray chunk = overlay.apply(key, decode(r, key));
+                if (chunk == null) ArrayOps.fill(part.userView(out), fill);
+                else ArrayOps.copy(part.chunkView(chunk, t), part.userView(out));
+            }, executor);
+        }
+        return CompletableFuture.allOf(fs).thenApply(v -> out);
+    }
+
+    /** The decoded chunk (a view in the chunk's layout), or null when it is missing. */
+    NDArray decode(ReadResult r, String key) {
+        if (!r.exists()) return null;
+        long expected = meta.chunkBytes();
+        MemorySegment raw = compressor == null ? r.value() : compressor.decode(r.value(), expected, store.describeKey(key));
+        if (raw.byteSize() != expected) {
+            throw new ChunkDecodeException("Error decoding chunk " + store.describeKey(key) + ": expected " + expected
+                    + " bytes but received " + raw.byteSize());
+        }
+        NDArray chunk = NDArray.view(raw, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
+        if (!swapBytes) return chunk;
+        NDArray native_ = newChunkBuffer();
+        ArrayOps.byteSwap(chunk, native_);
+        return native_;
+    }
+
+    MemorySegment encode(NDArray chunk) {
+        MemorySegment bytes = chunk.segment().asSlice(chunk.offset(), meta.chunkBytes());
+        if (swapBytes) {
+            NDArray swapped = newChunkBuffer();
+            ArrayOps.byteSwap(chunk, swapped);
+            bytes = swapped.segment();
+        }
+        return compressor == null ? bytes : compressor.encode(bytes, meta.dataType().componentSize());
+    }
+
+    /** The store mutation that stores {@code chunk} (a delete when it is all fill value). */
+    io.tessera.kvstore.KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual) {
+        boolean elide = elideFillChunks && ArrayOps.allEqual(chunk, fill);
+        return new io.tessera.kvstore.KvStore.Mutation(key, elide ? null : encode(chunk), ifEqual);
+    }
+
+    Executor executor() { return executor; }
+
+    /** The executor that stages transactional writes. */
+    public Executor executorForTransactions() { return executor; }
+
+    NDArray newChunkBuffer() {
+        MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, meta.chunkBytes()), 64);
+        return NDArray.view(seg, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
+    }
+
+    // ---- write -----------------------------------------------------------------------------
+
+    /**
+     * Writes {@code source} (already shaped like {@code t}'s input domain; any dtype, converted
+     * on copy) to the region {@code t} selects.
+     */
+    public Futures write(IndexTransform t, NDArray source) {
+        List<ChunkPart> parts = ChunkPart.split(t, meta.chunks());
+        CompletableFuture<Void> copy = new CompletableFuture<>();
+        if (parts.isEmpty()) {
+            copy.complete(null);
+            return new Futures(copy, CompletableFuture.completedFuture(null));
+        }
+        ChunkEntry[] targets = new ChunkEntry[parts.size()];
+        @SuppressWarnings("unchecked")
+        CompletableFuture<Void>[] commits = new CompletableFuture[parts.size()];
+        long seq;
+        int groups = Math.min(parts.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        synchronized (issueLock) {
+            seq = nextSequence++;
+            for (int i = 0; i < targets.length; i++) {
+                targets[i] = enqueue(chunkKey(parts.get(i).chunkIndex), seq);
+                commits[i] = new CompletableFuture<>();
+            }
+            // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
+            // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
+            AtomicInteger remaining = new AtomicInteger(groups);
+            for (int g = 0; g < groups; g++) {
+                int group = g;
+                executor.execute(() -> {
+                    Throwable failure = null;
+                    for (int i = group; i < targets.length; i += groups) {
+                        try {
+                            if (failure == null) targets[i].stage(seq, parts.get(i), t, source, commits[i]);
+                            else targets[i].skip(seq, commits[i], failure);
+                        } catch (Throwable e) {
+                            failure = e;
+                            targets[i].skip(seq, commits[i], e);
+                        }
+                    }
+                    if (failure != null) copy.completeExceptionally(failure);
+                    else if (remaining.decrementAndGet() == 0) copy.complete(null);
+                });
+            }
+        }
+        return new Futures(copy, CompletableFuture.allOf(commits));
+    }
+
+    private ChunkEntry enqueue(String key, long seq) {
+        while (true) {
+            ChunkEntry e = entries.computeIfAbsent(key, ChunkEntry::new);
+            synchronized (e) {
+                if (!e.retired) {
+                    e.queue.addLast(seq);
+                    return e;
+                }
+            }
+        }
+    }
+
+    /** Writes staged for one chunk but not yet handed to a writeback. */
+    private final class Pending {
+        final NDArray buffer;
+        final List<StagedRegion> regions = new ArrayList<>();
+        final List<CompletableFuture<Void>> waiters = new ArrayList<>();
+        boolean full;
+
+        Pending(boolean needsFill) {
+            buffer = newChunkBuffer();
+            if (needsFill) ArrayOps.fill(buffer, fill);
+        }
+    }
+
+    /** The write state of one chunk. */
+    private final class ChunkEntry {
+        final String key;
+        final java.util.ArrayDeque<Long> queue = new java.util.ArrayDeque<>();
+        Pending pending;
+        boolean writebackRunning;
+        boolean retired;
+
+        ChunkEntry(String key) { this.key = key; }
+
+        void stage(long seq, ChunkPart part, IndexTransform t, NDArray source, CompletableFuture<Void> committed) throws InterruptedException {
+            boolean start = false;
+            synchronized (this) {
+                awaitTurn(seq);
+                try {
+                    boolean covers = part.coversChunk(meta.shape(), meta.chunks(), t);
+                    if (pending == null) pending = new Pending(!covers || isEdgeChunk(part.chunkIndex));
+                    Pending p = pending;
+                    NDArray target = part.chunkView(p.buffer, t);
+                    ArrayOps.copy(part.userView(source), target);
+                    if (covers) {
+                        p.full = true;
+                        p.regions.clear();
+                    } else if (!p.full) {
+                        p.regions.add(new StagedRegion(part, t));
+                    }
+                    p.waiters.add(committed);
+                    if (!writebackRunning) {
+                        writebackRunning = true;
+                        start = true;
+                    }
+                } finally {
+                    queue.removeFirst();
+                    notifyAll();
+                }
+            }
+            if (start) executor.execute(this::writeback);
+        }
+
+        void skip(long seq, CompletableFuture<Void> committed, Throwable cause) {
+            synchronized (this) {
+                try {
+                    awaitTurn(seq);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                queue.remove(seq);
+                notifyAll();
+                retireIfIdle();
+            }
+            committed.completeExceptionally(cause);
+        }
+
+        private void awaitTurn(long seq) throws InterruptedException {
+            while (queue.peekFirst() != seq) wait();
+        }
+
+        private void writeback() {
+            Pending p;
+            synchronized (this) {
+                p = pending;
+                pending = null;
+            }
+            CompletableFuture<Void> done;
+            try {
+                done = p.full ? writeWhole(p.buffer, Generation.UNKNOWN).thenApply(r -> null) : readModifyWrite(p);
+            } catch (Throwable e) {
+                done = CompletableFuture.failedFuture(e);
+            }
+            done.whenComplete((v, e) -> {
+                for (CompletableFuture<Void> w : p.waiters) {
+                    if (e == null) w.complete(null); else w.completeExceptionally(e);
+                }
+                boolean again;
+                synchronized (this) {
+                    again = pending != null;
+                    if (!again) {
+                        writebackRunning = false;
+                        retireIfIdle();
+                    }
+                }
+                if (again) executor.execute(this::writeback);
+            });
+        }
+
+        private void retireIfIdle() {
+            if (!writebackRunning && pending == null && queue.isEmpty()) {
+                retired = true;
+                entries.remove(key, this);
+            }
+        }
+
+        private CompletableFuture<Void> readModifyWrite(Pending p) {
+            return store.read(key).thenComposeAsync(r -> {
+                NDArray merged = newChunkBuffer();
+                NDArray stored = decode(r, key);
+                if (stored == null) ArrayOps.fill(merged, fill); else ArrayOps.copy(stored, merged);
+                for (StagedRegion region : p.regions) region.copy(p.buffer, merged);
+                return writeWhole(merged, r.generation()).thenCompose(w -> w.succeeded()
+                        ? CompletableFuture.<Void>completedFuture(null)
+                        : readModifyWrite(p));
+            }, executor);
+        }
+
+        private CompletableFuture<WriteResult> writeWhole(NDArray chunk, Generation ifEqual) {
+            if (elideFillChunks && ArrayOps.allEqual(chunk, fill)) return store.delete(key, ifEqual);
+            return store.write(key, encode(chunk), ifEqual);
+        }
+    }
+
+    /** The elements of a chunk one write staged; merged over the stored chunk at writeback. */
+    record StagedRegion(ChunkPart part, IndexTransform t) {
+        void copy(NDArray from, NDArray to) {
+            ArrayOps.copy(part.chunkView(from, t), part.chunkView(to, t));
+        }
+    }
+
+    private boolean isEdgeChunk(long[] chunkIndex) {
+        long[] shape = meta.shape(), chunks = meta.chunks();
+        for (int j = 0; j < chunks.length; j++) {
+            if ((chunkIndex[j] + 1) * chunks[j] > shape[j]) return true;
+        }
+        return false;
+    }
+
+    /** A stored chunk could not be decoded; the message names its key. */
+    public static final class ChunkDecodeException extends RuntimeException {
+        public ChunkDecodeException(String message) { super(message); }
+    }
+}

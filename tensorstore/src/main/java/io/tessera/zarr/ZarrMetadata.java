@@ -1,0 +1,241 @@
+package io.tessera.zarr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The contents of a zarr v2 {@code .zarray}: shape, chunk shape, dtype (with byte order),
+ * compressor, fill value, order and dimension separator.
+ *
+ * @param fillValue the JSON fill value exactly as stored ({@code null} JSON for none)
+ */
+public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, JsonNode compressor, JsonNode fillValue,
+                           NDArray.Order order, String dimensionSeparator) {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /** The fields of {@code .zarray}, in the sorted order TensorStore writes them. */
+    static final String[] FIELDS = {"chunks", "compressor", "dimension_separator", "dtype", "fill_value", "filters", "order", "shape", "zarr_format"};
+
+    public int rank() { return shape.length; }
+
+    public DataType dataType() { return dtype.dataType(); }
+
+    /** Bytes of one decoded chunk. */
+    public long chunkBytes() {
+        long n = dataType().byteSize();
+        for (long c : chunks) n = Math.multiplyExact(n, c);
+        return n;
+    }
+
+    public long chunkElements() {
+        long n = 1;
+        for (long c : chunks) n *= c;
+        return n;
+    }
+
+    /** The {@code .zarray} JSON with keys sorted, as TensorStore writes it. */
+    public ObjectNode toJson() {
+        ObjectNode o = NODES.objectNode();
+        o.set("chunks", longs(chunks));
+        o.set("compressor", compressor == null ? NODES.nullNode() : sorted(compressor));
+        o.put("dimension_separator", dimensionSeparator);
+        o.put("dtype", dtype.toString());
+        o.set("fill_value", fillValue == null ? NODES.nullNode() : fillValue);
+        o.putNull("filters");
+        o.put("order", order == NDArray.Order.C ? "C" : "F");
+        o.set("shape", longs(shape));
+        o.put("zarr_format", 2);
+        return o;
+    }
+
+    /** The compact serialized {@code .zarray}. */
+    public byte[] toBytes() {
+        try {
+            return JSON.writeValueAsBytes(toJson());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Parses a complete {@code .zarray} document.
+     *
+     * @throws IllegalArgumentException with TensorStore's wording for a missing or invalid member
+     */
+    public static ZarrMetadata parse(JsonNode j) {
+        if (j == null || !j.isObject()) throw new IllegalArgumentException("Expected object, but received: " + j);
+        for (Iterator<String> it = j.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (Arrays.binarySearch(FIELDS, f) < 0) throw new IllegalArgumentException("Object includes extra members: \"" + f + "\"");
+        }
+        JsonNode fmt = require(j, "zarr_format");
+        if (!fmt.isInt() || fmt.asInt() != 2) throw member("zarr_format", "Expected 2, but received: " + fmt);
+        long[] shape = parseShape(require(j, "shape"), "shape", false);
+        long[] chunks = parseShape(require(j, "chunks"), "chunks", true);
+        if (shape.length != chunks.length) {
+            throw new IllegalArgumentException("Rank of \"shape\" (" + shape.length + ") does not match rank of \"chunks\" (" + chunks.length + ")");
+        }
+        DataType.Zarr dtype = parseDtype(require(j, "dtype"));
+        JsonNode compressor = require(j, "compressor");
+        if (!compressor.isNull()) Compressors.validate(compressor);
+        JsonNode fill = require(j, "fill_value");
+        parseFillValue(fill, dtype.dataType());
+        NDArray.Order order = parseOrder(require(j, "order"));
+        JsonNode filters = require(j, "filters");
+        if (!filters.isNull()) throw member("filters", "Only null filters are supported, but received: " + filters);
+        String sep = parseSeparator(j.get("dimension_separator"));
+        return new ZarrMetadata(shape, chunks, dtype, compressor.isNull() ? null : compressor, fill, order, sep);
+    }
+
+    static String parseSeparator(JsonNode s) {
+        if (s == null || s.isNull()) return ".";
+        if (!s.isTextual() || !(s.asText().equals(".") || s.asText().equals("/"))) {
+            throw member("dimension_separator", "Expected \".\" or \"/\", but received: " + s);
+        }
+        return s.asText();
+    }
+
+    static NDArray.Order parseOrder(JsonNode o) {
+        if (o.isTextual() && o.asText().equals("C")) return NDArray.Order.C;
+        if (o.isTextual() && o.asText().equals("F")) return NDArray.Order.F;
+        throw member("order", "Expected \"C\" or \"F\", but received: " + o);
+    }
+
+    static DataType.Zarr parseDtype(JsonNode d) {
+        if (!d.isTextual()) throw member("dtype", "Expected string, but received: " + d);
+        try {
+            return DataType.parseZarrDtype(d.asText());
+        } catch (IllegalArgumentException e) {
+            throw member("dtype", e.getMessage());
+        }
+    }
+
+    static long[] parseShape(JsonNode a, String name, boolean positive) {
+        if (!a.isArray()) throw member(name, "Expected array, but received: " + a);
+        long[] r = new long[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            JsonNode v = a.get(i);
+            if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < (positive ? 1 : 0)) {
+                throw member(name, "Error parsing value at position " + i + ": Expected integer in the range ["
+                        + (positive ? 1 : 0) + ", +inf), but received: " + v);
+            }
+            r[i] = v.asLong();
+        }
+        return r;
+    }
+
+    /**
+     * The fill value as a rank-0 array of {@code type} (native byte order), or {@code null} when
+     * the JSON is null (reads then see zeros, and no chunk is elided).
+     */
+    public static NDArray parseFillValue(JsonNode f, DataType type) {
+        if (f == null || f.isNull()) return null;
+        NDArray out = NDArray.allocate(type);
+        try {
+            switch (type.kind()) {
+                case BOOL -> {
+                    if (!f.isBoolean()) throw new IllegalArgumentException("Expected boolean, but received: " + f);
+                    out.setLong(f.asBoolean() ? 1 : 0);
+                }
+                case INT, UINT -> {
+                    if (!f.isIntegralNumber()) throw new IllegalArgumentException("Expected integer, but received: " + f);
+                    return NDArray.of(f.bigIntegerValue(), type);
+                }
+                case FLOAT -> out.setDouble(floatOf(f));
+                case COMPLEX -> {
+                    if (!f.isArray() || f.size() != 2) throw new IllegalArgumentException("Expected array of size 2, but received: " + f);
+                    double re = floatOf(f.get(0)), im = floatOf(f.get(1));
+                    io.tessera.memory.Elements.setComplex(out.segment(), out.offset(), type, re, im);
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            throw member("fill_value", e.getMessage());
+        }
+        return out;
+    }
+
+    private static double floatOf(JsonNode f) {
+        if (f.isNumber()) return f.asDouble();
+        if (f.isTextual()) {
+            switch (f.asText()) {
+                case "NaN": return Double.NaN;
+                case "Infinity": return Double.POSITIVE_INFINITY;
+                case "-Infinity": return Double.NEGATIVE_INFINITY;
+                default: break;
+            }
+        }
+        throw new IllegalArgumentException("Invalid floating-point value: " + f);
+    }
+
+    /** The JSON form TensorStore writes for a fill value given by the user as a number. */
+    static JsonNode fillValueJson(double v, DataType type) {
+        if (type.isInteger()) return NODES.numberNode((long) v);
+        if (type == DataType.BOOL) return NODES.booleanNode(v != 0);
+        JsonNode re = Double.isNaN(v) ? NODES.textNode("NaN") : Double.isInfinite(v) ? NODES.textNode(v > 0 ? "Infinity" : "-Infinity") : NODES.numberNode(v);
+        if (type.isComplex()) return NODES.arrayNode().add(re).add(NODES.numberNode(0.0));
+        return re;
+    }
+
+    static JsonNode require(JsonNode j, String name) {
+        JsonNode v = j.get(name);
+        if (v == null) throw new IllegalArgumentException("Error parsing object member \"" + name + "\": Expected member to be present");
+        return v;
+    }
+
+    static IllegalArgumentException member(String name, String message) {
+        return new IllegalArgumentException("Error parsing object member \"" + name + "\": " + message);
+    }
+
+    static ArrayNode longs(long[] v) {
+        ArrayNode a = NODES.arrayNode();
+        for (long x : v) a.add(x);
+        return a;
+    }
+
+    /** A copy of {@code node} whose objects have their keys sorted (nlohmann::json's order). */
+    static JsonNode sorted(JsonNode node) {
+        if (node.isObject()) {
+            TreeMap<String, JsonNode> m = new TreeMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                m.put(e.getKey(), sorted(e.getValue()));
+            }
+            ObjectNode o = NODES.objectNode();
+            m.forEach(o::set);
+            return o;
+        }
+        if (node.isArray()) {
+            ArrayNode a = NODES.arrayNode();
+            node.forEach(v -> a.add(sorted(v)));
+            return a;
+        }
+        return node;
+    }
+
+    /** The byte order of stored chunks. */
+    public ByteOrder byteOrder() { return dtype.order(); }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ZarrMetadata m && toJson().equals(m.toJson());
+    }
+
+    @Override
+    public int hashCode() { return toJson().hashCode(); }
+
+    @Override
+    public String toString() { return toJson().toString(); }
+}

@@ -1,0 +1,70 @@
+package io.tessera;
+
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The examples of TensorStore's write reference page (shared/seed/tensorstore-write.txt), in Java. */
+class SeedExamplesTest {
+    static final String SPEC = """
+            {"driver": "zarr", "kvstore": {"driver": "memory"}}""";
+
+    static TensorStore create() {
+        return TensorStore.open(SPEC, OpenOptions.create().dtype(DataType.UINT32).shape(70, 80)).join();
+    }
+
+    static long[][] values(NDArray a) {
+        long[][] v = new long[(int) a.shape(0)][(int) a.shape(1)];
+        for (int i = 0; i < v.length; i++) for (int j = 0; j < v[i].length; j++) v[i][j] = a.getLong(i, j);
+        return v;
+    }
+
+    @Test
+    void writeScalarThenVector() {
+        TensorStore ds = create();
+        ds.get("5:10, 6:8").write(42).join();
+        NDArray a = ds.get("0:10, 0:10").read().join();
+        long[][] expected = new long[10][10];
+        for (int i = 5; i < 10; i++) { expected[i][6] = 42; expected[i][7] = 42; }
+        assertEquals(java.util.Arrays.deepToString(expected), java.util.Arrays.deepToString(values(a)));
+        assertEquals(DataType.UINT32, a.dtype());
+
+        ds.get("5:10, 6:8").write(new int[]{1, 2}).join();
+        NDArray b = ds.get("5:10, 6:8").read().join();
+        assertEquals("[[1, 2], [1, 2], [1, 2], [1, 2], [1, 2]]", java.util.Arrays.deepToString(values(b)));
+    }
+
+    @Test
+    void concurrentWritesJoinedTogether() {
+        TensorStore ds = create();
+        List<WriteFutures> futures = new ArrayList<>();
+        for (int i = 0; i < 10; i++) futures.add(ds.get(i * 5).write(i));
+        for (WriteFutures f : futures) f.join();
+        NDArray a = ds.read().join();
+        for (int r = 0; r < 70; r++) {
+            for (int c = 0; c < 80; c++) {
+                long want = r % 5 == 0 && r < 50 ? r / 5 : 0;
+                assertEquals(want, a.getLong(r, c), "element " + r + "," + c);
+            }
+        }
+    }
+
+    @Test
+    void transactionalReadsSeeStagedWritesUntilCommit() {
+        Transaction txn = new Transaction();
+        TensorStore ds = create();
+        ds.withTransaction(txn).get("5:10, 6:8").write(new int[]{1, 2}).join();
+        assertEquals("[[1, 2], [1, 2], [1, 2], [1, 2], [1, 2]]", java.util.Arrays.deepToString(values(ds.withTransaction(txn).get("5:10, 6:8").read().join())));
+        assertEquals("[[0, 0], [0, 0], [0, 0], [0, 0], [0, 0]]", java.util.Arrays.deepToString(values(ds.get("5:10, 6:8").read().join())));
+        txn.commitAsync().join();
+        assertEquals("[[1, 2], [1, 2], [1, 2], [1, 2], [1, 2]]", java.util.Arrays.deepToString(values(ds.get("5:10, 6:8").read().join())));
+        TensorStoreException e = assertThrows(TensorStoreException.class, () -> ds.withTransaction(txn).get("5:10, 6:8").read().join());
+        assertEquals("Transaction not open", e.getMessage());
+    }
+}
