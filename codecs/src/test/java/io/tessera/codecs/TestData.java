@@ -1,0 +1,56 @@
+package io.tessera.codecs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/** Shared codec configurations and data generators for the tests. */
+final class TestData {
+    private TestData() {}
+
+    /** One instance of every codec and notable parameter choice. */
+    static List<Codec> allCodecs() {
+        List<Codec> codecs = new ArrayList<>();
+        for (String cname : BloscCodec.CNAMES) {
+            codecs.add(Codecs.blosc(cname, 5, -1, 0));
+        }
+        codecs.add(Codecs.blosc("lz4", 0, 1, 0));
+        codecs.add(Codecs.blosc("lz4", 9, 0, 0));
+        codecs.add(Codecs.blosc("zstd", 3, 2, 0));
+        codecs.add(Codecs.blosc("blosclz", 5, 1, 256));
+        codecs.add(Codecs.zlib(1));
+        codecs.add(Codecs.zlib(9));
+        codecs.add(Codecs.zlib(0));
+        codecs.add(Codecs.gzip(1));
+        codecs.add(Codecs.gzip(6));
+        codecs.add(Codecs.zstd(1));
+        codecs.add(Codecs.zstd(-5));
+        codecs.add(Codecs.zstd(19));
+        codecs.add(Codecs.bz2(1));
+        codecs.add(Codecs.bz2(9));
+        codecs.add(Codecs.lz4(1));
+        return codecs;
+    }
+
+    /** Smooth data (slowly varying little-endian integers of {@code elementSize} bytes) with some noise. */
+    static byte[] smooth(int size, int elementSize, long seed) {
+        Random r = new Random(seed);
+        byte[] b = new byte[size];
+        long v = r.nextInt(1000);
+        for (int i = 0; i < size; i += elementSize) {
+            if (r.nextInt(8) == 0) {
+                v += r.nextInt(5) - 2;
+            }
+            for (int k = 0; k < elementSize && i + k < size; k++) {
+                b[i + k] = (byte) (v >>> (8 * Math.min(k, 7)));
+            }
+        }
+        return b;
+    }
+
+    static byte[] random(int size, long seed) {
+        byte[] b = new byte[size];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+}
