@@ -64,7 +64,8 @@ class SeedExamplesTest {
         assertEquals("[[0, 0], [0, 0], [0, 0], [0, 0], [0, 0]]", java.util.Arrays.deepToString(values(ds.get("5:10, 6:8").read().join())));
         txn.commitAsync().join();
         assertEquals("[[1, 2], [1, 2], [1, 2], [1, 2], [1, 2]]", java.util.Arrays.deepToString(values(ds.get("5:10, 6:8").read().join())));
-        TensorStoreException e = assertThrows(TensorStoreException.class, () -> ds.withTransaction(txn).get("5:10, 6:8").read().join());
-        assertEquals("Transaction not open", e.getMessage());
+        java.util.concurrent.CompletionException e = assertThrows(java.util.concurrent.CompletionException.class,
+                () -> ds.withTransaction(txn).get("5:10, 6:8").read().join());
+        assertEquals("Transaction not open", e.getCause().getMessage());
     }
 }

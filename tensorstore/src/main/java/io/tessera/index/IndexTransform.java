@@ -14,14 +14,17 @@ import java.util.List;
 public final class IndexTransform {
     private final long[] inputMin;
     private final long[] inputShape;
+    // Dimensions added by None have implicit bounds [0*, 1*): TensorStore checks no index against them.
+    private final boolean[] implicit;
     // For each output dimension: the input dimension it follows, or -1 for a constant.
     private final int[] outputInputDim;
     private final long[] outputOffset;
     private final long[] outputStride;
 
-    private IndexTransform(long[] inputMin, long[] inputShape, int[] outputInputDim, long[] outputOffset, long[] outputStride) {
+    private IndexTransform(long[] inputMin, long[] inputShape, boolean[] implicit, int[] outputInputDim, long[] outputOffset, long[] outputStride) {
         this.inputMin = inputMin;
         this.inputShape = inputShape;
+        this.implicit = implicit;
         this.outputInputDim = outputInputDim;
         this.outputOffset = outputOffset;
         this.outputStride = outputStride;
@@ -33,7 +36,7 @@ public final class IndexTransform {
         int[] dims = new int[n];
         long[] strides = new long[n];
         for (int d = 0; d < n; d++) { dims[d] = d; strides[d] = 1; }
-        return new IndexTransform(new long[n], shape.clone(), dims, new long[n], strides);
+        return new IndexTransform(new long[n], shape.clone(), new boolean[n], dims, new long[n], strides);
     }
 
     public int inputRank() { return inputShape.length; }
@@ -84,7 +87,7 @@ public final class IndexTransform {
         long[] oldConst = new long[rank];
         int[] oldFrom = new int[rank];
         long[] oldOffset = new long[rank], oldStride = new long[rank];
-        List<long[]> newDims = new ArrayList<>(); // {min, size}
+        List<long[]> newDims = new ArrayList<>(); // {min, size, implicit ? 1 : 0}
         int d = 0;
         for (IndexExpression.Term t : terms) {
             switch (t) {
@@ -92,12 +95,8 @@ public final class IndexTransform {
                     int fill = rank - consuming;
                     for (int k = 0; k < fill; k++, d++) keep(d, newDims, oldFrom, oldOffset, oldStride);
                 }
-                case IndexExpression.NewAxis n -> newDims.add(new long[]{0, 1});
+                case IndexExpression.NewAxis n -> newDims.add(new long[]{0, 1, 1});
                 case IndexExpression.Index ix -> {
-                    long lo = inputMin[d], hi = inputMin[d] + inputShape[d];
-                    if (ix.index() < lo || ix.index() >= hi) {
-                        throw new IndexOutOfBoundsException("Index " + ix.index() + " is outside valid range [" + lo + ", " + hi + ")");
-                    }
                     oldFrom[d] = -1;
                     oldConst[d] = ix.index();
                     d++;
@@ -109,10 +108,25 @@ public final class IndexTransform {
             }
         }
         while (d < rank) { keep(d, newDims, oldFrom, oldOffset, oldStride); d++; }
-
+        // As TensorStore: slices are checked as they are applied, integer indices at the end, and
+        // not at all when both the domain being indexed and the resulting one are empty.
+        boolean resultEmpty = newDims.stream().anyMatch(nd -> nd[1] == 0);
+        if (inputSize() > 0 || !resultEmpty) {
+            for (int k = 0; k < rank; k++) {
+                long lo = inputMin[k], hi = inputMin[k] + inputShape[k];
+                if (oldFrom[k] < 0 && !implicit[k] && (oldConst[k] < lo || oldConst[k] >= hi)) {
+                    throw new IndexOutOfBoundsException("Index " + oldConst[k] + " is outside valid range [" + lo + ", " + hi + ")");
+                }
+            }
+        }
         int newRank = newDims.size();
         long[] newMin = new long[newRank], newShape = new long[newRank];
-        for (int k = 0; k < newRank; k++) { newMin[k] = newDims.get(k)[0]; newShape[k] = newDims.get(k)[1]; }
+        boolean[] newImplicit = new boolean[newRank];
+        for (int k = 0; k < newRank; k++) {
+            newMin[k] = newDims.get(k)[0];
+            newShape[k] = newDims.get(k)[1];
+            newImplicit[k] = newDims.get(k)[2] != 0;
+        }
         int m = outputRank();
         int[] outDim = new int[m];
         long[] outOff = new long[m], outStride = new long[m];
@@ -128,14 +142,14 @@ public final class IndexTransform {
                 outStride[j] = outputStride[j] * oldStride[in];
             }
         }
-        return new IndexTransform(newMin, newShape, outDim, outOff, outStride);
+        return new IndexTransform(newMin, newShape, newImplicit, outDim, outOff, outStride);
     }
 
     private void keep(int d, List<long[]> newDims, int[] oldFrom, long[] oldOffset, long[] oldStride) {
         oldFrom[d] = newDims.size();
         oldOffset[d] = 0;
         oldStride[d] = 1;
-        newDims.add(new long[]{inputMin[d], inputShape[d]});
+        newDims.add(new long[]{inputMin[d], inputShape[d], implicit[d] ? 1 : 0});
     }
 
     private void slice(int d, IndexExpression.Slice s, List<long[]> newDims, int[] oldFrom, long[] oldOffset, long[] oldStride) {
@@ -148,7 +162,7 @@ public final class IndexTransform {
             start = s.start() == null ? lo : s.start();
             long stop = s.stop() == null ? hi : s.stop();
             if (stop < start) throw new IllegalArgumentException(where + "(" + start + ", " + (stop - 1) + ") do not specify a valid closed index interval");
-            if (start < lo || stop > hi) {
+            if (!implicit[d] && (start < lo || stop > hi)) {
                 throw new IndexOutOfBoundsException(where + "Slice interval [" + start + ", " + stop + ") is not contained within domain [" + lo + ", " + hi + ")");
             }
             count = Math.ceilDiv(stop - start, step);
@@ -156,7 +170,7 @@ public final class IndexTransform {
             start = s.start() == null ? hi - 1 : s.start();
             long stop = s.stop() == null ? lo - 1 : s.stop();
             if (stop > start) throw new IllegalArgumentException(where + "(" + (stop + 1) + ", " + start + ") do not specify a valid closed index interval");
-            if (stop + 1 < lo || start + 1 > hi) {
+            if (!implicit[d] && (stop + 1 < lo || start + 1 > hi)) {
                 throw new IndexOutOfBoundsException(where + "Slice interval [" + (stop + 1) + ", " + (start + 1) + ") is not contained within domain [" + lo + ", " + hi + ")");
             }
             count = Math.ceilDiv(start - stop, -step);
@@ -166,7 +180,7 @@ public final class IndexTransform {
         oldFrom[d] = newDims.size();
         oldOffset[d] = start - step * newMin;
         oldStride[d] = step;
-        newDims.add(new long[]{newMin, count});
+        newDims.add(new long[]{newMin, count, implicit[d] && s.start() == null && s.stop() == null ? 1 : 0});
     }
 
     /** The domain as TensorStore prints it, e.g. {@code { [1, 4), [0, 80) }}. */

@@ -1,43 +1,46 @@
 package io.tessera.zarr;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.codecs.Codec;
+import io.tessera.codecs.CodecException;
+import io.tessera.codecs.Codecs;
 
 import java.lang.foreign.MemorySegment;
 
-/** The bridge from a {@code .zarray} "compressor" member to a chunk compressor. */
+/** The bridge from a {@code .zarray} "compressor" member to the codecs module. */
 final class Compressors {
     private Compressors() {}
 
-    /** Compresses and decompresses whole chunks. Implementations are thread-safe. */
-    interface ChunkCompressor {
-        MemorySegment encode(MemorySegment raw, int elementSize);
-
-        /** Decodes exactly {@code decodedSize} bytes, or throws naming {@code key}. */
-        MemorySegment decode(MemorySegment encoded, long decodedSize, String key);
-    }
-
     /** TensorStore's default compressor for new zarr v2 arrays. */
     static JsonNode defaultCompressor() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("blocksize", 0);
-        o.put("clevel", 5);
-        o.put("cname", "lz4");
-        o.put("id", "blosc");
-        o.put("shuffle", -1);
-        return o;
+        return Codecs.blosc().toJson();
     }
 
-    /** Validates a compressor's JSON and fills its defaults (null: no compression). */
+    /**
+     * Validates a compressor's JSON and fills its defaults (null: no compression).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
     static JsonNode validate(JsonNode json) {
         if (json == null || json.isNull()) return null;
-        throw new IllegalArgumentException("Error parsing object member \"compressor\": unsupported compressor " + json);
+        try {
+            return Codecs.fromJson(json).toJson();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Error parsing object member \"compressor\": " + e.getMessage(), e);
+        }
     }
 
-    /** The compressor for validated JSON; {@code null} for none. */
-    static ChunkCompressor forJson(JsonNode json) {
-        if (json == null || json.isNull()) return null;
-        throw new IllegalArgumentException("Error parsing object member \"compressor\": unsupported compressor " + json);
+    /** The codec for validated JSON; {@code null} for none. */
+    static Codec forJson(JsonNode json) {
+        return json == null || json.isNull() ? null : Codecs.fromJson(json);
+    }
+
+    /** Decodes a chunk of exactly {@code size} bytes; a corrupt chunk fails naming {@code key}. */
+    static MemorySegment decode(Codec codec, MemorySegment encoded, long size, String key) {
+        try {
+            return codec.decode(encoded, size, key);
+        } catch (CodecException e) {
+            throw new ZarrArray.ChunkDecodeException(e.getMessage());
+        }
     }
 }

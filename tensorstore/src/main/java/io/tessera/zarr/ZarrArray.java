@@ -32,7 +32,7 @@ public final class ZarrArray {
     private final String prefix;
     private final ZarrMetadata meta;
     private final Executor executor;
-    private final Compressors.ChunkCompressor compressor;
+    private final io.tessera.codecs.Codec compressor;
     private final NDArray fill;
     private final boolean elideFillChunks;
     private final boolean swapBytes;
@@ -109,7 +109,7 @@ public final class ZarrArray {
     NDArray decode(ReadResult r, String key) {
         if (!r.exists()) return null;
         long expected = meta.chunkBytes();
-        MemorySegment raw = compressor == null ? r.value() : compressor.decode(r.value(), expected, store.describeKey(key));
+        MemorySegment raw = compressor == null ? r.value() : Compressors.decode(compressor, r.value(), expected, store.describeKey(key));
         if (raw.byteSize() != expected) {
             throw new ChunkDecodeException("Error decoding chunk " + store.describeKey(key) + ": expected " + expected
                     + " bytes but received " + raw.byteSize());
