@@ -20,14 +20,17 @@ public final class IndexTransform {
     private final int[] outputInputDim;
     private final long[] outputOffset;
     private final long[] outputStride;
+    // Bounds [0, outputShape) of the array coordinates; constant outputs must lie inside.
+    private final long[] outputShape;
 
-    private IndexTransform(long[] inputMin, long[] inputShape, boolean[] implicit, int[] outputInputDim, long[] outputOffset, long[] outputStride) {
+    private IndexTransform(long[] inputMin, long[] inputShape, boolean[] implicit, int[] outputInputDim, long[] outputOffset, long[] outputStride, long[] outputShape) {
         this.inputMin = inputMin;
         this.inputShape = inputShape;
         this.implicit = implicit;
         this.outputInputDim = outputInputDim;
         this.outputOffset = outputOffset;
         this.outputStride = outputStride;
+        this.outputShape = outputShape;
     }
 
     /** The identity transform over the domain {@code [0, shape)}. */
@@ -36,7 +39,7 @@ public final class IndexTransform {
         int[] dims = new int[n];
         long[] strides = new long[n];
         for (int d = 0; d < n; d++) { dims[d] = d; strides[d] = 1; }
-        return new IndexTransform(new long[n], shape.clone(), new boolean[n], dims, new long[n], strides);
+        return new IndexTransform(new long[n], shape.clone(), new boolean[n], dims, new long[n], strides, shape.clone());
     }
 
     public int inputRank() { return inputShape.length; }
@@ -108,10 +111,10 @@ public final class IndexTransform {
             }
         }
         while (d < rank) { keep(d, newDims, oldFrom, oldOffset, oldStride); d++; }
-        // As TensorStore: slices are checked as they are applied, integer indices at the end, and
-        // not at all when both the domain being indexed and the resulting one are empty.
+        // As TensorStore: slices are checked as they are applied; integer indices against this
+        // domain only when the result is not empty, and once composed, always against the array.
         boolean resultEmpty = newDims.stream().anyMatch(nd -> nd[1] == 0);
-        if (inputSize() > 0 || !resultEmpty) {
+        if (!resultEmpty) {
             for (int k = 0; k < rank; k++) {
                 long lo = inputMin[k], hi = inputMin[k] + inputShape[k];
                 if (oldFrom[k] < 0 && !implicit[k] && (oldConst[k] < lo || oldConst[k] >= hi)) {
@@ -142,7 +145,12 @@ public final class IndexTransform {
                 outStride[j] = outputStride[j] * oldStride[in];
             }
         }
-        return new IndexTransform(newMin, newShape, newImplicit, outDim, outOff, outStride);
+        for (int j = 0; j < m; j++) {
+            if (outDim[j] < 0 && (outOff[j] < 0 || outOff[j] >= outputShape[j])) {
+                throw new IndexOutOfBoundsException("Index " + outOff[j] + " is outside valid range [0, " + outputShape[j] + ")");
+            }
+        }
+        return new IndexTransform(newMin, newShape, newImplicit, outDim, outOff, outStride, outputShape);
     }
 
     private void keep(int d, List<long[]> newDims, int[] oldFrom, long[] oldOffset, long[] oldStride) {
@@ -162,7 +170,7 @@ public final class IndexTransform {
             start = s.start() == null ? lo : s.start();
             long stop = s.stop() == null ? hi : s.stop();
             if (stop < start) throw new IllegalArgumentException(where + "(" + start + ", " + (stop - 1) + ") do not specify a valid closed index interval");
-            if (!implicit[d] && (start < lo || stop > hi)) {
+            if (!implicit[d] && stop > start && (start < lo || stop > hi)) {
                 throw new IndexOutOfBoundsException(where + "Slice interval [" + start + ", " + stop + ") is not contained within domain [" + lo + ", " + hi + ")");
             }
             count = Math.ceilDiv(stop - start, step);
@@ -170,7 +178,7 @@ public final class IndexTransform {
             start = s.start() == null ? hi - 1 : s.start();
             long stop = s.stop() == null ? lo - 1 : s.stop();
             if (stop > start) throw new IllegalArgumentException(where + "(" + (stop + 1) + ", " + start + ") do not specify a valid closed index interval");
-            if (!implicit[d] && (stop + 1 < lo || start + 1 > hi)) {
+            if (!implicit[d] && start > stop && (stop + 1 < lo || start + 1 > hi)) {
                 throw new IndexOutOfBoundsException(where + "Slice interval [" + (stop + 1) + ", " + (start + 1) + ") is not contained within domain [" + lo + ", " + hi + ")");
             }
             count = Math.ceilDiv(start - stop, -step);
