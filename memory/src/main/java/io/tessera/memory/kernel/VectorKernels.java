@@ -56,6 +56,9 @@ public final class VectorKernels extends StridedLoops {
 
     static String describe() { return BV.vectorBitSize() + "-bit vectors"; }
 
+    /** Bytes per vector register: tests size their arrays around it. */
+    static int vectorBytes() { return VB; }
+
     @Override
     public String name() { return "vector"; }
 
