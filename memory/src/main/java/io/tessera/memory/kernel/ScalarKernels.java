@@ -16,6 +16,8 @@ public final class ScalarKernels extends StridedLoops {
     static final ValueLayout.OfShort S = ValueLayout.JAVA_SHORT_UNALIGNED;
     static final ValueLayout.OfInt I = ValueLayout.JAVA_INT_UNALIGNED;
     static final ValueLayout.OfLong L = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    static final ValueLayout.OfDouble D = ValueLayout.JAVA_DOUBLE_UNALIGNED;
 
     /** Use {@link Kernels#scalar()}. */
     ScalarKernels() {}
@@ -84,7 +86,41 @@ public final class ScalarKernels extends StridedLoops {
 
     /** The generic conversion: {@link Elements#convert} defines the semantics every kernel matches. */
     static void convert(MemorySegment s, long so, long ss, DataType from, MemorySegment d, long dOff, long ds, DataType to, long n) {
-        for (long i = 0; i < n; i++, so += ss, dOff += ds) Elements.convert(s, so, from, d, dOff, to);
+        if (!tightConvert(s, so, ss, from, d, dOff, ds, to, n)) {
+            for (long i = 0; i < n; i++, so += ss, dOff += ds) Elements.convert(s, so, from, d, dOff, to);
+        }
+    }
+
+    /**
+     * The most common pairs as one-cast loops, without the per-element dispatch of
+     * {@link Elements#convert}; each cast is the one {@code Elements} applies for that pair.
+     */
+    private static boolean tightConvert(MemorySegment s, long so, long ss, DataType from, MemorySegment d, long dOff, long ds, DataType to, long n) {
+        switch (from) {
+            case INT32 -> {
+                if (to == DataType.FLOAT32) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(F, dOff, (float) s.get(I, so)); return true; }
+                if (to == DataType.FLOAT64) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(D, dOff, s.get(I, so)); return true; }
+            }
+            case INT16 -> {
+                if (to == DataType.INT32) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(I, dOff, s.get(S, so)); return true; }
+                if (to == DataType.FLOAT32) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(F, dOff, s.get(S, so)); return true; }
+            }
+            case UINT16 -> {
+                if (to == DataType.FLOAT32) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(F, dOff, s.get(S, so) & 0xFFFF); return true; }
+                if (to == DataType.INT32) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(I, dOff, s.get(S, so) & 0xFFFF); return true; }
+            }
+            case UINT8 -> {
+                if (to == DataType.FLOAT32) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(F, dOff, s.get(B, so) & 0xFF); return true; }
+            }
+            case FLOAT32 -> {
+                if (to == DataType.FLOAT64) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(D, dOff, s.get(F, so)); return true; }
+            }
+            case FLOAT64 -> {
+                if (to == DataType.FLOAT32) { for (long i = 0; i < n; i++, so += ss, dOff += ds) d.set(F, dOff, (float) s.get(D, so)); return true; }
+            }
+            default -> { }
+        }
+        return false;
     }
 
     static void swap(MemorySegment s, long so, long ss, MemorySegment d, long dOff, long ds, long n, int es, int cs) {
