@@ -37,7 +37,7 @@ final class Npy {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long fileSize = ch.size();
             if (fileSize < 10) throw bad(path, "file of " + fileSize + " bytes is too short for a .npy header");
-            ByteBuffer pre = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer pre = ByteBuffer.allocate((int) Math.min(12, fileSize)).order(ByteOrder.LITTLE_ENDIAN);
             readFully(ch, pre, 0, path);
             for (int i = 0; i < MAGIC.length; i++) {
                 if (pre.get(i) != MAGIC[i]) throw bad(path, "not a .npy file (missing \\x93NUMPY magic)");
