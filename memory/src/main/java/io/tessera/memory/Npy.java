@@ -7,7 +7,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,6 +35,7 @@ final class Npy {
     private static final int ALIGN = 64;
     // np.save leaves room for the growth axis to reach this many digits.
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
+    private static final java.security.SecureRandom TMP_IDS = new java.security.SecureRandom();
 
     static NDArray read(Path path) throws IOException {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
@@ -268,21 +272,33 @@ final class Npy {
         if (a.dtype() == DataType.BFLOAT16) {
             throw new IllegalArgumentException("bfloat16 has no .npy dtype descr; cast it to float32 to write " + path);
         }
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("writing .npy files needs a little-endian platform");
+        }
         byte[] header = header(a);
         NDArray data = a.isCContiguous() ? a : a.copy();
         long bytes = a.size() * a.dtype().byteSize();
         MemorySegment src = data.segment().asSlice(data.offset(), bytes);
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            throw new UnsupportedOperationException("writing .npy files needs a little-endian platform");
-        }
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(ch, ByteBuffer.wrap(header));
-            // ByteBuffers hold at most 2 GiB, so large arrays go out in slices.
-            long chunk = 1L << 30;
-            for (long off = 0; off < bytes; off += chunk) {
-                writeFully(ch, src.asSlice(off, Math.min(chunk, bytes - off)).asByteBuffer());
+        // A temporary file renamed over the target: the array may be a mapping of that very file,
+        // which truncating in place would pull from under it.
+        Path dir = path.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + path.getFileName() + "." + Long.toHexString(System.nanoTime() ^ TMP_IDS.nextLong()) + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW)) {
+                writeFully(ch, ByteBuffer.wrap(header));
+                // ByteBuffers hold at most 2 GiB, so large arrays go out in slices.
+                long chunk = 1L << 30;
+                for (long off = 0; off < bytes; off += chunk) {
+                    writeFully(ch, src.asSlice(off, Math.min(chunk, bytes - off)).asByteBuffer());
+                }
             }
+            try {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

@@ -118,6 +118,20 @@ class NpyTest {
     }
 
     @Test
+    void rewritingTheMappedFileItselfIsSafe(@TempDir Path dir) throws IOException {
+        Path p = dir.resolve("self.npy");
+        NDArray original = NDArray.of(new int[][] {{1, 2, 3}, {4, 5, 6}});
+        original.writeNpy(p);
+        NDArray mapped = NDArray.readNpy(p);
+        mapped.transpose().writeNpy(p);
+        assertTrue(mapped.contentEquals(original), "the old mapping must stay valid");
+        assertTrue(NDArray.readNpy(p).contentEquals(original.transpose().copy()));
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(p), files.toList(), "no temporary file may be left behind");
+        }
+    }
+
+    @Test
     void bfloat16HasNoNpyDescr(@TempDir Path dir) {
         NDArray a = NDArray.allocate(DataType.BFLOAT16, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.writeNpy(dir.resolve("b.npy")));
