@@ -56,14 +56,19 @@ public enum DataType {
     /** Bytes per element. */
     public int byteSize() { return byteSize; }
 
+    /** The family: bool, signed or unsigned integer, floating point or complex. */
     public Kind kind() { return kind; }
 
+    /** Whether this is a signed or unsigned integer type (bool is not). */
     public boolean isInteger() { return kind == Kind.INT || kind == Kind.UINT; }
 
+    /** Whether negative values exist: signed integers, floating point and complex types. */
     public boolean isSigned() { return kind == Kind.INT || kind == Kind.FLOAT || kind == Kind.COMPLEX; }
 
+    /** Whether this is a real floating-point type (float16, bfloat16, float32, float64). */
     public boolean isFloatingPoint() { return kind == Kind.FLOAT; }
 
+    /** Whether this is complex64 or complex128. */
     public boolean isComplex() { return kind == Kind.COMPLEX; }
 
     /** Bytes of one scalar component: the element size, or half of it for complex types. */

@@ -297,7 +297,13 @@ public final class NDArray {
         long n = 1;
         for (long s : shape) {
             if (s < 0) throw new IllegalArgumentException("Negative extent in shape " + Arrays.toString(shape));
-            n = Math.multiplyExact(n, s);
+        }
+        for (long s : shape) {
+            try {
+                n = Math.multiplyExact(n, s);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE + " elements");
+            }
         }
         return n;
     }

@@ -70,7 +70,7 @@ final class Npy {
             long count;
             try {
                 count = NDArray.checkedCount(h.shape);
-            } catch (ArithmeticException e) {
+            } catch (IllegalArgumentException e) {
                 throw bad(path, "shape " + java.util.Arrays.toString(h.shape) + " has too many elements");
             }
             long dataBytes;

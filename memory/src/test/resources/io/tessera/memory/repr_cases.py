@@ -151,5 +151,13 @@ add("wide_3d", np.arange(2 * 3 * 30, dtype=np.int64).reshape(2, 3, 30) * 1000003
 add("wide_floats", rng.standard_normal((3, 20)))
 add("wide_complex", rng.standard_normal((2, 9)) + 1j * rng.standard_normal((2, 9)))
 
+# Every line length around the width limit, with and without the dtype suffix.
+for n in range(1, 40):
+    add(f"length{n}_uint32", np.arange(n, dtype=np.uint32) * 7)
+    add(f"length{n}_int64", np.arange(n, dtype=np.int64) * -13)
+    add(f"length{n}_float32", np.arange(n, dtype=np.float32) / 4)
+    add(f"length{n}_2d_uint16", (np.arange(2 * n, dtype=np.uint16) * 101).reshape(2, n))
+    add(f"length{n}_bool", np.arange(n) % 3 == 0)
+
 with open(os.path.join(out, "manifest.tsv"), "w") as f:
     f.write("\n".join(cases) + "\n")
