@@ -35,9 +35,12 @@ final class Npy {
     private static final int ALIGN = 64;
     // np.save leaves room for the growth axis to reach this many digits.
     private static final int GROWTH_AXIS_MAX_DIGITS = 21;
+    // Far above any real header (NumPy itself refuses more than 10000 bytes by default).
+    private static final long MAX_HEADER = 1 << 24;
     private static final java.security.SecureRandom TMP_IDS = new java.security.SecureRandom();
 
     static NDArray read(Path path) throws IOException {
+        if (Files.isDirectory(path)) throw bad(path, "is a directory");
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long fileSize = ch.size();
             if (fileSize < 10) throw bad(path, "file of " + fileSize + " bytes is too short for a .npy header");
@@ -59,6 +62,7 @@ final class Npy {
             } else {
                 throw bad(path, "unsupported .npy format version " + major + "." + minor);
             }
+            if (headerLen > MAX_HEADER) throw bad(path, "header length " + headerLen + " exceeds " + MAX_HEADER + " bytes");
             long dataStart = prefixLen + headerLen;
             if (dataStart > fileSize) {
                 throw bad(path, "truncated: header of " + headerLen + " bytes ends past the end of the file (" + fileSize + " bytes)");

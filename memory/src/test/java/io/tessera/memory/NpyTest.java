@@ -182,6 +182,41 @@ class NpyTest {
     }
 
     @Test
+    void corruptedHeadersNeverCrash(@TempDir Path dir) throws IOException {
+        Path good = dir.resolve("good.npy");
+        NDArray.of(new long[][] {{1, 2, 3}, {4, 5, 6}}).writeNpy(good);
+        byte[] original = Files.readAllBytes(good);
+        SplittableRandom rnd = new SplittableRandom(99);
+        String alphabet = "{}()[]',: 0123456789-<>|=TrueFalsedescrfortran_ordershapeiufcb\n\0\u00ff";
+        Path p = dir.resolve("fuzz.npy");
+        int failures = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] b = original.clone();
+            int edits = rnd.nextInt(1, 4);
+            for (int e = 0; e < edits; e++) {
+                int at = rnd.nextInt(0, 128);
+                b[at] = rnd.nextBoolean() ? (byte) rnd.nextInt(256) : (byte) alphabet.charAt(rnd.nextInt(alphabet.length()));
+            }
+            if (rnd.nextInt(10) == 0) b = Arrays.copyOf(b, rnd.nextInt(b.length));
+            Files.write(p, b);
+            try {
+                NDArray a = NDArray.readNpy(p);
+                a.toString();
+            } catch (IOException e) {
+                failures++;
+                assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
+            }
+        }
+        assertTrue(failures > 1000, "most corruptions should be detected, only " + failures + " were");
+    }
+
+    @Test
+    void directoriesAreNotNpyFiles(@TempDir Path dir) {
+        IOException e = assertThrows(IOException.class, () -> NDArray.readNpy(dir));
+        assertTrue(e.getMessage().contains("directory"), e.getMessage());
+    }
+
+    @Test
     void headersPadTo64BytesAsNumpyDoes() {
         List<long[]> shapes = new ArrayList<>();
         for (int n = 0; n < 60; n++) {
