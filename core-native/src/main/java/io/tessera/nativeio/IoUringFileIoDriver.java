@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongFunction;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -21,10 +21,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 /**
  * The io_uring driver, on raw system calls. One submission ring, one completion thread.
  *
- * <p>Submission is flat-combining: a caller queues its operation and, if no other thread is
- * submitting, drains the whole queue into the ring with one {@code io_uring_enter}; otherwise the
- * thread already submitting picks it up. The completion thread drains too after reaping, which
- * is what moves queued operations along when the ring or the in-flight limit was full.
+ * <p>Callers queue operations; one submitter thread moves everything queued into the ring and
+ * hands it over with one {@code io_uring_enter}, so operations from many threads share few
+ * system calls. Only that long-lived thread submits because the kernel ties a request to the
+ * task that submitted it and cancels it ({@code ECANCELED}) when that task exits: a caller's
+ * short-lived thread must never be the submitter. The completion thread wakes the submitter
+ * after reaping, which moves queued operations along when the ring or the in-flight limit was
+ * full.
  *
  * <p>Every operation's buffers (caller's data, path strings, statx buffer) are referenced from
  * its {@link Op} while the kernel may touch them, and the op stays in {@link #inFlight} until its
@@ -108,11 +111,12 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private final ConcurrentHashMap<Long, Op> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger inFlightCount = new AtomicInteger();
     private final AtomicLong nextId = new AtomicLong(1);
-    private final ReentrantLock submitLock = new ReentrantLock();
-    /** Guarded by submitLock: our copy of the SQ tail, and SQEs placed but not yet accepted by the kernel. */
+    /** Owned by the submitter thread: our copy of the SQ tail, and SQEs placed but not yet accepted by the kernel. */
     private int sqTail;
     private int unsubmitted;
     private volatile boolean closed;
+    private volatile boolean closedFromCompleter;
+    private final Thread submitter;
     private final Thread completer;
 
     private IoUringFileIoDriver(int fd, MemorySegment params, int maxInFlight) throws NativeIOException {
@@ -150,8 +154,11 @@ final class IoUringFileIoDriver implements FileIoDriver {
         sqTail = (int) INT_AT.getAcquire(sqRing, sqTailOff);
         // Never more in flight than the CQ holds, so completions cannot overflow.
         this.maxInFlight = Math.min(maxInFlight, cqEntries);
+        submitter = new Thread(this::submitLoop, "tessera-io_uring-submit");
+        submitter.setDaemon(true);
         completer = new Thread(this::completionLoop, "tessera-io_uring-completion");
         completer.setDaemon(true);
+        submitter.start();
         completer.start();
     }
 
@@ -213,7 +220,11 @@ final class IoUringFileIoDriver implements FileIoDriver {
     }
 
     static IoUringFileIoDriver create(int concurrency) {
-        int entries = Integer.highestOneBit(Math.max(8, Math.min(concurrency, 4096)) * 2 - 1);
+        return create(Integer.highestOneBit(Math.max(8, Math.min(concurrency, 4096)) * 2 - 1), concurrency);
+    }
+
+    /** A ring of {@code entries} SQEs (the CQ gets twice as many) with at most {@code concurrency} in flight. */
+    static IoUringFileIoDriver create(int entries, int concurrency) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment params = a.allocate(120, 8);
             params.set(JAVA_INT, 8, IORING_SETUP_CLAMP);
@@ -246,9 +257,9 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private <T> CompletableFuture<T> submit(Op op) {
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
         queue.add(op);
-        // close() may have swept the queue just before our add: take our op back and fail it.
+        // The submitter may have swept the queue at close just before our add: take our op back and fail it.
         if (closed && queue.remove(op)) op.future.completeExceptionally(new DriverClosedException(name()));
-        else drain();
+        else LockSupport.unpark(submitter);
         return (CompletableFuture<T>) op.future;
     }
 
@@ -371,33 +382,45 @@ final class IoUringFileIoDriver implements FileIoDriver {
         sqe.set(JAVA_LONG, 32, userData);
     }
 
-    /** Moves queued operations into the ring and submits them; any thread may call it. */
-    private void drain() {
-        while (true) {
-            if (!submitLock.tryLock()) return;
-            try {
-                int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
-                int placed = 0;
-                while (sqTail - head < sqEntries && inFlightCount.get() < maxInFlight) {
-                    Op op = queue.poll();
-                    if (op == null) break;
-                    long id = nextId.getAndIncrement();
-                    inFlight.put(id, op);
-                    inFlightCount.incrementAndGet();
-                    prep(sqTail & sqMask, op, id);
-                    sqTail++;
-                    placed++;
-                }
-                if (placed > 0) {
-                    INT_AT.setRelease(sqRing, sqTailOff, sqTail);
-                    unsubmitted += placed;
-                }
-                enterSubmit();
-            } finally {
-                submitLock.unlock();
+    private void submitLoop() {
+        while (!closed) {
+            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+            int placed = 0;
+            while (sqTail - head < sqEntries && inFlightCount.get() < maxInFlight) {
+                Op op = queue.poll();
+                if (op == null) break;
+                long id = nextId.getAndIncrement();
+                inFlight.put(id, op);
+                inFlightCount.incrementAndGet();
+                prep(sqTail & sqMask, op, id);
+                sqTail++;
+                placed++;
             }
-            // Another thread may have queued after our last poll while we held the lock and given up on tryLock.
-            if (queue.isEmpty() || inFlightCount.get() >= maxInFlight) return;
+            if (placed > 0) {
+                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+                unsubmitted += placed;
+            }
+            enterSubmit();
+            // Nothing to do, or no room: sleep until a caller queues or the completion thread frees room.
+            if (placed == 0) {
+                if (unsubmitted > 0) LockSupport.parkNanos(this, 1_000_000);
+                else LockSupport.park(this);
+            }
+        }
+        for (Op op; (op = queue.poll()) != null; ) op.future.completeExceptionally(new DriverClosedException(name()));
+        // Wake the completion thread with a no-op so it sees `closed` even when nothing else is in flight.
+        for (int tries = 0; tries < 10_000; tries++) {
+            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+            if (sqTail - head < sqEntries) {
+                prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
+                sqTail++;
+                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+                unsubmitted++;
+                enterSubmit();
+                return;
+            }
+            enterSubmit();
+            LockSupport.parkNanos(1_000_000);
         }
     }
 
@@ -422,9 +445,24 @@ final class IoUringFileIoDriver implements FileIoDriver {
                 return;
             }
             boolean woken = reap();
-            drain();
-            if (closed && inFlightCount.get() == 0 && (woken || queue.isEmpty())) return;
+            if (!queue.isEmpty() || unsubmittedHint()) LockSupport.unpark(submitter);
+            if (closed && inFlightCount.get() == 0 && (woken || !submitter.isAlive())) {
+                if (closedFromCompleter) {
+                    try {
+                        submitter.join(60_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (!submitter.isAlive()) releaseRing();
+                }
+                return;
+            }
         }
+    }
+
+    /** Whether SQEs wait for the kernel (read racily; a spurious wake-up is harmless). */
+    private boolean unsubmittedHint() {
+        return sqTail != (int) INT_AT.getAcquire(sqRing, sqHeadOff);
     }
 
     private boolean reap() {
@@ -468,33 +506,26 @@ final class IoUringFileIoDriver implements FileIoDriver {
     }
 
     @Override
-    public void close() {
-        submitLock.lock();
-        try {
-            if (closed) return;
-            closed = true;
-            for (Op op; (op = queue.poll()) != null; ) op.future.completeExceptionally(new DriverClosedException(name()));
-            // Wake the completion thread with a no-op so it sees `closed` even when nothing else is in flight.
-            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
-            if (sqTail - head < sqEntries) {
-                prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
-                sqTail++;
-                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
-                unsubmitted++;
-            }
-            enterSubmit();
-        } finally {
-            submitLock.unlock();
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        LockSupport.unpark(submitter);
+        if (Thread.currentThread() == completer) {
+            // Closed from a callback on the completion thread: it unmaps the ring itself once drained.
+            closedFromCompleter = true;
+            return;
         }
         try {
+            submitter.join(60_000);
             completer.join(60_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (completer.isAlive()) {
-            // The kernel still holds operations: leave the ring mapped and open rather than free memory it may write.
-            return;
-        }
+        // If the kernel still holds operations, leave the ring mapped and open rather than free memory it may write.
+        if (!completer.isAlive()) releaseRing();
+    }
+
+    private void releaseRing() {
         LibC.munmap(sqes);
         LibC.munmap(sqRing);
         if (!singleMmap) LibC.munmap(cqRing);

@@ -179,6 +179,60 @@ class FileIoDriverTest {
                 assertEquals("value " + t + " " + i, Files.readString(dir.resolve("t" + t + "-" + i)));
     }
 
+    /** A 4-entry submission ring with up to 8 in flight: submissions wait for ring space, none is lost. */
+    @Test
+    void submissionRingFull() throws Exception {
+        IoUringFileIoDriver d = IoUringFileIoDriver.create(4, 64);
+        drivers.add(d);
+        assertEquals(4, d.ringEntries());
+        List<CompletableFuture<Long>> fs = new ArrayList<>();
+        FileHandle h = await(d.open(dir + "/ring", LibC.O_RDWR | LibC.O_CREAT, 0644));
+        List<Thread> ts = new ArrayList<>();
+        List<List<CompletableFuture<Long>>> perThread = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            List<CompletableFuture<Long>> mine = new ArrayList<>();
+            perThread.add(mine);
+            int tt = t;
+            ts.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 300; i++) {
+                    MemorySegment b = Arena.ofAuto().allocate(8);
+                    b.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, tt * 1000L + i);
+                    mine.add(d.write(h, b, 8L * (tt * 300 + i)));
+                }
+            }));
+        }
+        for (Thread t : ts) t.join();
+        for (List<CompletableFuture<Long>> l : perThread) fs.addAll(l);
+        for (CompletableFuture<Long> f : fs) assertEquals(8L, await(f));
+        await(d.close(h));
+        java.nio.ByteBuffer all = java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("ring"))).order(java.nio.ByteOrder.nativeOrder());
+        for (int t = 0; t < 6; t++)
+            for (int i = 0; i < 300; i++) assertEquals(t * 1000L + i, all.getLong(8 * (t * 300 + i)));
+    }
+
+    /**
+     * Opening a FIFO for reading blocks in the kernel until a writer comes: operations submitted
+     * after it complete first, and it completes once the writer opens.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void completionsArriveOutOfOrder(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 4);
+        Path fifo = dir.resolve("fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mk.waitFor());
+        // O_CREAT: io_uring's inline open attempt adds O_NONBLOCK (which opens a FIFO without waiting
+        // for a writer); an O_CREAT open always goes to a kernel worker and blocks as open(2) does.
+        CompletableFuture<FileHandle> first = d.open(fifo.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
+        for (int i = 0; i < 50; i++) assertTrue(await(d.stat(dir.toString())).isDirectory());
+        assertFalse(first.isDone(), () -> "no writer yet, so the FIFO open cannot have completed: " + first);
+        try (java.io.FileOutputStream w = new java.io.FileOutputStream(fifo.toFile())) {
+            FileHandle h = await(first);
+            assertFalse(await(d.fstat(h)).isRegularFile());
+            await(d.close(h));
+        }
+    }
+
     /** Closing with hundreds of operations queued and in flight: every future completes, cleanly. */
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})

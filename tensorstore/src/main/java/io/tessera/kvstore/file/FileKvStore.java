@@ -83,6 +83,8 @@ public final class FileKvStore implements KvStore {
     private final DirectorySyncer dirSyncer;
     /** For what must block: waiting on a lock another process holds, and listing. */
     private final ExecutorService blocking;
+    /** Completes the futures handed to callers (see {@link #handOff}). */
+    private final ExecutorService callbacks;
     /** Tail of the chain of this process's mutations per key, so they never contend for the OS lock among themselves. */
     private final ConcurrentHashMap<String, CompletableFuture<Void>> keyTails = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -95,6 +97,11 @@ public final class FileKvStore implements KvStore {
         this.dirSyncer = new DirectorySyncer(driver);
         this.blocking = Executors.newCachedThreadPool(task -> {
             Thread t = new Thread(task, "tessera-file-kvstore-" + THREAD_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.callbacks = Executors.newCachedThreadPool(task -> {
+            Thread t = new Thread(task, "tessera-file-kvstore-callback-" + THREAD_IDS.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -155,10 +162,31 @@ public final class FileKvStore implements KvStore {
         try {
             if (closed) throw new KvStoreException("The file key-value store " + describe() + " is closed");
             validate(key);
-            return op.get();
+            return handOff(op.get());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * The future callers get: completed on the store's own thread pool, never on a driver thread,
+     * so a caller's callback that blocks cannot stall the I/O every other operation waits on.
+     */
+    private <T> CompletableFuture<T> handOff(CompletableFuture<T> internal) {
+        if (internal.isDone()) return internal;
+        CompletableFuture<T> out = new CompletableFuture<>();
+        internal.whenComplete((v, e) -> {
+            Runnable finish = () -> {
+                if (e != null) out.completeExceptionally(Errors.unwrap(e));
+                else out.complete(v);
+            };
+            try {
+                callbacks.execute(finish);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                finish.run();
+            }
+        });
+        return out;
     }
 
     // ---- read ----
@@ -384,7 +412,7 @@ public final class FileKvStore implements KvStore {
     @Override
     public CompletableFuture<List<String>> list(String prefix) {
         if (closed) return CompletableFuture.failedFuture(new KvStoreException("The file key-value store " + describe() + " is closed"));
-        return CompletableFuture.supplyAsync(() -> {
+        return handOff(CompletableFuture.supplyAsync(() -> {
             // Walk only below the deepest directory the prefix names.
             int slash = prefix.lastIndexOf('/');
             Path start = Path.of(root, slash < 0 ? "" : prefix.substring(0, slash));
@@ -404,7 +432,7 @@ public final class FileKvStore implements KvStore {
                 throw new KvStoreException("Error listing " + start + ": " + c.getMessage(), c);
             }
             return keys;
-        }, blocking);
+        }, blocking));
     }
 
     @Override
@@ -419,6 +447,7 @@ public final class FileKvStore implements KvStore {
         closed = true;
         driver.close();
         blocking.shutdown();
+        callbacks.shutdown();
     }
 
     @Override

@@ -15,6 +15,9 @@ final class FaultyDriver implements FileIoDriver {
     /** (operation, path) -> errno to fail with, or 0 to pass through. */
     volatile BiFunction<String, String, Integer> fault = (op, path) -> 0;
 
+    /** When set, takes over every fsync. */
+    volatile java.util.function.Function<FileHandle, CompletableFuture<Void>> fsyncHook;
+
     FaultyDriver(FileIoDriver real) { this.real = real; }
 
     private <T> CompletableFuture<T> maybe(String op, String path, java.util.function.Supplier<CompletableFuture<T>> call) {
@@ -26,7 +29,10 @@ final class FaultyDriver implements FileIoDriver {
     @Override public CompletableFuture<FileHandle> open(String path, int flags, int mode) { return maybe("open", path, () -> real.open(path, flags, mode)); }
     @Override public CompletableFuture<Long> read(FileHandle f, MemorySegment buf, long off) { return maybe("read", f.path(), () -> real.read(f, buf, off)); }
     @Override public CompletableFuture<Long> write(FileHandle f, MemorySegment buf, long off) { return maybe("write", f.path(), () -> real.write(f, buf, off)); }
-    @Override public CompletableFuture<Void> fsync(FileHandle f, boolean dataOnly) { return maybe("fsync", f.path(), () -> real.fsync(f, dataOnly)); }
+    @Override public CompletableFuture<Void> fsync(FileHandle f, boolean dataOnly) { 
+        var hook = fsyncHook;
+        return maybe("fsync", f.path(), () -> hook != null ? hook.apply(f) : real.fsync(f, dataOnly));
+    }
     @Override public CompletableFuture<Void> rename(String from, String to) { return maybe("rename", from, () -> real.rename(from, to)); }
     @Override public CompletableFuture<Void> unlink(String path) { return maybe("unlink", path, () -> real.unlink(path)); }
     @Override public CompletableFuture<Void> mkdir(String path, int mode) { return maybe("mkdir", path, () -> real.mkdir(path, mode)); }
