@@ -73,7 +73,7 @@ public final class FileKvStore implements KvStore {
         public Options withDriver(FileIoDriver.Kind kind) { return new Options(fileIoSync, ioConcurrency, kind); }
     }
 
-    private static final int FILE_MODE = 0644;
+    private static final int FILE_MODE = 0666; // as TensorStore; the umask narrows it
     private static final int DIR_MODE = 0755;
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
 
