@@ -33,7 +33,11 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code subBox}: a 64x64x64 uint16 chunk out of a 1000x1000x64 source at (333, 517, 0)
  *       (target >= 0.5x a copy of the same bytes);
  *   <li>{@code scalarFill}: a 61x63x67 float32 chunk set to one value (target >= 0.8x fill);
- *   <li>{@code int32ToFloat32}: 257481 elements converted (target >= 0.5x copy of the same bytes).
+ *   <li>{@code int32ToFloat32}: 257481 elements converted (target >= 0.5x copy of the same bytes);
+ *   <li>{@code reversedCopy}, {@code byteSwap}: the uint16 block read backwards along its rows, or
+ *       with each element's bytes swapped, into a chunk (against a copy);
+ *   <li>{@code allEqual}: whether the float32 chunk holds one value everywhere (against
+ *       {@link MemorySegment#mismatch} with a same-sized segment).
  * </ul>
  */
 @State(Scope.Thread)
@@ -53,8 +57,8 @@ public class KernelBenchmarks {
 
     private ArrayKernels k;
     private Arena arena;
-    private NDArray block, chunk, source, box, boxChunk, floats, value, ints, converted;
-    private MemorySegment bound, boundBox;
+    private NDArray block, chunk, source, box, boxChunk, floats, value, ints, converted, reversed, filled;
+    private MemorySegment bound, boundBox, filledTwin;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -75,6 +79,11 @@ public class KernelBenchmarks {
         converted = NDArray.allocate(arena, DataType.FLOAT32, NDArray.Order.C, n);
         bound = arena.allocate(Math.max(ints.segment().byteSize(), boxChunk.segment().byteSize()), 64);
         boundBox = arena.allocate(boxChunk.segment().byteSize(), 64);
+        reversed = block.slice(2, CHUNK[2] - 1, -1, -1);
+        filled = NDArray.allocate(arena, DataType.FLOAT32, NDArray.Order.C, CHUNK);
+        Kernels.scalar().copy(value.broadcastTo(CHUNK), filled);
+        filledTwin = arena.allocate(filled.segment().byteSize(), 64);
+        MemorySegment.copy(filled.segment(), 0, filledTwin, 0, filledTwin.byteSize());
     }
 
     @TearDown(Level.Trial)
@@ -139,6 +148,36 @@ public class KernelBenchmarks {
         return bound;
     }
 
+    // ---- reversed rows, byte swap, compare to a value ---------------------------------------
+
+    @Benchmark
+    public NDArray reversedCopy() {
+        k.copy(reversed, chunk);
+        return chunk;
+    }
+
+    @Benchmark
+    public MemorySegment reversedCopyBound() { return chunkFillBound(); }
+
+    @Benchmark
+    public NDArray byteSwap() {
+        k.byteSwap(block, chunk);
+        return chunk;
+    }
+
+    @Benchmark
+    public MemorySegment byteSwapBound() { return chunkFillBound(); }
+
+    @Benchmark
+    public boolean allEqual() {
+        return k.equalBytes(filled, value.broadcastTo(CHUNK));
+    }
+
+    @Benchmark
+    public long allEqualBound() {
+        return MemorySegment.mismatch(filled.segment(), 0, filledTwin.byteSize(), filledTwin, 0, filledTwin.byteSize());
+    }
+
     /** Fails the run when the output of the benchmark that just ran is wrong. */
     @TearDown(Level.Iteration)
     public void verify(BenchmarkParams params) {
@@ -173,6 +212,26 @@ public class KernelBenchmarks {
                 }
             }
             case "int32ToFloat32Bound" -> check(same(ints.segment(), bound, ints.segment().byteSize()), name);
+            case "reversedCopy" -> {
+                for (long r = 0; r < CHUNK[0] * CHUNK[1]; r++) {
+                    for (long j = 0; j < CHUNK[2]; j++) {
+                        check(chunk.getLong(r / CHUNK[1], r % CHUNK[1], j) == block.getLong(r / CHUNK[1], r % CHUNK[1], CHUNK[2] - 1 - j), "reversedCopy");
+                    }
+                }
+            }
+            case "byteSwap" -> {
+                for (long i = 0; i < block.size(); i++) {
+                    check(chunk.segment().getAtIndex(ValueLayout.JAVA_SHORT, i) == Short.reverseBytes(block.segment().getAtIndex(ValueLayout.JAVA_SHORT, i)), "byteSwap");
+                }
+            }
+            case "allEqual" -> {
+                check(k.equalBytes(filled, value.broadcastTo(CHUNK)), name);
+                filled.setDouble(2.5, CHUNK[0] - 1, CHUNK[1] - 1, CHUNK[2] - 1);
+                check(!k.equalBytes(filled, value.broadcastTo(CHUNK)), name + " of a chunk with one other value");
+                filled.setDouble(FILL, CHUNK[0] - 1, CHUNK[1] - 1, CHUNK[2] - 1);
+            }
+            case "reversedCopyBound", "byteSwapBound" -> check(same(block.segment(), bound, block.segment().byteSize()), name);
+            case "allEqualBound" -> check(same(filled.segment(), filledTwin, filledTwin.byteSize()), name);
             default -> throw new IllegalStateException("no check for " + name);
         }
     }
