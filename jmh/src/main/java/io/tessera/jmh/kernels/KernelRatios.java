@@ -20,6 +20,7 @@ public final class KernelRatios {
     static {
         TARGETS.put("chunkFill", 0.8);
         TARGETS.put("subBox", 0.5);
+        TARGETS.put("subBoxRows", 0.5);
         TARGETS.put("scalarFill", 0.8);
         TARGETS.put("int32ToFloat32", 0.5);
         TARGETS.put("reversedCopy", 0.0);
