@@ -39,6 +39,9 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
     /** Compressor format codes in header flags bits 5-7: blosclz, lz4(hc), snappy, zlib, zstd. */
     private static final String[] FORMATS = {"blosclz", "lz4", "snappy", "zlib", "zstd"};
     private static final int SNAPPY_FORMAT = 2;
+    /** Bounded by the number of threads that encode at once; stale sizes are dropped on borrow. */
+    private static final java.util.concurrent.ConcurrentLinkedQueue<byte[]> STAGING =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Validates the parameters. */
@@ -83,8 +86,21 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
         }
         // c-blosc stores typesize in one byte and itself falls back to 1 for larger elements.
         int typesize = elementSize > MAX_TYPESIZE ? 1 : elementSize;
-        byte[] out = Blosc.compress(Codecs.toBytes(raw), typesize, Blosc.Compressor.fromString(cname), clevel,
-                Blosc.Shuffle.fromInt(effectiveShuffle(elementSize)), blocksize, 1);
+        byte[] in = Codecs.wholeArray(raw);
+        boolean pooled = in == null;
+        if (pooled) {
+            in = borrowStaging((int) raw.byteSize());
+            MemorySegment.copy(raw, ValueLayout.JAVA_BYTE, 0, in, 0, in.length);
+        }
+        byte[] out;
+        try {
+            out = Blosc.compress(in, typesize, Blosc.Compressor.fromString(cname), clevel,
+                    Blosc.Shuffle.fromInt(effectiveShuffle(elementSize)), blocksize, 1);
+        } finally {
+            if (pooled) {
+                STAGING.offer(in);
+            }
+        }
         if (out == null || out.length < HEADER || out.length != MemorySegment.ofArray(out).get(LE_INT, 12)) {
             throw new IllegalStateException("blosc compression of " + raw.byteSize() + " bytes failed");
         }
@@ -107,6 +123,24 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
                     + ", expected " + expected, null);
         }
         MemorySegment.copy(out, 0, destination, ValueLayout.JAVA_BYTE, 0, out.length);
+    }
+
+    /**
+     * A staging array of exactly {@code length} bytes. The JNI binding takes the input's length from
+     * the array, so it must be exact; chunks of one array all have one size, so reuse nearly always
+     * hits, and saves allocating and zeroing a chunk-sized array per encode.
+     */
+    private static byte[] borrowStaging(int length) {
+        for (int tries = 0; tries < 2; tries++) {
+            byte[] a = STAGING.poll();
+            if (a == null) {
+                break;
+            }
+            if (a.length == length) {
+                return a;
+            }
+        }
+        return new byte[length];
     }
 
     /**
