@@ -1,7 +1,7 @@
 """Oracle side of InteropTest: numcodecs encodes and decodes, Java checks (see InteropTest.java).
 
 gen DIR:   writes DIR/manifest.json, DIR/raw_<case>.bin and DIR/np_<config>_<case>.bin (numcodecs' encoding)
-check DIR: decodes every DIR/java_<config>_<case>.bin with numcodecs and compares with raw_<case>.bin;
+check DIR [PREFIX]: decodes every DIR/<PREFIX, default java>_<config>_<case>.bin with numcodecs and compares with raw_<case>.bin;
            prints one JSON object {"checked": n, "failures": [...]}
 """
 import json
@@ -67,7 +67,7 @@ def gen(out):
         json.dump(manifest, f)
 
 
-def check(out):
+def check(out, prefix="java"):
     with open(os.path.join(out, "manifest.json")) as f:
         manifest = json.load(f)
     checked, failures, own_failures = 0, [], []
@@ -75,7 +75,7 @@ def check(out):
         with open(os.path.join(out, "raw_%s.bin" % case["name"]), "rb") as f:
             raw = f.read()
         for i, config in enumerate(manifest["configs"]):
-            with open(os.path.join(out, "java_%d_%s.bin" % (i, case["name"])), "rb") as f:
+            with open(os.path.join(out, "%s_%d_%s.bin" % (prefix, i, case["name"])), "rb") as f:
                 enc = f.read()
             checked += 1
             try:
@@ -100,4 +100,4 @@ def check(out):
                       "numcodecs_own_examples": sorted(set(own_failures))[:10]}))
 
 if __name__ == "__main__":
-    {"gen": gen, "check": check}[sys.argv[1]](sys.argv[2])
+    {"gen": gen, "check": check}[sys.argv[1]](*sys.argv[2:])

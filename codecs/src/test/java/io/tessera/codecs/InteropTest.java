@@ -104,10 +104,26 @@ class InteropTest {
                         identicalBytes++;
                     }
                     Files.write(dir.resolve("java_" + i + "_" + name + ".bin"), ours);
+                    // blosc's scalar twin (JNI) must interoperate too; other codecs repeat their output.
+                    Codec twin = codec instanceof BloscCodec b ? b.on(TestData.JNI) : codec;
+                    if (twin != codec) {
+                        try {
+                            byte[] out = twin.decode(theirSeg, raw.length, name).toArray(ValueLayout.JAVA_BYTE);
+                            if (!Arrays.equals(raw, out)) {
+                                failures.add(configs.get(i) + " " + name + ": JNI decode of numcodecs' bytes differs");
+                            }
+                        } catch (CodecException e) {
+                            failures.add(configs.get(i) + " " + name + " (JNI): " + e.getMessage());
+                        }
+                    }
+                    Files.write(dir.resolve("jni_" + i + "_" + name + ".bin"),
+                            twin == codec ? ours : twin.encode(rawSeg, itemsize, arena).toArray(ValueLayout.JAVA_BYTE));
                 }
             }
         }
         assertEquals(List.of(), failures.subList(0, Math.min(20, failures.size())), failures.size() + " failures");
+        JsonNode jni = MAPPER.readTree(run(List.of(python, script.toString(), "check", dir.toString(), "jni"), 600));
+        assertEquals(0, jni.get("failure_count").asInt(), "JNI blosc: " + jni.get("failures"));
         JsonNode check = MAPPER.readTree(run(List.of(python, script.toString(), "check", dir.toString()), 600));
         int own = check.get("numcodecs_cannot_decode_own").asInt();
         System.out.printf("interop: %d numcodecs encodings decoded by us; %d of ours checked in numcodecs, of which"
