@@ -9,7 +9,6 @@ import io.tessera.memory.ArrayOps;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -52,6 +51,10 @@ public final class ZarrArray {
 
     /** An array whose read-modify-writes may start from chunks held in {@code cache} (may be null). */
     public ZarrArray(KvStore store, String prefix, ZarrMetadata meta, Executor executor, ChunkCache cache) {
+        if (meta.chunkBytes() > io.tessera.codecs.Codecs.MAX_CHUNK_BYTES) {
+            throw new IllegalArgumentException("Chunk of " + meta.chunkBytes() + " bytes exceeds the limit of "
+                    + io.tessera.codecs.Codecs.MAX_CHUNK_BYTES + " bytes; choose smaller \"chunks\"");
+        }
         this.cache = cache;
         this.store = store;
         this.prefix = prefix;
@@ -149,8 +152,15 @@ public final class ZarrArray {
     /** The executor that stages transactional writes. */
     public Executor executorForTransactions() { return executor; }
 
+    /**
+     * A zeroed buffer in the chunk's layout. Chunk buffers live on the Java heap: they become
+     * stored values, cache entries and merge bases whose lifetimes only the garbage collector
+     * knows, and heap memory is accounted (bounded by -Xmx) and recycled without page faults,
+     * where GC-freed native memory would grow unaccounted between collections.
+     */
     NDArray newChunkBuffer() {
-        MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, meta.chunkBytes()), 64);
+        long bytes = meta.chunkBytes();
+        MemorySegment seg = MemorySegment.ofArray(new long[(int) Math.max(1, (bytes + 7) / 8)]).asSlice(0, bytes);
         return NDArray.view(seg, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
     }
 
