@@ -377,7 +377,8 @@ final class NumpyRepr {
     /**
      * A finite value as decimal digits {@code d0.d1d2...} times {@code 10^exponent}, without
      * trailing zeros ("0" for zero): the shortest digits that identify the value within its
-     * binary format (both rounding-interval ends excluded, as NumPy's Dragon4 does), unless that
+     * binary format (the rounding-interval ends included when the significand is even, as
+     * round-half-even would round them to it, as NumPy's Dragon4 does), unless that
      * needs digits beyond the cutoff, in which case the exact value rounded at the cutoff; and
      * when the shortest digits are fewer than the minimum, the exact value's further digits.
      */
@@ -404,13 +405,14 @@ final class NumpyRepr {
             int minimum = scientific ? lead - minDigits : -minDigits;
             // Whether the digits down to position q identify v is monotone in q, so the shortest
             // position is searched for, not walked to digit by digit.
+            boolean even = Math.scalb(Math.abs(v), -ulpExponent) % 2 == 0;
             int shortest = lead;
-            if (!identifies(x, lead, marginLow, marginHigh)) {
+            if (!identifies(x, lead, marginLow, marginHigh, even)) {
                 int lo = lead - format.maxShortestDigits - 2, hi = lead;
-                while (!identifies(x, lo, marginLow, marginHigh)) lo -= 8;
+                while (!identifies(x, lo, marginLow, marginHigh, even)) lo -= 8;
                 while (hi - lo > 1) {
                     int mid = lo + (hi - lo) / 2;
-                    if (identifies(x, mid, marginLow, marginHigh)) lo = mid;
+                    if (identifies(x, mid, marginLow, marginHigh, even)) lo = mid;
                     else hi = mid;
                 }
                 shortest = lo;
@@ -421,8 +423,8 @@ final class NumpyRepr {
             BigDecimal unit = BigDecimal.ONE.scaleByPowerOfTen(q);
             BigDecimal floor = x.setScale(-q, RoundingMode.FLOOR);
             BigDecimal rem = x.subtract(floor);
-            boolean low = rem.compareTo(marginLow) < 0;
-            boolean high = rem.add(marginHigh).compareTo(unit) > 0;
+            boolean low = below(rem, marginLow, even);
+            boolean high = below(unit.subtract(rem), marginHigh, even);
             boolean roundDown;
             if (low != high) {
                 roundDown = low;
@@ -437,10 +439,16 @@ final class NumpyRepr {
             return new Decimal(negative, digits, digits.length() - r.scale() - 1);
         }
 
-        /** Whether rounding down or up at position q stays strictly inside v's rounding interval. */
-        private static boolean identifies(BigDecimal x, int q, BigDecimal marginLow, BigDecimal marginHigh) {
+        /** Whether rounding down or up at position q stays inside v's rounding interval. */
+        private static boolean identifies(BigDecimal x, int q, BigDecimal marginLow, BigDecimal marginHigh, boolean even) {
             BigDecimal rem = x.subtract(x.setScale(-q, RoundingMode.FLOOR));
-            return rem.compareTo(marginLow) < 0 || rem.add(marginHigh).compareTo(BigDecimal.ONE.scaleByPowerOfTen(q)) > 0;
+            return below(rem, marginLow, even) || below(BigDecimal.ONE.scaleByPowerOfTen(q).subtract(rem), marginHigh, even);
+        }
+
+        /** {@code distance < margin}, or {@code <=} when the interval ends belong to v. */
+        private static boolean below(BigDecimal distance, BigDecimal margin, boolean inclusive) {
+            int c = distance.compareTo(margin);
+            return c < 0 || (inclusive && c == 0);
         }
 
         private static final java.util.Map<Integer, BigDecimal> POWERS_OF_TWO = new java.util.concurrent.ConcurrentHashMap<>();
