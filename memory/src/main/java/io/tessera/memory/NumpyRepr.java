@@ -37,7 +37,7 @@ final class NumpyRepr {
             lst = new Layout(a, format, summarize).format(LINE_WIDTH - 1, " ".repeat(PREFIX.length() + 1));
         }
         List<String> extras = new ArrayList<>();
-        if ((size == 0 && !(a.rank() == 1)) || summarize) extras.add("shape=" + shapeTuple(a.shape()));
+        if ((size == 0 && a.rank() != 1) || summarize) extras.add("shape=" + shapeTuple(a.shape()));
         if (!dtypeIsImplied(a.dtype()) || size == 0) extras.add("dtype=" + a.dtype().typeName());
         if (extras.isEmpty()) return PREFIX + lst + ")";
         String arr = PREFIX + lst + ",";
@@ -87,7 +87,6 @@ final class NumpyRepr {
         private final NDArray a;
         private final ElementFormat format;
         private final boolean summarize;
-        private final StringBuilder s = new StringBuilder();
 
         Layout(NDArray a, ElementFormat format, boolean summarize) {
             this.a = a;
@@ -245,7 +244,7 @@ final class NumpyRepr {
             };
         }
 
-        /** {@code v} rounded to this format (v is finite or infinite; this is NumPy's arithmetic in the dtype). */
+        /** {@code v} rounded to this format, as NumPy converts a Python float to compare it with a scalar of the dtype. */
         double round(double v) {
             return switch (this) {
                 case FLOAT16 -> Float.float16ToFloat(Float.floatToFloat16((float) v));
@@ -308,7 +307,7 @@ final class NumpyRepr {
                 for (double v : finite) {
                     Decimal d = Decimal.of(v, binary, true, PRECISION, 0);
                     maxFrac = Math.max(maxFrac, d.digits.length() - 1);
-                    maxInt = Math.max(maxInt, signText(d.negative) .length() + 1);
+                    maxInt = Math.max(maxInt, signText(d.negative).length() + 1);
                     maxExp = Math.max(maxExp, Math.max(2, Integer.toString(Math.abs(d.exponent)).length()));
                 }
                 expSize = maxExp;
