@@ -117,6 +117,11 @@ public final class FileKvStore implements KvStore {
         return new FileKvStore(root, options, FileIoDriver.create(options.driver(), options.ioConcurrency()));
     }
 
+    /** Opens a store rooted at {@code root} with {@link Options#defaults()}. */
+    public static FileKvStore open(Path root) {
+        return open(root, Options.defaults());
+    }
+
     /** Opens a store on a given driver, which the store closes when it is closed (tests inject faults this way). */
     static FileKvStore open(Path root, Options options, FileIoDriver driver) {
         return new FileKvStore(root, options, driver);
