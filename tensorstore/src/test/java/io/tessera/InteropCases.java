@@ -330,6 +330,37 @@ final class InteropCases {
             return c;
         }
 
+        /** A case with fixed metadata and writes (the claims the random matrix makes only by chance). */
+        Case addCustom(String group, String dtype, String compressorName, JsonNode fill, long[] shape, long[] chunks, String order, List<Op> ops) {
+            DataType t = DataType.parseZarrDtype(dtype).dataType();
+            JsonNode compressor = compressor(compressorName, r);
+            ObjectNode full = NODES.objectNode();
+            full.set("chunks", JSON.valueToTree(chunks));
+            full.set("compressor", compressor);
+            full.put("dimension_separator", ".");
+            full.put("dtype", dtype);
+            full.set("fill_value", fill);
+            full.putNull("filters");
+            full.put("order", order);
+            full.set("shape", JSON.valueToTree(shape));
+            full.put("zarr_format", 2);
+            FillKind kind = fill.isNull() ? FillKind.NULL : fill.toString().contains("NaN") ? FillKind.NAN : FillKind.NONZERO;
+            Case c = new Case(cases.size(), group, dtype, t, compressorName, compressor, order, ".", kind, fill, shape, chunks, full.deepCopy(),
+                    full, ops, !compressorName.equals("lz4"), t != DataType.BFLOAT16);
+            cases.add(c);
+            return c;
+        }
+
+        /** A write of {@code element} (little-endian bytes) to every position of {@code box}. */
+        static Op fillOp(long[][] box, byte[] element, boolean isFillValue) {
+            return new Op(box, repeat(element, count(boxShape(box))), isFillValue);
+        }
+
+        /** A write of random values to {@code box}. */
+        Op randomOp(DataType t, long[][] box) {
+            return new Op(box, randomValues(t, count(boxShape(box)), r), false);
+        }
+
         /**
          * The writes of a case: the whole array (always when the fill value is null, so that
          * zarr-python, which reads missing chunks as uninitialized memory then, sees only stored

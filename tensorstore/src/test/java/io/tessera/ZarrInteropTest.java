@@ -85,9 +85,47 @@ class ZarrInteropTest {
                 except Exception as e:
                     r['self_error'] = str(e)
                 out[str(c['id'])] = r
+            for v in req.get('variants', []):
+                try:
+                    t = ts.open({'driver': 'zarr', 'kvstore': {'driver': 'file', 'path': v['dir']}}, open=True).result()
+                    out[v['name']] = {'read': le_hex(t.read().result())}
+                except Exception as e:
+                    out[v['name']] = {'error': str(e).split(' [')[0]}
             json.dump(out, open(req['out'], 'w'))
             print('ok')
             """;
+
+    /**
+     * {@code .zarray} documents other writers produce (members left out, extra members, other
+     * spellings of the fill value), each over {@link #VARIANT_BASE}: Tessera must open exactly
+     * those TensorStore opens, and read the same values.
+     */
+    static final String[] VARIANTS = {
+            "{\"compressor\":{\"id\":\"blosc\",\"cname\":\"lz4\",\"clevel\":5,\"shuffle\":1}}",
+            "{\"compressor\":{\"id\":\"zlib\"}}",
+            "{\"compressor\":{\"id\":\"zstd\",\"level\":1,\"checksum\":false}}",
+            "{\"compressor\":{\"id\":\"gzip\",\"level\":-1}}",
+            "{\"compressor\":{\"id\":\"blosc\",\"cname\":\"snappy\",\"clevel\":5,\"shuffle\":1,\"blocksize\":0}}",
+            "{\"fill_value\":\"NaN\"}",
+            "{\"dtype\":\"<c8\",\"fill_value\":\"AACAPwAAAEA=\"}",
+            "{\"dtype\":\"<f8\",\"fill_value\":\"AAAAAAAA+H8=\"}",
+            "{\"dtype\":\"<f4\",\"fill_value\":\"0x7fc00000\"}",
+            "{\"dtype\":\"<f4\",\"fill_value\":\"-Infinity\"}",
+            "{\"dtype\":\"<f4\",\"fill_value\":0}",
+            "{\"dtype\":\"|b1\",\"fill_value\":null}",
+            "{\"dtype\":\"<u1\"}",
+            "{\"dtype\":\">u1\"}",
+            "{\"dimension_separator\":null}",
+            "{\"dimension_separator\":\"/\"}",
+            "{\"attributes\":{}}",
+            "{\"filters\":[]}",
+            "{\"zarr_format\":2.0}",
+            "{\"order\":\"A\"}",
+            "{\"shape\":[0],\"chunks\":[2]}",
+            "{\"shape\":[],\"chunks\":[],\"order\":\"F\"}",
+    };
+
+    static final String VARIANT_BASE = "{\"chunks\":[2],\"compressor\":null,\"dtype\":\"<i4\",\"fill_value\":3,\"filters\":null,\"order\":\"C\",\"shape\":[3],\"zarr_format\":2}";
 
     static final String ZARR_SCRIPT = """
             import sys, json, os, numpy as np, zarr, numcodecs
@@ -173,9 +211,11 @@ class ZarrInteropTest {
             b.add("nan-fill", t, null, "null", null, null, FillKind.NAN, 2);
             b.add("nan-fill", t, null, "blosc-lz4-shuffle", null, null, FillKind.NAN, 1);
         }
+        addFillEquality(b);
         // Fill values given in a form TensorStore normalizes when it writes .zarray.
         String[][] fills = {{"<f4", "0"}, {"<f8", "1"}, {"<c8", "[1,2]"}, {"<f4", "0.1"}, {"<f2", "0.1"}, {"<f8", "1e20"},
-                {"<f8", "1e-7"}, {"<f4", "3.4028234663852886e38"}, {"<f8", "0.1"}, {"<i4", "5.0"}, {"bfloat16", "0.1"}};
+                {"<f8", "1e-7"}, {"<f4", "3.4028234663852886e38"}, {"<f8", "0.1"}, {"<i4", "5.0"}, {"bfloat16", "0.1"},
+                {"<i8", "1e3"}, {"<f4", "\"1.5\""}, {"<f4", "1e300"}};
         for (String[] f : fills) {
             try {
                 b.addMetadataOnly(f[0], InteropCases.JSON.readTree(f[1]));
@@ -184,6 +224,59 @@ class ZarrInteropTest {
             }
         }
         return b.cases;
+    }
+
+    private static byte[] le(int bytes, long bits) {
+        byte[] b = new byte[bytes];
+        for (int i = 0; i < bytes; i++) b[i] = (byte) (bits >>> (8 * i));
+        return b;
+    }
+
+    private static long[][] box(long... bounds) {
+        long[][] b = new long[bounds.length / 2][];
+        for (int d = 0; d < b.length; d++) b[d] = new long[]{bounds[2 * d], bounds[2 * d + 1]};
+        return b;
+    }
+
+    /**
+     * When a chunk counts as "all fill value" (and is not stored): TensorStore compares bits, so
+     * -0.0 is not 0.0 and a NaN with another payload or sign is not the NaN fill value; a chunk
+     * that partial writes (read-modify-write) make all fill is deleted, an edge chunk too; a
+     * partial write of the fill value into a missing chunk stores nothing.
+     */
+    static void addFillEquality(InteropCases.Builder b) {
+        com.fasterxml.jackson.databind.node.JsonNodeFactory n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        JsonNode nan = n.textNode("NaN");
+        b.addCustom("fill-bits", "<f4", "null", n.numberNode(0.0), new long[]{4}, new long[]{2}, "C",
+                List.of(InteropCases.Builder.fillOp(box(0, 2), le(4, 0x80000000L), false)));
+        b.addCustom("fill-bits", "<f8", "zstd", n.numberNode(-0.0), new long[]{4}, new long[]{2}, "C",
+                List.of(InteropCases.Builder.fillOp(box(0, 4), le(8, 0), false), InteropCases.Builder.fillOp(box(2, 4), le(8, 1L << 63), true)));
+        b.addCustom("fill-bits", "<f4", "null", nan, new long[]{6}, new long[]{2}, "C",
+                List.of(InteropCases.Builder.fillOp(box(0, 2), le(4, 0x7fc00001L), false), InteropCases.Builder.fillOp(box(2, 4), le(4, 0xffc00000L), false),
+                        InteropCases.Builder.fillOp(box(4, 6), le(4, 0x7fc00000L), true)));
+        b.addCustom("fill-bits", ">f8", "blosc-lz4-shuffle", nan, new long[]{2, 3}, new long[]{1, 3}, "F",
+                List.of(InteropCases.Builder.fillOp(box(0, 1, 0, 3), le(8, 0xfff8000000000000L), false),
+                        InteropCases.Builder.fillOp(box(1, 2, 0, 3), le(8, 0x7ff8000000000000L), true)));
+        b.addCustom("fill-bits", "<f2", "null", nan, new long[]{4}, new long[]{2}, "C",
+                List.of(InteropCases.Builder.fillOp(box(0, 2), le(2, 0x7e01), false), InteropCases.Builder.fillOp(box(2, 4), le(2, 0x7e00), true)));
+        b.addCustom("fill-bits", "bfloat16", "null", nan, new long[]{4}, new long[]{2}, "C",
+                List.of(InteropCases.Builder.fillOp(box(0, 2), le(2, 0xffc0), false), InteropCases.Builder.fillOp(box(2, 4), le(2, 0x7fc0), true)));
+        b.addCustom("fill-bits", "<c8", "null", n.arrayNode().add("NaN").add(0.0), new long[]{4}, new long[]{2}, "C",
+                List.of(InteropCases.Builder.fillOp(box(0, 2), le(8, 0x800000007fc00000L), false),
+                        InteropCases.Builder.fillOp(box(2, 4), le(8, 0x7fc00000L), true)));
+        // Partial writes that make a stored chunk (an inner one and an edge one) all fill value.
+        byte[] seven = le(2, 7);
+        DataType i2 = DataType.INT16;
+        b.addCustom("rmw-to-fill", "<i2", "blosc-zlib", n.numberNode(7), new long[]{5}, new long[]{3}, "C",
+                List.of(b.randomOp(i2, box(0, 5)), InteropCases.Builder.fillOp(box(0, 1), seven, true), InteropCases.Builder.fillOp(box(1, 3), seven, true),
+                        InteropCases.Builder.fillOp(box(3, 4), seven, true), InteropCases.Builder.fillOp(box(4, 5), seven, true)));
+        b.addCustom("rmw-to-fill", ">i2", "null", n.numberNode(7), new long[]{5, 4}, new long[]{3, 3}, "F",
+                List.of(b.randomOp(i2, box(0, 5, 0, 4)), InteropCases.Builder.fillOp(box(0, 3, 0, 2), seven, true),
+                        InteropCases.Builder.fillOp(box(0, 3, 2, 3), seven, true), InteropCases.Builder.fillOp(box(3, 5, 3, 4), seven, true)));
+        // Partial writes of the fill value into missing chunks; then one non-fill element among them.
+        b.addCustom("missing-chunk", "<u4", "gzip", n.numberNode(42), new long[]{4, 4}, new long[]{2, 2}, "C",
+                List.of(InteropCases.Builder.fillOp(box(0, 1, 0, 2), le(4, 42), true), InteropCases.Builder.fillOp(box(2, 4, 3, 4), le(4, 42), true),
+                        InteropCases.Builder.fillOp(box(3, 4, 3, 4), le(4, 43), false)));
     }
 
     @BeforeAll
@@ -201,11 +294,27 @@ class ZarrInteropTest {
             ArrayNode ops = j.putArray("ops");
             for (Op op : c.ops()) ops.add(op.toJson());
             j.put("tessera_dir", base.resolve("tessera").resolve(c.path()).toString());
-            if (c.tensorstore()) tsCases.add(j.deepCopy().put("own_dir", base.resolve("tensorstore").resolve(c.path()).toString()));
+            if (c.tensorstore()) {
+                ObjectNode t = j.deepCopy().put("own_dir", base.resolve("tensorstore").resolve(c.path()).toString());
+                // TensorStore cannot create a rank-0 or rank-1 array with "order": "F": it stores "C" (the same
+                // layout at these ranks) and then rejects its own metadata ("Expected "order" of "F" but
+                // received: "C""). It is told "C" there; its reading of Tessera's "F" arrays is still checked.
+                if (c.shape().length <= 1 && c.order().equals("F")) ((ObjectNode) t.get("metadata")).put("order", "C");
+                tsCases.add(t);
+            }
             if (c.zarrPython()) zarrCases.add(j.deepCopy().put("own_dir", base.resolve("zarr").resolve(c.path()).toString()));
         }
-        tensorstore = runOracle(PythonOracle.tensorstorePython(), TENSORSTORE_SCRIPT, tsCases, "tensorstore");
-        zarrPython = runOracle(PythonOracle.zarrPython(), ZARR_SCRIPT, zarrCases, "zarr");
+        ArrayNode variants = InteropCases.JSON.createArrayNode();
+        for (int i = 0; i < VARIANTS.length; i++) {
+            ObjectNode doc = (ObjectNode) InteropCases.JSON.readTree(VARIANT_BASE);
+            InteropCases.JSON.readTree(VARIANTS[i]).properties().forEach(e -> doc.set(e.getKey(), e.getValue()));
+            Path dir = base.resolve("variants").resolve("v" + i);
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(".zarray"), doc.toString());
+            variants.addObject().put("name", "v" + i).put("dir", dir.toString());
+        }
+        tensorstore = runOracle(PythonOracle.tensorstorePython(), TENSORSTORE_SCRIPT, tsCases, variants, "tensorstore");
+        zarrPython = runOracle(PythonOracle.zarrPython(), ZARR_SCRIPT, zarrCases, InteropCases.JSON.createArrayNode(), "zarr");
     }
 
     @AfterAll
@@ -216,10 +325,11 @@ class ZarrInteropTest {
         }
     }
 
-    private JsonNode runOracle(String python, String script, ArrayNode oracleCases, String name) throws Exception {
+    private JsonNode runOracle(String python, String script, ArrayNode oracleCases, ArrayNode variants, String name) throws Exception {
         Path request = base.resolve(name + "-request.json"), result = base.resolve(name + "-result.json");
         ObjectNode req = InteropCases.JSON.createObjectNode();
         req.set("cases", oracleCases);
+        req.set("variants", variants);
         req.put("out", result.toString());
         Files.writeString(request, req.toString());
         PythonOracle.run(python, script, request + "\n");
@@ -329,7 +439,10 @@ class ZarrInteropTest {
 
     @Test
     void tesseraWritesEveryCase() {
-        assertTrue(tesseraErrors.isEmpty(), () -> tesseraErrors.size() + " cases failed in Tessera:\n  " + String.join("\n  ", tesseraErrors.values()));
+        // Failures of the fill-text cases are reported by fillValueTextMatchesTensorStore.
+        List<String> failures = tesseraErrors.entrySet().stream().filter(e -> !cases.get(e.getKey()).group().equals("fill-text"))
+                .map(Map.Entry::getValue).toList();
+        check(failures, "cases that failed in Tessera");
     }
 
     @Test
@@ -427,6 +540,8 @@ class ZarrInteropTest {
                 continue;
             }
             String ours = text(files(base.resolve("tessera").resolve(c.path())).get(".zarray"));
+            // See runEverything: at rank 0 and 1 TensorStore is told (and stores) "C" where Tessera stores "F".
+            if (c.shape().length <= 1) ours = ours.replace("\"order\":\"F\"", "\"order\":\"C\"");
             String theirs = text(files(base.resolve("tensorstore").resolve(c.path())).get(".zarray"));
             if (!ours.equals(theirs)) failures.add(c + ":\n    Tessera     " + ours + "\n    TensorStore " + theirs);
         }
@@ -460,9 +575,42 @@ class ZarrInteropTest {
             ObjectNode ours = (ObjectNode) InteropCases.JSON.readTree(files(base.resolve("tessera").resolve(c.path())).get(".zarray"));
             ObjectNode theirs = (ObjectNode) InteropCases.JSON.readTree(files(base.resolve("zarr").resolve(c.path())).get(".zarray"));
             if (!theirs.has("dimension_separator")) theirs.put("dimension_separator", ".");
+            // zarr-python 2.13 stores a fill value of -0.0 as 0.0 (its own quirk; Tessera and TensorStore keep the sign).
+            if (ours.get("fill_value").isDouble() && Double.doubleToRawLongBits(ours.get("fill_value").asDouble()) == Long.MIN_VALUE) {
+                theirs.set("fill_value", ours.get("fill_value"));
+            }
+            // zarr-python 2.13 stores no compressor for a rank-0 array whatever it is given (and Tessera reads that).
+            if (c.shape().length == 0) theirs.set("compressor", ours.get("compressor"));
             if (!ours.equals(theirs)) failures.add(c + ":\n    Tessera     " + ours + "\n    zarr-python " + theirs);
         }
         check(failures, ".zarray documents that differ from zarr-python's");
+    }
+
+    /** Tessera opens the {@code .zarray} documents TensorStore opens (and no others), with the same values. */
+    @Test
+    void zarrayVariantsOpenAsInTensorStore() {
+        Context ctx = new Context();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < VARIANTS.length; i++) {
+            String name = "v" + i;
+            files(base.resolve("variants").resolve(name)).forEach((k, v) ->
+                    ctx.memoryKvStore().write(name + "/" + k, MemorySegment.ofArray(v), Generation.UNKNOWN).join());
+            String ours, error = null;
+            try {
+                ours = hex(TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"path\":\"" + name + "\"}", new OpenOptions().context(ctx))
+                        .join().read().join());
+            } catch (RuntimeException e) {
+                ours = null;
+                error = TensorStore.translate(e).getMessage();
+            }
+            JsonNode theirs = tensorstore.get(name);
+            String what = VARIANTS[i] + " over " + VARIANT_BASE;
+            if (theirs.has("error") && ours != null) failures.add(what + ": Tessera opens it; TensorStore: " + theirs.get("error").asText());
+            else if (!theirs.has("error") && ours == null) failures.add(what + ": TensorStore opens it; Tessera: " + error);
+            else if (ours != null && !ours.equals(theirs.get("read").asText()))
+                failures.add(what + ": Tessera reads " + ours + ", TensorStore " + theirs.get("read").asText());
+        }
+        check(failures, ".zarray variants opened differently from TensorStore");
     }
 
     /** The matrix covers every value of every axis, every dtype x compressor pair, and the special cases. */
