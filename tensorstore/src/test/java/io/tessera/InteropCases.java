@@ -113,6 +113,7 @@ final class InteropCases {
             case "lz4" -> o.put("acceleration", 1 + r.nextInt(3)).put("id", "lz4");
             case "zstd" -> o.put("id", "zstd").put("level", new int[]{1, 3, 9}[r.nextInt(3)]);
             case "bz2" -> o.put("id", "bz2").put("level", 1 + r.nextInt(9));
+            case "bz2-1" -> o.put("id", "bz2").put("level", 1);
             default -> o.put("id", name).put("level", r.nextInt(10));
         }
         return o;
@@ -239,6 +240,35 @@ final class InteropCases {
             }
         }
         return bytes;
+    }
+
+    /** Compressible little-endian elements: a slow ramp with a period, so that every codec has something to find. */
+    static byte[] smoothValues(DataType t, long count) {
+        int size = t.byteSize();
+        ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(count * size)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            long v = (i / 5) % 1000;
+            int at = i * size;
+            switch (t.kind()) {
+                case BOOL -> b.put(at, (byte) ((i / 9) & 1));
+                case INT, UINT -> {
+                    for (int k = 0; k < size; k++) b.put(at + k, (byte) (v >>> (8 * k)));
+                }
+                case FLOAT, COMPLEX -> {
+                    double x = v * 0.25;
+                    for (int c = 0; c < size; c += t.componentSize()) {
+                        switch (t.componentSize()) {
+                            case 2 -> b.putShort(at + c, t == DataType.BFLOAT16 ? (short) (Float.floatToRawIntBits((float) x) >>> 16)
+                                    : Float.floatToFloat16((float) x));
+                            case 4 -> b.putFloat(at + c, (float) x);
+                            default -> b.putDouble(at + c, x);
+                        }
+                        x = -x;
+                    }
+                }
+            }
+        }
+        return b.array();
     }
 
     static byte[] repeat(byte[] element, long count) {

@@ -178,6 +178,8 @@ class ZarrInteropTest {
 
     Path base;
     List<Case> cases;
+    /** The context whose memory store holds the arrays Tessera wrote. */
+    final Context tesseraContext = new Context();
     /** Tessera's read of its own array after the writes, as little-endian hex. */
     final Map<Integer, String> tesseraValues = new HashMap<>();
     final Map<Integer, String> tesseraErrors = new TreeMap<>();
@@ -212,6 +214,7 @@ class ZarrInteropTest {
             b.add("nan-fill", t, null, "blosc-lz4-shuffle", null, null, FillKind.NAN, 1);
         }
         addFillEquality(b);
+        addLarge(b);
         // Fill values given in a form TensorStore normalizes when it writes .zarray.
         String[][] fills = {{"<f4", "0"}, {"<f8", "1"}, {"<c8", "[1,2]"}, {"<f4", "0.1"}, {"<f2", "0.1"}, {"<f8", "1e20"},
                 {"<f8", "1e-7"}, {"<f4", "3.4028234663852886e38"}, {"<f8", "0.1"}, {"<i4", "5.0"}, {"bfloat16", "0.1"},
@@ -279,6 +282,34 @@ class ZarrInteropTest {
                         InteropCases.Builder.fillOp(box(3, 4, 3, 4), le(4, 43), false)));
     }
 
+    /**
+     * Chunks of tens to hundreds of KiB with compressible data: several blosc blocks (and forced
+     * small blocks), more than one bzip2 block, real matches for lz4 and zstd; plus a zero-size array.
+     */
+    static void addLarge(InteropCases.Builder b) {
+        com.fasterxml.jackson.databind.node.JsonNodeFactory n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        DataType[] types = {DataType.FLOAT64, DataType.UINT16, DataType.COMPLEX64, DataType.INT32, DataType.FLOAT16, DataType.BOOL, DataType.INT64};
+        for (int i = 0; i < InteropCases.COMPRESSORS.length; i++) {
+            DataType t = types[i % types.length];
+            boolean be = i % 3 == 1 && t.byteSize() > 1;
+            String dtype = InteropCases.zarrDtype(t, be);
+            long[] shape = i % 2 == 0 ? new long[]{150, 140} : new long[]{37, 45, 40};
+            long[] chunks = i % 2 == 0 ? new long[]{128, 128} : new long[]{32, 40, 40};
+            long[][] whole = new long[shape.length][];
+            for (int d = 0; d < shape.length; d++) whole[d] = new long[]{0, shape[d]};
+            long[][] part = new long[shape.length][];
+            for (int d = 0; d < shape.length; d++) part[d] = new long[]{3, 9};
+            JsonNode fill = t == DataType.BOOL ? n.booleanNode(false) : t.isComplex() ? n.arrayNode().add(0.0).add(0.0)
+                    : t.isFloatingPoint() ? n.numberNode(0.0) : n.numberNode(0);
+            b.addCustom("large", dtype, InteropCases.COMPRESSORS[i], fill, shape, chunks, i % 4 == 3 ? "F" : "C",
+                    List.of(new Op(whole, InteropCases.smoothValues(t, InteropCases.count(shape)), false), b.randomOp(t, part)));
+        }
+        // 128 KiB chunks at bzip2 level 1 (100 kB blocks): two bzip2 blocks per chunk.
+        b.addCustom("large", "<f8", "bz2-1", n.numberNode(0.0), new long[]{130, 128}, new long[]{128, 128}, "C",
+                List.of(new Op(new long[][]{{0, 130}, {0, 128}}, InteropCases.smoothValues(DataType.FLOAT64, 130 * 128), false)));
+        b.addCustom("zero-size", "<f4", "blosc-lz4-shuffle", n.textNode("NaN"), new long[]{0, 3}, new long[]{2, 2}, "C", List.of());
+    }
+
     @BeforeAll
     void runEverything() throws Exception {
         cases = buildCases();
@@ -338,7 +369,7 @@ class ZarrInteropTest {
 
     /** Creates every case's array in one memory store, applies its writes, reads it back, and dumps the store as files. */
     private void writeWithTessera() throws IOException {
-        Context ctx = new Context();
+        Context ctx = tesseraContext;
         for (Case c : cases) {
             try {
                 TensorStore ds = TensorStore.open(spec(c, c.specMetadata()), OpenOptions.create().context(ctx)).join();
@@ -387,14 +418,20 @@ class ZarrInteropTest {
         return out;
     }
 
-    /** Loads the oracle's files for every case into a fresh context's memory store and reads each array with Tessera. */
-    private Map<Integer, String> readWithTessera(String oracle, List<Case> which, Map<Integer, String> errors) {
+    /** A fresh context whose memory store holds the files {@code dir} (tessera, tensorstore, zarr) has for each case. */
+    private Context load(String dir, List<Case> which) {
         Context ctx = new Context();
         KvStore store = ctx.memoryKvStore();
         for (Case c : which) {
-            files(base.resolve(oracle).resolve(c.path())).forEach((k, v) ->
+            files(base.resolve(dir).resolve(c.path())).forEach((k, v) ->
                     store.write(c.path() + "/" + k, MemorySegment.ofArray(v), Generation.UNKNOWN).join());
         }
+        return ctx;
+    }
+
+    /** Loads the oracle's files for every case into a fresh context's memory store and reads each array with Tessera. */
+    private Map<Integer, String> readWithTessera(String oracle, List<Case> which, Map<Integer, String> errors) {
+        Context ctx = load(oracle, which);
         Map<Integer, String> values = new HashMap<>();
         for (Case c : which) {
             try {
@@ -487,6 +524,50 @@ class ZarrInteropTest {
             else if (!want.equals(values.get(c.id()))) failures.add(c + ":\n    oracle  " + want + "\n    Tessera " + values.get(c.id()));
         }
         check(failures, "arrays written by " + oracle + " that Tessera reads differently");
+    }
+
+    /** A partial write (read-modify-write, across chunk boundaries) into chunks TensorStore stored. */
+    @Test
+    void partialWritesIntoTensorStoreChunks() {
+        partialWrites("tensorstore", cases(true));
+    }
+
+    /** A partial write (read-modify-write, across chunk boundaries) into chunks zarr-python stored. */
+    @Test
+    void partialWritesIntoZarrPythonChunks() {
+        partialWrites("zarr", cases(false));
+    }
+
+    /** The same partial write into the oracle's array and into Tessera's own must leave the same values. */
+    private void partialWrites(String oracle, List<Case> which) {
+        JsonNode results = oracle.equals("zarr") ? zarrPython : tensorstore;
+        List<Case> eligible = which.stream().filter(c -> !results.get(Integer.toString(c.id())).has("self_error") && !tesseraErrors.containsKey(c.id())
+                && c.shape().length > 0 && InteropCases.count(c.shape()) > 0 && !c.group().equals("fill-text")).toList();
+        Context theirs = load(oracle, eligible), ours = load("tessera", eligible);
+        List<String> failures = new ArrayList<>();
+        for (Case c : eligible) {
+            java.util.Random r = new java.util.Random(SEED ^ c.id());
+            long[][] box = new long[c.shape().length][];
+            for (int d = 0; d < box.length; d++) {
+                long a = r.nextInt((int) c.shape()[d]);
+                box[d] = new long[]{a, a + 1 + r.nextInt((int) (c.shape()[d] - a))};
+            }
+            Op op = new Op(box, InteropCases.randomValues(c.type(), InteropCases.count(InteropCases.boxShape(box)), r), false);
+            String[] got = new String[2];
+            Context[] ctxs = {theirs, ours};
+            try {
+                for (int k = 0; k < 2; k++) {
+                    TensorStore ds = TensorStore.open(spec(c, null), new OpenOptions().context(ctxs[k])).join();
+                    ds.get(op.index()).write(NDArray.wrap(MemorySegment.ofArray(op.values()), c.type(), op.shape())).join();
+                    got[k] = hex(ds.read().join());
+                }
+            } catch (RuntimeException e) {
+                failures.add(c + ": writing " + op.index() + " failed: " + e);
+                continue;
+            }
+            if (!got[0].equals(got[1])) failures.add(c + ": after writing " + op.index() + ":\n    into " + oracle + "'s " + got[0] + "\n    into Tessera's " + got[1]);
+        }
+        check(failures, "partial writes into " + oracle + "'s chunks that give other values");
     }
 
     /** The chunks Tessera stores (and deletes, when all fill value) are exactly those TensorStore stores. */
