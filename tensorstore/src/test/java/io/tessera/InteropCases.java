@@ -68,6 +68,9 @@ final class InteropCases {
                 ObjectNode fullMetadata, List<Op> ops, boolean tensorstore, boolean zarrPython) {
         String path() { return "case" + id; }
 
+        /** Created from defaults and never read (the shape may be huge). */
+        boolean metadataOnly() { return group.startsWith("defaults"); }
+
         boolean bigEndian() { return zarrDtype.startsWith(">"); }
 
         boolean hasEdgeChunk() {
@@ -377,6 +380,22 @@ final class InteropCases {
             FillKind kind = fill.isNull() ? FillKind.NULL : fill.toString().contains("NaN") ? FillKind.NAN : FillKind.NONZERO;
             Case c = new Case(cases.size(), group, dtype, t, compressorName, compressor, order, ".", kind, fill, shape, chunks, full.deepCopy(),
                     full, ops, !compressorName.equals("lz4"), t != DataType.BFLOAT16);
+            cases.add(c);
+            return c;
+        }
+
+        /**
+         * An array created from dtype and shape alone (in "metadata", or as open options when
+         * {@code viaSchema}): every other member, the chunk shape above all, is a default. Not read.
+         */
+        Case addDefaults(DataType t, long[] shape, boolean viaSchema) {
+            ObjectNode spec = NODES.objectNode();
+            if (!viaSchema) {
+                spec.put("dtype", zarrDtype(t, false));
+                spec.set("shape", JSON.valueToTree(shape));
+            }
+            Case c = new Case(cases.size(), viaSchema ? "defaults-schema" : "defaults", zarrDtype(t, false), t, "default", NODES.nullNode(), "C", ".",
+                    FillKind.NULL, NODES.nullNode(), shape, new long[shape.length], spec, spec.deepCopy(), List.of(), true, false);
             cases.add(c);
             return c;
         }
