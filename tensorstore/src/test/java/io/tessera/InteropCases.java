@@ -384,6 +384,22 @@ final class InteropCases {
             return c;
         }
 
+        /** A small array whose compressor is given as {@code compressor} (members missing or out of order); no writes but one. */
+        Case addCompressorSpelling(JsonNode compressor) {
+            ObjectNode spec = NODES.objectNode();
+            spec.set("chunks", JSON.valueToTree(new long[]{2, 2}));
+            spec.set("compressor", compressor);
+            spec.put("dtype", "<u2");
+            spec.put("fill_value", 9);
+            spec.set("shape", JSON.valueToTree(new long[]{3, 3}));
+            long[][] box = {{1, 3}, {0, 3}};
+            Case c = new Case(cases.size(), "compressor-spelling", "<u2", DataType.UINT16, "spelled", compressor, "C", ".", FillKind.NONZERO,
+                    spec.get("fill_value"), new long[]{3, 3}, new long[]{2, 2}, spec, spec.deepCopy(),
+                    List.of(new Op(box, randomValues(DataType.UINT16, 6, r), false)), true, false);
+            cases.add(c);
+            return c;
+        }
+
         /**
          * An array created from dtype and shape alone (in "metadata", or as open options when
          * {@code viaSchema}): every other member, the chunk shape above all, is a default. Not read.

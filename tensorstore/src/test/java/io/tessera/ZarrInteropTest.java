@@ -230,6 +230,25 @@ class ZarrInteropTest {
         addFillEquality(b);
         addLarge(b);
         addDefaults(b);
+        for (String c : new String[]{"{\"id\":\"zstd\"}", "{\"id\":\"blosc\"}", "{\"id\":\"blosc\",\"cname\":\"zstd\"}",
+                "{\"shuffle\":2,\"id\":\"blosc\",\"clevel\":3,\"cname\":\"lz4hc\"}", "{\"id\":\"zlib\"}", "{\"id\":\"gzip\"}",
+                "{\"id\":\"bz2\"}", "{\"id\":\"zstd\",\"level\":-5}", "{\"id\":\"zstd\",\"level\":22}", "{\"id\":\"blosc\",\"clevel\":0}",
+                "{\"id\":\"zlib\",\"level\":0}", "{\"id\":\"blosc\",\"blocksize\":1000}", "{\"level\":9,\"id\":\"gzip\"}"}) {
+            try {
+                b.addCompressorSpelling(InteropCases.JSON.readTree(c));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        // Rank 5, several chunks per dimension, both orders and separators.
+        com.fasterxml.jackson.databind.node.JsonNodeFactory n = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        long[] shape5 = {2, 3, 2, 3, 2};
+        long[][] whole5 = {{0, 2}, {0, 3}, {0, 2}, {0, 3}, {0, 2}};
+        long[][] part5 = {{1, 2}, {1, 3}, {0, 1}, {2, 3}, {0, 2}};
+        b.addCustom("rank5", "<i4", "blosc-lz4-shuffle", n.numberNode(-1), shape5, new long[]{1, 2, 2, 2, 1}, "F",
+                List.of(b.randomOp(DataType.INT32, whole5), InteropCases.Builder.fillOp(box(0, 1, 0, 2, 0, 2, 0, 2, 0, 1), le(4, -1), true), b.randomOp(DataType.INT32, part5)));
+        b.addCustom("rank5", ">c8", "zstd", n.arrayNode().add("NaN").add(0.0), shape5, new long[]{2, 2, 1, 2, 2}, "C",
+                List.of(b.randomOp(DataType.COMPLEX64, part5)));
         // Fill values given in a form TensorStore normalizes when it writes .zarray.
         String[][] fills = {{"<f4", "0"}, {"<f8", "1"}, {"<c8", "[1,2]"}, {"<f4", "0.1"}, {"<f2", "0.1"}, {"<f8", "1e20"},
                 {"<f8", "1e-7"}, {"<f4", "3.4028234663852886e38"}, {"<f8", "0.1"}, {"<i4", "5.0"}, {"bfloat16", "0.1"},
