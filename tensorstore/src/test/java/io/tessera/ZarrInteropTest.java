@@ -90,7 +90,15 @@ class ZarrInteropTest {
             for v in req.get('variants', []):
                 try:
                     t = ts.open({'driver': 'zarr', 'kvstore': {'driver': 'file', 'path': v['dir']}}, open=True).result()
-                    out[v['name']] = {'read': le_hex(t.read().result())}
+                    if 'write' in v:
+                        w = v['write']
+                        t[box(w['box'])] = np.frombuffer(bytes.fromhex(w['hex']), dtype=np_dtype(w['dtype'])).reshape(w['shape'])
+                    files = {}
+                    for root, _, names in os.walk(v['dir']):
+                        for f in names:
+                            if f != '.zarray':
+                                files[os.path.relpath(os.path.join(root, f), v['dir'])] = open(os.path.join(root, f), 'rb').read().hex()
+                    out[v['name']] = {'read': le_hex(t.read().result()), 'files': files}
                 except Exception as e:
                     out[v['name']] = {'error': str(e).split(' [')[0]}
             json.dump(out, open(req['out'], 'w'))
@@ -140,6 +148,34 @@ class ZarrInteropTest {
     };
 
     static final String VARIANT_BASE = "{\"chunks\":[2],\"compressor\":null,\"dtype\":\"<i4\",\"fill_value\":3,\"filters\":null,\"order\":\"C\",\"shape\":[3],\"zarr_format\":2}";
+
+    /** A stored chunk (as another writer left it) and one write over it. */
+    record ForeignWrite(String zarray, String chunkKey, String chunkHex, long[][] box, String dtype, String valuesHex) {}
+
+    static final String EDGE_ZARRAY = "{\"chunks\":[2],\"compressor\":null,\"dtype\":\"<i2\",\"fill_value\":0,\"filters\":null,\"order\":\"C\",\"shape\":[3],\"zarr_format\":2}";
+
+    /**
+     * Writes into an edge chunk whose out-of-bounds part is not the fill value (as a chunk stored
+     * before the array shrank, or by another writer, can be): element 2 is in bounds, element 3 of
+     * the chunk (0500) is not. TensorStore reads the chunk and keeps those bytes even when the
+     * write covers every in-bounds element, so the chunk is neither deleted nor rewritten with fill.
+     */
+    static final ForeignWrite[] FOREIGN_EDGE = {
+            // BUG: Tessera deletes chunk "1" here (TensorStore keeps 00000500): ZarrArray.ChunkEntry.stage
+            // (tensorstore/src/main/java/io/tessera/zarr/ZarrArray.java:238-244) takes a write that covers the in-bounds part
+            // of an edge chunk as covering the chunk (ChunkPart.coversChunk, ChunkPart.java:120 clips to the array shape),
+            // builds the chunk from the fill value (isEdgeChunk) and writes it with no read, so the out-of-bounds bytes
+            // become fill and the chunk then equals the fill value. Fix: let coversChunk compare with the full chunk
+            // extent (an edge chunk is never fully covered), so edge chunks take the read-modify-write path and keep the
+            // stored out-of-bounds bytes, as TensorStore does.
+            new ForeignWrite(EDGE_ZARRAY, "1", "07000500", new long[][]{{2, 3}}, "<i2", "0000"),
+            // BUG: same cause: Tessera stores 03000000 where TensorStore stores 03000500.
+            new ForeignWrite(EDGE_ZARRAY, "1", "07000500", new long[][]{{2, 3}}, "<i2", "0300"),
+            new ForeignWrite(EDGE_ZARRAY, "0", "07000500", new long[][]{{0, 1}}, "<i2", "0000"),
+            // BUG: same cause, rank 2, order F: Tessera deletes chunk "1.1", TensorStore stores 0000020003000400.
+            new ForeignWrite("{\"chunks\":[2,2],\"compressor\":null,\"dtype\":\"<i2\",\"fill_value\":0,\"filters\":null,\"order\":\"F\",\"shape\":[3,3],\"zarr_format\":2}",
+                    "1.1", "0100020003000400", new long[][]{{2, 3}, {2, 3}}, "<i2", "0000"),
+    };
 
     static final String ZARR_SCRIPT = """
             import sys, json, os, numpy as np, zarr, numcodecs
@@ -396,6 +432,21 @@ class ZarrInteropTest {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve(".zarray"), doc.toString());
             variants.addObject().put("name", "v" + i).put("dir", dir.toString());
+        }
+        for (int i = 0; i < FOREIGN_EDGE.length; i++) {
+            ForeignWrite f = FOREIGN_EDGE[i];
+            for (String copy : new String[]{"foreign-src", "foreign"}) {
+                Path dir = base.resolve(copy).resolve("f" + i);
+                Files.createDirectories(dir);
+                Files.writeString(dir.resolve(".zarray"), f.zarray());
+                Files.write(dir.resolve(f.chunkKey()), HexFormat.of().parseHex(f.chunkHex()));
+            }
+            ObjectNode v = variants.addObject().put("name", "f" + i).put("dir", base.resolve("foreign").resolve("f" + i).toString());
+            ObjectNode w = v.putObject("write");
+            w.set("box", InteropCases.JSON.valueToTree(f.box()));
+            w.set("shape", InteropCases.JSON.valueToTree(InteropCases.boxShape(f.box())));
+            w.put("hex", f.valuesHex());
+            w.put("dtype", f.dtype());
         }
         tensorstore = runOracle(PythonOracle.tensorstorePython(), TENSORSTORE_SCRIPT, tsCases, variants, "tensorstore");
         zarrPython = runOracle(PythonOracle.zarrPython(), ZARR_SCRIPT, zarrCases, InteropCases.JSON.createArrayNode(), "zarr");
@@ -792,6 +843,42 @@ class ZarrInteropTest {
                 failures.add(what + ": Tessera reads " + ours + ", TensorStore " + theirs.get("read").asText());
         }
         check(failures, ".zarray variants opened differently from TensorStore");
+    }
+
+    /** Writes over chunks another writer stored (edge chunks with out-of-bounds data) leave the chunks TensorStore leaves. */
+    @Test
+    void writesOverForeignEdgeChunksAsTensorStore() {
+        Context ctx = new Context();
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < FOREIGN_EDGE.length; i++) {
+            ForeignWrite f = FOREIGN_EDGE[i];
+            String name = "f" + i;
+            files(base.resolve("foreign-src").resolve(name)).forEach((k, v) ->
+                    ctx.memoryKvStore().write(name + "/" + k, MemorySegment.ofArray(v), Generation.UNKNOWN).join());
+            Map<String, String> ours = new TreeMap<>();
+            try {
+                TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"path\":\"" + name + "\"}", new OpenOptions().context(ctx)).join();
+                DataType t = DataType.parseZarrDtype(f.dtype()).dataType();
+                ds.get(new Op(f.box(), HexFormat.of().parseHex(f.valuesHex()), false).index())
+                        .write(NDArray.wrap(MemorySegment.ofArray(HexFormat.of().parseHex(f.valuesHex())), t, InteropCases.boxShape(f.box()))).join();
+                for (String k : ctx.memoryKvStore().list(name + "/").join()) {
+                    if (!k.endsWith(".zarray")) ours.put(k.substring(name.length() + 1), HexFormat.of().formatHex(ctx.memoryKvStore().read(k).join().value().toArray(ValueLayout.JAVA_BYTE)));
+                }
+            } catch (RuntimeException e) {
+                failures.add(f + ": Tessera failed: " + e);
+                continue;
+            }
+            JsonNode theirs = tensorstore.get(name);
+            if (theirs.has("error")) {
+                failures.add(f + ": TensorStore failed: " + theirs.get("error").asText());
+                continue;
+            }
+            Map<String, String> want = new TreeMap<>();
+            theirs.get("files").properties().forEach(e -> want.put(e.getKey(), e.getValue().asText()));
+            if (!want.equals(ours)) failures.add("chunk " + f.chunkKey() + " = " + f.chunkHex() + " of " + f.zarray() + ", write " + f.valuesHex() + " to "
+                    + new Op(f.box(), new byte[0], false).index() + ": Tessera leaves " + ours + ", TensorStore " + want);
+        }
+        check(failures, "writes over foreign chunks that leave other chunks than TensorStore's");
     }
 
     /** The matrix covers every value of every axis, every dtype x compressor pair, and the special cases. */
