@@ -680,6 +680,42 @@ class ZarrInteropTest {
         check(failures, "partial writes into " + oracle + "'s chunks that give other values");
     }
 
+    /**
+     * The same writes staged in one transaction (atomic for every other case) and committed store
+     * exactly the chunks, byte for byte, that the writes one by one store (which TensorStore's keys
+     * and, uncompressed, bytes match).
+     */
+    @Test
+    void transactionalWritesStoreTheSameChunks() {
+        Context ctx = new Context();
+        List<String> failures = new ArrayList<>();
+        for (Case c : cases) {
+            if (tesseraErrors.containsKey(c.id()) || c.ops().isEmpty() || c.metadataOnly()) continue;
+            try {
+                TensorStore ds = TensorStore.open(spec(c, c.specMetadata()), OpenOptions.create().context(ctx)).join();
+                Transaction txn = new Transaction(c.id() % 2 == 1);
+                for (Op op : c.ops()) {
+                    NDArray src = NDArray.wrap(MemorySegment.ofArray(op.values()), c.type(), op.shape());
+                    TensorStore v = ds.withTransaction(txn);
+                    (op.box().length == 0 ? v : v.get(op.index())).write(src).join();
+                }
+                txn.commitAsync().join();
+            } catch (RuntimeException e) {
+                failures.add(c + ": " + e);
+                continue;
+            }
+            Map<String, String> ours = new TreeMap<>();
+            for (String k : ctx.memoryKvStore().list(c.path() + "/").join()) {
+                ours.put(k.substring(c.path().length() + 1), HexFormat.of().formatHex(ctx.memoryKvStore().read(k).join().value().toArray(ValueLayout.JAVA_BYTE)));
+            }
+            Map<String, String> want = new TreeMap<>();
+            files(base.resolve("tessera").resolve(c.path())).forEach((k, v) -> want.put(k, HexFormat.of().formatHex(v)));
+            if (!want.keySet().equals(ours.keySet())) failures.add(c + ": in a transaction Tessera stores " + ours.keySet() + ", one by one " + want.keySet());
+            else if (!want.equals(ours)) failures.add(c + ": in a transaction Tessera stores other bytes: " + ours + " vs " + want);
+        }
+        check(failures, "transactional writes that store other chunks");
+    }
+
     /** The chunks Tessera stores (and deletes, when all fill value) are exactly those TensorStore stores. */
     @Test
     void sameKeysAsTensorStore() {
