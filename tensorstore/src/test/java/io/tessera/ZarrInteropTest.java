@@ -44,8 +44,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>The matrix ({@link InteropCases}) has one case per dtype x compressor pair, the other axes
  * (byte order, order, dimension separator, fill value, rank, shape, chunks) drawn from a fixed
- * seed, plus targeted cases. Data moves through the memory key-value store and files in a temp
- * directory; each oracle runs once over all cases.
+ * seed, plus targeted cases: big-endian types, rank 0, 3 and 5, NaN fill values, chunks that are
+ * all fill value (bit for bit: -0.0 is not 0.0, a NaN payload is not the NaN fill), partial writes
+ * that make a chunk all fill, large compressible chunks, default chunk shapes, compressor and
+ * fill-value spellings, {@code .zarray} documents other writers produce, writes over foreign edge
+ * chunks, and transactions. Data moves through the memory key-value store and files in a temp
+ * directory (kept with {@code -Dtessera.interop.keep=true}); each oracle runs once over all cases.
+ *
+ * <p>Oracle quirks the comparisons allow for (not Tessera's): TensorStore cannot create a rank-0
+ * or rank-1 array with order "F"; zarr-python 2.13 stores no compressor at rank 0 and stores a
+ * -0.0 fill value as 0.0; neither TensorStore nor zarr-python has the other's lz4/bfloat16.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ZarrInteropTest {
