@@ -107,5 +107,11 @@ final class BlockingFileIoDriver implements FileIoDriver {
         closed = true;
         // Queued calls still run: the caller may own descriptors they close.
         pool.shutdown();
+        if (Thread.currentThread().getName().startsWith("tessera-file-io-")) return;
+        try {
+            pool.awaitTermination(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

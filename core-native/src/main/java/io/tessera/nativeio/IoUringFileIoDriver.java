@@ -430,8 +430,13 @@ final class IoUringFileIoDriver implements FileIoDriver {
             if (r >= 0) {
                 unsubmitted -= (int) r;
                 if (r == 0) return;
+            } else if (r == -Errno.EAGAIN || r == -Errno.EBUSY) {
+                // The kernel is short of resources: the SQEs stay placed and are retried shortly.
+                return;
             } else if (r != -Errno.EINTR) {
-                // EAGAIN/EBUSY: the kernel is short of resources; the SQEs stay placed and the completion thread retries after reaping.
+                // The ring itself is broken: no placed SQE will be taken again, so fail everything rather than hang.
+                unsubmitted = 0;
+                failAll(new NativeIOException("io_uring_enter", "submission ring", (int) -r));
                 return;
             }
         }

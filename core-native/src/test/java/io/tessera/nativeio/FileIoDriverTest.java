@@ -264,6 +264,33 @@ class FileIoDriverTest {
         d.close();
     }
 
+    /** With a limit of 2 and two operations blocked in the kernel, a third waits its turn. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void concurrencyLimitBoundsOperationsInFlight(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 2);
+        List<Path> fifos = new ArrayList<>();
+        List<CompletableFuture<FileHandle>> opens = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path fifo = dir.resolve("fifo" + i);
+            assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+            fifos.add(fifo);
+            // Blocks in the kernel until a writer opens the FIFO (O_CREAT: see completionsArriveOutOfOrder).
+            opens.add(d.open(fifo.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        }
+        CompletableFuture<FileStat> third = d.stat(dir.toString());
+        // Bounded waits only to let a wrongly started operation finish; `third` must still be pending.
+        for (int i = 0; i < 20 && !third.isDone(); i++) Thread.sleep(10);
+        assertFalse(third.isDone(), "a third operation ran while the limit of 2 was in use");
+        try (java.io.FileOutputStream w = new java.io.FileOutputStream(fifos.get(0).toFile())) {
+            await(d.close(await(opens.get(0))));
+            assertTrue(await(third).isDirectory());
+        }
+        try (java.io.FileOutputStream w = new java.io.FileOutputStream(fifos.get(1).toFile())) {
+            await(d.close(await(opens.get(1))));
+        }
+    }
+
     @Test
     void libcLocksExcludeAcrossDescriptors() throws Exception {
         String p = dir + "/l";

@@ -95,13 +95,22 @@ public enum DataType {
     /**
      * A zarr v2 type string parsed into a data type and the byte order of stored chunks.
      * {@code text} is the string as given: like TensorStore, Tessera keeps {@code "<u1"} as
-     * {@code "<u1"} (not {@code "|u1"}) when it writes the metadata back.
+     * {@code "<u1"} (not {@code "|u1"}) when it writes the metadata back. Equality ignores the
+     * spelling: two {@code Zarr}s are equal when they describe the same type and byte order.
      */
     public record Zarr(DataType dataType, ByteOrder order, String text) {
         /** The canonical string for {@code dataType} in {@code order}, e.g. {@code "<u4"}. */
         public Zarr(DataType dataType, ByteOrder order) {
             this(dataType, order, dataType.zarrDtype(order));
         }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Zarr z && z.dataType == dataType && z.order.equals(order);
+        }
+
+        @Override
+        public int hashCode() { return dataType.hashCode() * 31 + order.hashCode(); }
 
         @Override
         public String toString() { return text; }

@@ -124,7 +124,7 @@ final class JavaArrays {
                 throw new IllegalArgumentException("Ragged nested array: element " + position(depth) + " has length " + n
                         + ", expected " + dims[depth]);
             }
-            if (depth == dims.length - 1 && copyPrimitive(value, n)) return;
+            if (depth == dims.length - 1 && (copyPrimitive(value, n) || convertPrimitive(value, n, depth))) return;
             for (int i = 0; i < n; i++) {
                 index[depth] = i;
                 fill(Array.get(value, i), depth + 1);
@@ -146,6 +146,22 @@ final class JavaArrays {
             long bytes = (long) n * dtype.byteSize();
             MemorySegment.copy(src, 0, seg, offset, bytes);
             offset += bytes;
+            return true;
+        }
+
+        /** Primitive rows of another type are checked and converted without boxing each element. */
+        private boolean convertPrimitive(Object row, int n, int depth) {
+            int size = dtype.byteSize();
+            switch (row) {
+                case byte[] a -> { for (int i = 0; i < n; i++, offset += size) { index[depth] = i; storeLong(a[i]); } }
+                case short[] a -> { for (int i = 0; i < n; i++, offset += size) { index[depth] = i; storeLong(a[i]); } }
+                case int[] a -> { for (int i = 0; i < n; i++, offset += size) { index[depth] = i; storeLong(a[i]); } }
+                case long[] a -> { for (int i = 0; i < n; i++, offset += size) { index[depth] = i; storeLong(a[i]); } }
+                case float[] a -> { for (int i = 0; i < n; i++, offset += size) { index[depth] = i; storeFloating(a[i]); } }
+                case double[] a -> { for (int i = 0; i < n; i++, offset += size) { index[depth] = i; storeFloating(a[i]); } }
+                case boolean[] a -> { for (int i = 0; i < n; i++, offset += size) { Elements.setLong(seg, offset, dtype, a[i] ? 1 : 0); } }
+                default -> { return false; }
+            }
             return true;
         }
 

@@ -112,12 +112,29 @@ public final class NDArray {
         return JavaArrays.toNDArray(value, dtype);
     }
 
-    /** Maps a {@code .npy} file (C or Fortran order, either byte order) as an array. */
+    /**
+     * Maps a {@code .npy} file (format 1.0, 2.0 or 3.0; C or Fortran order; any dtype but
+     * bfloat16, which {@code .npy} cannot name) as an array.
+     *
+     * <p>The mapping is read-only and owned by the garbage collector (an automatic arena): it stays
+     * valid while this array or any view of it is reachable, and is unmapped after. Writing into
+     * it throws; {@link #copy()} gives a writable array. A big-endian file is read into a
+     * native-order copy instead.
+     *
+     * @throws IOException naming the file and what is wrong with it when it is not a valid
+     *     {@code .npy} file, is truncated, or holds an unsupported dtype (structured, object, ...)
+     */
     public static NDArray readNpy(Path path) throws IOException {
         return Npy.read(path);
     }
 
-    /** Writes this array as a {@code .npy} file (version 1.0, C order, little-endian). */
+    /**
+     * Writes this array (any view, strided or not) as a {@code .npy} file: version 1.0, C order,
+     * little-endian, the same bytes {@code np.save} writes. The file is replaced atomically where
+     * the file system allows, so an array mapped from that very file may be written back to it.
+     *
+     * @throws IllegalArgumentException for bfloat16, which {@code .npy} cannot name
+     */
     public void writeNpy(Path path) throws IOException {
         Npy.write(this, path);
     }

@@ -37,7 +37,7 @@ final class NumpyRepr {
             lst = new Layout(a, format, summarize).format(LINE_WIDTH - 1, " ".repeat(PREFIX.length() + 1));
         }
         List<String> extras = new ArrayList<>();
-        if ((size == 0 && !(a.rank() == 1)) || summarize) extras.add("shape=" + shapeTuple(a.shape()));
+        if ((size == 0 && a.rank() != 1) || summarize) extras.add("shape=" + shapeTuple(a.shape()));
         if (!dtypeIsImplied(a.dtype()) || size == 0) extras.add("dtype=" + a.dtype().typeName());
         if (extras.isEmpty()) return PREFIX + lst + ")";
         String arr = PREFIX + lst + ",";
@@ -87,7 +87,6 @@ final class NumpyRepr {
         private final NDArray a;
         private final ElementFormat format;
         private final boolean summarize;
-        private final StringBuilder s = new StringBuilder();
 
         Layout(NDArray a, ElementFormat format, boolean summarize) {
             this.a = a;
@@ -221,17 +220,20 @@ final class NumpyRepr {
 
     /** An IEEE binary format: significand bits (with the hidden one) and least normal exponent. */
     private enum BinaryFormat {
-        FLOAT16(11, -14, 3), FLOAT32(24, -126, 6), FLOAT64(53, -1022, 15);
+        FLOAT16(11, -14, 3, 5), FLOAT32(24, -126, 6, 9), FLOAT64(53, -1022, 15, 17);
 
         final int digits;
         final int minNormalExponent;
         /** {@code np.finfo(t).precision}: decimal digits the type holds. */
         final int decimalPrecision;
+        /** Significant digits that always suffice to identify a value. */
+        final int maxShortestDigits;
 
-        BinaryFormat(int digits, int minNormalExponent, int decimalPrecision) {
+        BinaryFormat(int digits, int minNormalExponent, int decimalPrecision, int maxShortestDigits) {
             this.digits = digits;
             this.minNormalExponent = minNormalExponent;
             this.decimalPrecision = decimalPrecision;
+            this.maxShortestDigits = maxShortestDigits;
         }
 
         static BinaryFormat of(DataType t) {
@@ -242,7 +244,7 @@ final class NumpyRepr {
             };
         }
 
-        /** {@code v} rounded to this format (v is finite or infinite; this is NumPy's arithmetic in the dtype). */
+        /** {@code v} rounded to this format, as NumPy converts a Python float to compare it with a scalar of the dtype. */
         double round(double v) {
             return switch (this) {
                 case FLOAT16 -> Float.float16ToFloat(Float.floatToFloat16((float) v));
@@ -271,6 +273,8 @@ final class NumpyRepr {
         private int padRight;
         private int precision = PRECISION;
         private int expSize = -1;
+        // Positional digits do not depend on the first pass's outcome: computed once per value.
+        private final java.util.Map<Double, Decimal> positional = new java.util.HashMap<>();
 
         FloatFormat(double[] data, BinaryFormat binary, boolean plusSign) {
             this.binary = binary;
@@ -303,7 +307,7 @@ final class NumpyRepr {
                 for (double v : finite) {
                     Decimal d = Decimal.of(v, binary, true, PRECISION, 0);
                     maxFrac = Math.max(maxFrac, d.digits.length() - 1);
-                    maxInt = Math.max(maxInt, signText(d.negative) .length() + 1);
+                    maxInt = Math.max(maxInt, signText(d.negative).length() + 1);
                     maxExp = Math.max(maxExp, Math.max(2, Integer.toString(Math.abs(d.exponent)).length()));
                 }
                 expSize = maxExp;
@@ -312,7 +316,9 @@ final class NumpyRepr {
                 padRight = expSize + 2 + precision;
             } else {
                 for (double v : finite) {
-                    String[] parts = positionalParts(Decimal.of(v, binary, false, PRECISION, 0));
+                    Decimal d = Decimal.of(v, binary, false, PRECISION, 0);
+                    positional.put(v, d);
+                    String[] parts = positionalParts(d);
                     padLeft = Math.max(padLeft, parts[0].length());
                     padRight = Math.max(padRight, parts[1].length());
                 }
@@ -361,7 +367,8 @@ final class NumpyRepr {
                 exp = "0".repeat(Math.max(0, expSize - exp.length())) + exp;
                 return pad(signText(d.negative) + d.digits.charAt(0), padLeft) + "." + frac + "e" + (d.exponent < 0 ? "-" : "+") + exp;
             }
-            String[] parts = positionalParts(Decimal.of(v, binary, false, precision, 0));
+            Decimal d = positional.get(v);
+            String[] parts = positionalParts(d != null ? d : Decimal.of(v, binary, false, precision, 0));
             return pad(parts[0], padLeft) + "." + parts[1] + " ".repeat(padRight - parts[1].length());
         }
     }
@@ -369,7 +376,8 @@ final class NumpyRepr {
     /**
      * A finite value as decimal digits {@code d0.d1d2...} times {@code 10^exponent}, without
      * trailing zeros ("0" for zero): the shortest digits that identify the value within its
-     * binary format (both rounding-interval ends excluded, as NumPy's Dragon4 does), unless that
+     * binary format (the rounding-interval ends included when the significand is even, as
+     * round-half-even would round them to it, as NumPy's Dragon4 does), unless that
      * needs digits beyond the cutoff, in which case the exact value rounded at the cutoff; and
      * when the shortest digits are fewer than the minimum, the exact value's further digits.
      */
@@ -384,42 +392,70 @@ final class NumpyRepr {
             BigDecimal x = new BigDecimal(Math.abs(v));
             int binaryExponent = Math.max(Math.getExponent(v), format.minNormalExponent);
             int ulpExponent = binaryExponent - (format.digits - 1);
-            BigDecimal ulp = powerOfTwo(ulpExponent);
-            BigDecimal marginHigh = ulp.divide(BigDecimal.TWO);
+            BigDecimal marginHigh = powerOfTwo(ulpExponent - 1);
             BigDecimal marginLow = marginHigh;
             // At a power of two (above the least normal binade) the next value down is half as far.
-            boolean powerOfTwoSignificand = x.compareTo(powerOfTwo(binaryExponent)) == 0;
+            boolean powerOfTwoSignificand = Math.abs(v) == Math.scalb(1.0, binaryExponent);
             if (powerOfTwoSignificand && binaryExponent > format.minNormalExponent) {
-                marginLow = marginHigh.divide(BigDecimal.TWO);
+                marginLow = powerOfTwo(ulpExponent - 2);
             }
             int lead = x.precision() - x.scale() - 1;
             int cutoff = scientific ? lead - precision : -precision;
             int minimum = scientific ? lead - minDigits : -minDigits;
-            for (int q = lead; ; q--) {
-                BigDecimal unit = BigDecimal.ONE.scaleByPowerOfTen(q);
-                BigDecimal floor = x.setScale(-q, RoundingMode.FLOOR);
-                BigDecimal rem = x.subtract(floor);
-                boolean low = rem.compareTo(marginLow) < 0;
-                boolean high = rem.add(marginHigh).compareTo(unit) > 0;
-                if (!((low || high) && q <= minimum) && q > cutoff) continue;
-                boolean roundDown;
-                if (low != high) {
-                    roundDown = low;
-                } else {
-                    int c = rem.multiply(BigDecimal.TWO).compareTo(unit);
-                    roundDown = c < 0 || (c == 0 && !floor.unscaledValue().testBit(0));
+            // Whether the digits down to position q identify v is monotone in q, so the shortest
+            // position is searched for, not walked to digit by digit.
+            boolean even = Math.scalb(Math.abs(v), -ulpExponent) % 2 == 0;
+            int shortest = lead;
+            if (!identifies(x, lead, marginLow, marginHigh, even)) {
+                int lo = lead - format.maxShortestDigits - 2, hi = lead;
+                while (!identifies(x, lo, marginLow, marginHigh, even)) lo -= 8;
+                while (hi - lo > 1) {
+                    int mid = lo + (hi - lo) / 2;
+                    if (identifies(x, mid, marginLow, marginHigh, even)) lo = mid;
+                    else hi = mid;
                 }
-                BigDecimal r = roundDown ? floor : floor.add(unit);
-                if (r.signum() == 0) return new Decimal(negative, "0", 0);
-                r = r.stripTrailingZeros();
-                String digits = r.unscaledValue().toString();
-                return new Decimal(negative, digits, digits.length() - r.scale() - 1);
+                shortest = lo;
             }
+            // Dragon4 stops at the first position that identifies v and has the minimum digits,
+            // or at the cutoff.
+            int q = Math.max(Math.min(shortest, minimum), cutoff);
+            BigDecimal unit = BigDecimal.ONE.scaleByPowerOfTen(q);
+            BigDecimal floor = x.setScale(-q, RoundingMode.FLOOR);
+            BigDecimal rem = x.subtract(floor);
+            boolean low = below(rem, marginLow, even);
+            boolean high = below(unit.subtract(rem), marginHigh, even);
+            boolean roundDown;
+            if (low != high) {
+                roundDown = low;
+            } else {
+                int c = rem.multiply(BigDecimal.TWO).compareTo(unit);
+                roundDown = c < 0 || (c == 0 && !floor.unscaledValue().testBit(0));
+            }
+            BigDecimal r = roundDown ? floor : floor.add(unit);
+            if (r.signum() == 0) return new Decimal(negative, "0", 0);
+            r = r.stripTrailingZeros();
+            String digits = r.unscaledValue().toString();
+            return new Decimal(negative, digits, digits.length() - r.scale() - 1);
         }
 
+        /** Whether rounding down or up at position q stays inside v's rounding interval. */
+        private static boolean identifies(BigDecimal x, int q, BigDecimal marginLow, BigDecimal marginHigh, boolean even) {
+            BigDecimal rem = x.subtract(x.setScale(-q, RoundingMode.FLOOR));
+            return below(rem, marginLow, even) || below(BigDecimal.ONE.scaleByPowerOfTen(q).subtract(rem), marginHigh, even);
+        }
+
+        /** {@code distance < margin}, or {@code <=} when the interval ends belong to v. */
+        private static boolean below(BigDecimal distance, BigDecimal margin, boolean inclusive) {
+            int c = distance.compareTo(margin);
+            return c < 0 || (inclusive && c == 0);
+        }
+
+        private static final java.util.Map<Integer, BigDecimal> POWERS_OF_TWO = new java.util.concurrent.ConcurrentHashMap<>();
+
+        /** 2^e exactly; 2^-k is 5^k / 10^k. */
         private static BigDecimal powerOfTwo(int e) {
-            return e >= 0 ? new BigDecimal(java.math.BigInteger.ONE.shiftLeft(e))
-                    : BigDecimal.ONE.divide(new BigDecimal(java.math.BigInteger.ONE.shiftLeft(-e)));
+            return POWERS_OF_TWO.computeIfAbsent(e, k -> k >= 0 ? new BigDecimal(java.math.BigInteger.ONE.shiftLeft(k))
+                    : new BigDecimal(java.math.BigInteger.valueOf(5).pow(-k), -k));
         }
     }
 

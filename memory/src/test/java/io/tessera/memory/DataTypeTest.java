@@ -77,6 +77,7 @@ class DataTypeTest {
             ByteOrder order = s.startsWith(">") && z.dataType().byteSize() > 1 ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
             assertEquals(order, z.order(), s);
             if (z.dataType().byteSize() > 1) assertEquals(s, z.dataType().zarrDtype(z.order()), s);
+            assertEquals(new DataType.Zarr(z.dataType(), z.order()), z, s + " equals its canonical spelling");
         }
     }
 

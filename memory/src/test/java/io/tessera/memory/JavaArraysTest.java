@@ -54,6 +54,12 @@ class JavaArraysTest {
         assertEquals(3.0, NDArray.of(3, DataType.COMPLEX64).getDouble());
         assertEquals(1e300, NDArray.of(new BigDecimal("1e300"), DataType.FLOAT64).getDouble());
         assertEquals(12, NDArray.of(new BigDecimal("12.000"), DataType.INT8).getLong());
+        NDArray converted = NDArray.of(new int[][] {{1, -2}, {3, 16777217}}, DataType.FLOAT64);
+        assertEquals(16777217.0, converted.getDouble(1, 1));
+        assertEquals(-2.0, converted.getDouble(0, 1));
+        assertEquals(1, NDArray.of(new boolean[] {false, true}, DataType.UINT8).getLong(1));
+        assertEquals(7, NDArray.of(new float[] {7f}, DataType.UINT64).getLong(0));
+        assertEquals(-5, NDArray.of(new short[] {-5}, DataType.INT64).getLong(0));
     }
 
     @Test

@@ -68,17 +68,19 @@ final class PythonOracle {
 
     private static Result exec(List<String> cmd, long timeoutSeconds) {
         try {
+            // Both streams go to files, so that a hung script cannot block the wait below.
+            Path out = Files.createTempFile("tessera-oracle-", ".out");
             Path err = Files.createTempFile("tessera-oracle-", ".err");
             try {
-                Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+                Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
                 p.getOutputStream().close();
-                byte[] out = p.getInputStream().readAllBytes();
                 if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
-                    fail("timed out: " + cmd);
+                    fail("timed out after " + timeoutSeconds + " s: " + cmd);
                 }
-                return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), Files.readString(err));
+                return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err));
             } finally {
+                Files.deleteIfExists(out);
                 Files.deleteIfExists(err);
             }
         } catch (IOException e) {

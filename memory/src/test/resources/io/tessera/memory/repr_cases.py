@@ -151,6 +151,22 @@ add("wide_3d", np.arange(2 * 3 * 30, dtype=np.int64).reshape(2, 3, 30) * 1000003
 add("wide_floats", rng.standard_normal((3, 20)))
 add("wide_complex", rng.standard_normal((2, 9)) + 1j * rng.standard_normal((2, 9)))
 
+# Values whose shortest digits lie exactly on a rounding-interval end (accepted when the
+# significand is even).
+add("ties_float32", np.array([112976336, 112976344], dtype=np.float32))
+add("ties_float32_many", (rng.integers(2 ** 23, 2 ** 24, size=400) * 8).astype(np.float32))
+add("ties_float64", np.array([2 ** 54 + 4 * 12345, 2 ** 54 + 4 * 12346], dtype=np.float64))
+add("ties_float64_many", (2 ** 54 + 4 * rng.integers(0, 10 ** 6, size=400)).astype(np.float64))
+add("ties_float16_many", (rng.integers(1024, 2048, size=300) * 32).astype(np.float16))
+
+# Single values, each formatted on its own (mostly positional): random bits and decimals.
+for i in range(150):
+    add(f"bits_scalar{i}_float64", np.array(rng.integers(0, 2 ** 64, dtype=np.uint64)).view(np.float64))
+    add(f"bits_scalar{i}_float32", np.array(rng.integers(0, 2 ** 32, dtype=np.uint64).astype(np.uint32)).view(np.float32))
+    e = rng.integers(-8, 10)
+    add(f"decimal_scalar{i}_float64", np.array(np.round(rng.uniform(1, 10) * 10.0 ** e, rng.integers(0, 12))))
+    add(f"decimal_scalar{i}_float32", np.array(rng.uniform(1, 10) * 10.0 ** e, dtype=np.float32))
+
 # Every line length around the width limit, with and without the dtype suffix.
 for n in range(1, 40):
     add(f"length{n}_uint32", np.arange(n, dtype=np.uint32) * 7)

@@ -117,6 +117,11 @@ public final class FileKvStore implements KvStore {
         return new FileKvStore(root, options, FileIoDriver.create(options.driver(), options.ioConcurrency()));
     }
 
+    /** Opens a store rooted at {@code root} with {@link Options#defaults()}. */
+    public static FileKvStore open(Path root) {
+        return open(root, Options.defaults());
+    }
+
     /** Opens a store on a given driver, which the store closes when it is closed (tests inject faults this way). */
     static FileKvStore open(Path root, Options options, FileIoDriver driver) {
         return new FileKvStore(root, options, driver);
@@ -303,9 +308,11 @@ public final class FileKvStore implements KvStore {
                 } catch (NativeIOException e) {
                     written = CompletableFuture.failedFuture(e);
                 }
-                if (sync) written = written.thenCompose(v -> driver.fsync(h, false));
-                return written.thenCompose(v -> driver.fstat(h))
-                        .thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
+                // fsync changes neither mtime nor size, so the generation can be read while it runs.
+                CompletableFuture<FileStat> durable = written.thenCompose(v -> sync
+                        ? driver.fsync(h, false).thenCombine(driver.fstat(h), (x, st) -> st)
+                        : driver.fstat(h));
+                return durable.thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
             });
             // On success the lock file became the value (write) or must go (delete, failed condition);
             // on failure it goes too, so the stored value is the previous one and no temp file remains.

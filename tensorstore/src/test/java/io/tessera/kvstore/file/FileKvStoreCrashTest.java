@@ -11,6 +11,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.junit.jupiter.api.Assertions.*;
@@ -76,6 +78,12 @@ class FileKvStoreCrashTest {
             verify(root, acked, sharedAcked, kind);
         }
         // A writer in this process proceeds over whatever the killed ones left, including lock files.
+        long staleLocks;
+        try (Stream<Path> files = Files.walk(root)) {
+            staleLocks = files.filter(f -> f.toString().endsWith(".__lock")).count();
+        }
+        System.out.println(kind + ": " + iterations + " SIGKILLs, " + acked.size() + " acknowledged unique writes verified, "
+                + staleLocks + " lock files left by killed writers");
         try (FileKvStore s = FileKvStoreTest.open(root, kind, true)) {
             List<String> keys = s.list("").get(120, TimeUnit.SECONDS);
             assertTrue(keys.size() >= acked.size() + (sharedAcked >= 0 ? 1 : 0));

@@ -1,0 +1,5 @@
+/**
+ * TensorStore's {@code file} key-value store, on-disk compatible with it: see
+ * {@link io.tessera.kvstore.file.FileKvStore}.
+ */
+package io.tessera.kvstore.file;
