@@ -174,11 +174,11 @@ final class ZarrOpen {
 
     /** Checks the stored metadata against every constraint the spec and options give. */
     private static ZarrMetadata validate(ZarrMetadata stored, Constraints c) {
-        ObjectNode storedJson = stored.toJson();
         for (Iterator<String> it = c.metadata().fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            JsonNode want = ZarrMetadatas.normalizeMember(f, c.metadata().get(f));
-            JsonNode got = storedJson.get(f);
+            JsonNode want = ZarrMetadatas.normalizeMember(f, c.metadata().get(f), stored.dataType());
+            JsonNode got = stored.toJson().get(f);
+            if (f.equals("fill_value")) got = stored.fillValue();
             if (!want.equals(got)) {
                 throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Expected \"" + f + "\" of " + want + " but received: " + got);
             }

@@ -107,19 +107,16 @@ final class ChunkPart {
     }
 
     /**
-     * Whether this part writes every element of the chunk that lies inside the array (the
-     * padding of edge chunks does not count).
+     * Whether this part writes every element of the chunk. An edge chunk never qualifies: as in
+     * TensorStore, the bytes a stored edge chunk holds beyond the array's bounds are kept, so it
+     * is always read, merged and rewritten.
      */
-    boolean coversChunk(long[] arrayShape, long[] chunks, IndexTransform t) {
-        long[] count = new long[chunks.length];
+    boolean coversChunk(long[] chunks, IndexTransform t) {
         for (int j = 0; j < chunks.length; j++) {
             int k = t.outputInputDim(j);
-            count[j] = k < 0 ? 1 : inCount[k];
-        }
-        for (int j = 0; j < chunks.length; j++) {
-            long valid = Math.min(chunks[j], arrayShape[j] - chunkIndex[j] * chunks[j]);
-            if (count[j] != valid) return false;
-            if (valid > 1 && Math.abs(chunkStep[j]) != 1) return false;
+            long count = k < 0 ? 1 : inCount[k];
+            if (count != chunks[j]) return false;
+            if (count > 1 && Math.abs(chunkStep[j]) != 1) return false;
         }
         return true;
     }

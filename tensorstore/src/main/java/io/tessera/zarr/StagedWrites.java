@@ -44,7 +44,7 @@ public final class StagedWrites {
         for (ChunkPart part : ChunkPart.split(t, array.metadata().chunks())) {
             String key = array.chunkKey(part.chunkIndex);
             Staged s = chunks.get(key);
-            boolean covers = part.coversChunk(array.metadata().shape(), array.metadata().chunks(), t);
+            boolean covers = part.coversChunk(array.metadata().chunks(), t);
             if (s == null) {
                 s = new Staged(part.chunkIndex, array.newChunkBuffer());
                 ArrayOps.fill(s.buffer, array.fillValue());

@@ -138,7 +138,7 @@ public final class ZarrArray {
             ArrayOps.byteSwap(chunk, swapped);
             bytes = swapped.segment();
         }
-        return compressor == null ? bytes : compressor.encode(bytes, meta.dataType().componentSize());
+        return compressor == null ? bytes : compressor.encode(bytes, meta.dataType().byteSize());
     }
 
     /** The store mutation that stores {@code chunk} (a delete when it is all fill value). */
@@ -252,8 +252,8 @@ public final class ZarrArray {
             synchronized (this) {
                 awaitTurn(seq);
                 try {
-                    boolean covers = part.coversChunk(meta.shape(), meta.chunks(), t);
-                    if (pending == null) pending = new Pending(!covers || isEdgeChunk(part.chunkIndex));
+                    boolean covers = part.coversChunk(meta.chunks(), t);
+                    if (pending == null) pending = new Pending(!covers);
                     Pending p = pending;
                     NDArray target = part.chunkView(p.buffer, t);
                     ArrayOps.copy(part.userView(source), target);
@@ -374,14 +374,6 @@ public final class ZarrArray {
         void copy(NDArray from, NDArray to) {
             ArrayOps.copy(part.chunkView(from, t), part.chunkView(to, t));
         }
-    }
-
-    private boolean isEdgeChunk(long[] chunkIndex) {
-        long[] shape = meta.shape(), chunks = meta.chunks();
-        for (int j = 0; j < chunks.length; j++) {
-            if ((chunkIndex[j] + 1) * chunks[j] > shape[j]) return true;
-        }
-        return false;
     }
 
     /** A stored chunk could not be decoded; the message names its key. */

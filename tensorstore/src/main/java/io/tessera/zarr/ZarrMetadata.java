@@ -53,7 +53,7 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
         o.set("compressor", compressor == null ? NODES.nullNode() : sorted(compressor));
         o.put("dimension_separator", dimensionSeparator);
         o.put("dtype", dtype.toString());
-        o.set("fill_value", fillValue == null ? NODES.nullNode() : fillValue);
+        o.set("fill_value", fillValue == null ? NODES.nullNode() : renderFill(fillValue));
         o.putNull("filters");
         o.put("order", order == NDArray.Order.C ? "C" : "F");
         o.set("shape", longs(shape));
@@ -77,12 +77,9 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
      */
     public static ZarrMetadata parse(JsonNode j) {
         if (j == null || !j.isObject()) throw new IllegalArgumentException("Expected object, but received: " + j);
-        for (Iterator<String> it = j.fieldNames(); it.hasNext(); ) {
-            String f = it.next();
-            if (Arrays.binarySearch(FIELDS, f) < 0) throw new IllegalArgumentException("Object includes extra members: \"" + f + "\"");
-        }
+        // As TensorStore, members a stored .zarray may carry beyond zarr v2's are ignored.
         JsonNode fmt = require(j, "zarr_format");
-        if (!fmt.isInt() || fmt.asInt() != 2) throw member("zarr_format", "Expected 2, but received: " + fmt);
+        if (!fmt.isNumber() || fmt.asDouble() != 2) throw member("zarr_format", "Expected 2, but received: " + fmt);
         long[] shape = parseShape(require(j, "shape"), "shape", false);
         long[] chunks = parseShape(require(j, "chunks"), "chunks", true);
         if (shape.length != chunks.length) {
@@ -91,11 +88,12 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
         DataType.Zarr dtype = parseDtype(require(j, "dtype"));
         JsonNode compressor = require(j, "compressor");
         if (!compressor.isNull()) Compressors.validate(compressor);
-        JsonNode fill = require(j, "fill_value");
-        parseFillValue(fill, dtype.dataType());
+        JsonNode fill = canonicalFillValue(require(j, "fill_value"), dtype.dataType());
         NDArray.Order order = parseOrder(require(j, "order"));
         JsonNode filters = require(j, "filters");
-        if (!filters.isNull()) throw member("filters", "Only null filters are supported, but received: " + filters);
+        if (!filters.isNull() && !(filters.isArray() && filters.isEmpty())) {
+            throw member("filters", "Only null filters are supported, but received: " + filters);
+        }
         String sep = parseSeparator(j.get("dimension_separator"));
         return new ZarrMetadata(shape, chunks, dtype, compressor.isNull() ? null : compressor, fill, order, sep);
     }
@@ -145,14 +143,27 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
         if (f == null || f.isNull()) return null;
         NDArray out = NDArray.allocate(type);
         try {
+            byte[] raw = base64Value(f, type);
+            if (raw != null) {
+                // zarr v2 stores values JSON cannot hold as the base64 of their little-endian bytes.
+                java.lang.foreign.MemorySegment.copy(java.lang.foreign.MemorySegment.ofArray(raw), 0, out.segment(), out.offset(), raw.length);
+                return out;
+            }
             switch (type.kind()) {
                 case BOOL -> {
                     if (!f.isBoolean()) throw new IllegalArgumentException("Expected boolean, but received: " + f);
                     out.setLong(f.asBoolean() ? 1 : 0);
                 }
                 case INT, UINT -> {
-                    if (!f.isIntegralNumber()) throw new IllegalArgumentException("Expected integer, but received: " + f);
-                    return NDArray.of(f.bigIntegerValue(), type);
+                    java.math.BigInteger v;
+                    if (f.isIntegralNumber()) {
+                        v = f.bigIntegerValue();
+                    } else if (f.isNumber() && f.asDouble() == Math.rint(f.asDouble()) && !Double.isInfinite(f.asDouble())) {
+                        v = f.decimalValue().toBigIntegerExact();
+                    } else {
+                        throw new IllegalArgumentException("Expected integer, but received: " + f);
+                    }
+                    return NDArray.of(v, type);
                 }
                 case FLOAT -> out.setDouble(floatOf(f));
                 case COMPLEX -> {
@@ -170,14 +181,73 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
     private static double floatOf(JsonNode f) {
         if (f.isNumber()) return f.asDouble();
         if (f.isTextual()) {
-            switch (f.asText()) {
+            String t = f.asText();
+            switch (t) {
                 case "NaN": return Double.NaN;
                 case "Infinity": return Double.POSITIVE_INFINITY;
                 case "-Infinity": return Double.NEGATIVE_INFINITY;
                 default: break;
             }
+            try {
+                if (t.startsWith("0x") || t.startsWith("0X")) return Long.parseUnsignedLong(t.substring(2), 16);
+                return Double.parseDouble(t);
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
         }
         throw new IllegalArgumentException("Invalid floating-point value: " + f);
+    }
+
+    /** The bytes of a base64 fill value of exactly one element, or null when {@code f} is not one. */
+    private static byte[] base64Value(JsonNode f, DataType type) {
+        if (!f.isTextual()) return null;
+        String t = f.asText();
+        if (t.equals("NaN") || t.equals("Infinity") || t.equals("-Infinity") || t.startsWith("0x") || t.startsWith("0X")) return null;
+        try {
+            Double.parseDouble(t);
+            return null;
+        } catch (NumberFormatException notANumber) {
+            try {
+                byte[] b = java.util.Base64.getDecoder().decode(t);
+                return b.length == type.byteSize() ? b : null;
+            } catch (IllegalArgumentException notBase64) {
+                return null;
+            }
+        }
+    }
+
+    /**
+     * The fill value as TensorStore stores it: converted to the dtype, then integers as integers
+     * and floating-point values as the double they became ({@code "NaN"}, {@code "Infinity"}).
+     */
+    static JsonNode canonicalFillValue(JsonNode f, DataType type) {
+        NDArray v = parseFillValue(f, type);
+        if (v == null) return NODES.nullNode();
+        return switch (type.kind()) {
+            case BOOL -> NODES.booleanNode(v.getLong() != 0);
+            case INT -> NODES.numberNode(v.getLong());
+            case UINT -> NODES.numberNode(new java.math.BigInteger(Long.toUnsignedString(v.getLong())));
+            case FLOAT -> floatNode(v.getDouble());
+            case COMPLEX -> NODES.arrayNode().add(floatNode(v.getDouble()))
+                    .add(floatNode(io.tessera.memory.Elements.getImag(v.segment(), v.offset(), type)));
+        };
+    }
+
+    private static JsonNode floatNode(double d) {
+        if (Double.isNaN(d)) return NODES.textNode("NaN");
+        if (Double.isInfinite(d)) return NODES.textNode(d > 0 ? "Infinity" : "-Infinity");
+        return NODES.numberNode(d);
+    }
+
+    /** Floating-point fill values are written with TensorStore's number formatting. */
+    private static JsonNode renderFill(JsonNode f) {
+        if (f.isDouble()) return NODES.rawValueNode(new com.fasterxml.jackson.databind.util.RawValue(JsonNumbers.format(f.asDouble())));
+        if (f.isArray()) {
+            ArrayNode a = NODES.arrayNode();
+            f.forEach(x -> a.add(renderFill(x)));
+            return a;
+        }
+        return f;
     }
 
     /** The JSON form TensorStore writes for a fill value given by the user as a number. */

@@ -29,7 +29,7 @@ public final class ZarrMetadatas {
             throw ZarrMetadata.member("zarr_format", "Expected 2, but received: " + m.get("zarr_format"));
         }
         if (m.has("filters") && !m.get("filters").isNull()) throw ZarrMetadata.member("filters", "Only null filters are supported, but received: " + m.get("filters"));
-        if (m.has("compressor")) m.set("compressor", normalizeMember("compressor", m.get("compressor")));
+        if (m.has("compressor")) m.set("compressor", normalizeMember("compressor", m.get("compressor"), dtype));
         if (m.has("fill_value") && !m.get("fill_value").isNull()) {
             if (dtype == null) throw ZarrMetadata.member("fill_value", "must be specified in conjunction with \"dtype\"");
             ZarrMetadata.parseFillValue(m.get("fill_value"), dtype);
@@ -42,7 +42,8 @@ public final class ZarrMetadatas {
     }
 
     /** A member as stored: the compressor with its defaults filled in; anything else unchanged. */
-    public static JsonNode normalizeMember(String field, JsonNode value) {
+    public static JsonNode normalizeMember(String field, JsonNode value, DataType dtype) {
+        if (field.equals("fill_value") && dtype != null) return ZarrMetadata.canonicalFillValue(value, dtype);
         if (field.equals("compressor")) {
             JsonNode c = Compressors.validate(value);
             return c == null ? ZarrMetadata.JSON.nullNode() : ZarrMetadata.sorted(c);
