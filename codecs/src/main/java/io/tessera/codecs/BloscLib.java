@@ -33,6 +33,9 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
     /** What this is, for logs: library and version. */
     String describe();
 
+    /** Whether this c-blosc was built with snappy (blosc's only optional compressor). */
+    boolean snappy();
+
     /** Compresses {@code raw}; the result is exactly the blosc buffer. */
     MemorySegment compress(MemorySegment raw, int typesize, String cname, int clevel, int shuffle, int blocksize,
             SegmentAllocator allocator);
@@ -70,6 +73,7 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
         private final MethodHandle decompressCtx;
         private final String version;
         private final String path;
+        private final boolean snappy;
         /** NUL-terminated compressor names, made once: c-blosc only reads them. */
         private final Map<String, MemorySegment> names = new ConcurrentHashMap<>();
 
@@ -93,6 +97,14 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
             if (!version.startsWith("1.")) {
                 throw new IllegalStateException(path + " is c-blosc " + version + ", not 1.x");
             }
+            MethodHandle list = LINKER.downcallHandle(find(lookup, "blosc_list_compressors"),
+                    FunctionDescriptor.of(ValueLayout.ADDRESS));
+            try {
+                String compressors = ((MemorySegment) list.invokeExact()).reinterpret(256).getString(0);
+                snappy = java.util.Arrays.asList(compressors.split(",")).contains("snappy");
+            } catch (Throwable t) {
+                throw new IllegalStateException("blosc_list_compressors failed", t);
+            }
         }
 
         static Ffm load() {
@@ -110,7 +122,12 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
 
         @Override
         public String describe() {
-            return "system c-blosc " + version + " (" + path + ") via FFM, zero-copy";
+            return "system c-blosc " + version + " (" + path + ") via FFM, zero-copy" + (snappy ? ", with snappy" : "");
+        }
+
+        @Override
+        public boolean snappy() {
+            return snappy;
         }
 
         @Override
@@ -161,6 +178,12 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
         @Override
         public String describe() {
             return "blosc-java JNI (bundled c-blosc 1.21.4), copies each chunk through byte[]";
+        }
+
+        /** blosc-java's API cannot name snappy, so neither writing nor (for consistency) reading it. */
+        @Override
+        public boolean snappy() {
+            return false;
         }
 
         @Override
