@@ -19,6 +19,8 @@ CONFIGS += [
     {"id": "blosc", "cname": "lz4", "clevel": 0, "shuffle": 1, "blocksize": 0},
     {"id": "blosc", "cname": "lz4", "clevel": 9, "shuffle": -1, "blocksize": 4096},
     {"id": "blosc", "cname": "zstd", "clevel": 1, "shuffle": 2, "blocksize": 1000},
+    {"id": "blosc", "cname": "snappy", "clevel": 5, "shuffle": -1, "blocksize": 0},
+    {"id": "blosc", "cname": "snappy", "clevel": 5, "shuffle": 0, "blocksize": 0},
     {"id": "zlib", "level": 1}, {"id": "zlib", "level": 9}, {"id": "zlib", "level": 0},
     {"id": "gzip", "level": 1}, {"id": "gzip", "level": 9},
     {"id": "zstd", "level": 1}, {"id": "zstd", "level": 3}, {"id": "zstd", "level": -3}, {"id": "zstd", "level": 19},

@@ -9,7 +9,9 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * zarr v2 {@code blosc} (c-blosc 1.x format, the bundled c-blosc 1.21.4 of blosc-java).
+ * zarr v2 {@code blosc} (the c-blosc 1.x format), through the system c-blosc via FFM when it is
+ * installed, else blosc-java's bundled c-blosc 1.21.4 via JNI (see {@link BloscLib}; the chosen one
+ * is logged once).
  *
  * <p>blosc's typesize is not part of the metadata: it is the element size given to
  * {@link #encode}, as in TensorStore and numcodecs. {@code shuffle = -1} picks bit shuffle for
@@ -19,8 +21,8 @@ import java.util.List;
  * decoded size and the stored length before c-blosc sees the bytes; c-blosc then decompresses
  * with the stored length as its bound.
  *
- * @param cname the inner compressor: lz4, lz4hc, blosclz, zstd or zlib ({@code snappy} is not
- *     compiled into the bundled c-blosc)
+ * @param cname the inner compressor: lz4, lz4hc, blosclz, zstd or zlib; {@code snappy} too when the
+ *     c-blosc in use has it (the system c-blosc usually does, blosc-java's bundled one does not)
  * @param clevel 0-9
  * @param shuffle -1 automatic, 0 none, 1 byte shuffle, 2 bit shuffle
  * @param blocksize bytes per block, 0 for c-blosc's automatic choice
@@ -47,17 +49,26 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
         if (cname == null) {
             throw new IllegalArgumentException("\"cname\" of blosc compressor must be a string, got null");
         }
-        if (cname.equals("snappy")) {
-            throw new IllegalArgumentException("blosc \"cname\" \"snappy\" is not supported: the bundled c-blosc "
-                    + "was built without snappy; use one of " + String.join(", ", CNAMES));
-        }
-        if (!CNAMES.contains(cname)) {
-            throw new IllegalArgumentException("Unsupported blosc \"cname\" \"" + cname + "\"; supported: "
-                    + String.join(", ", CNAMES));
-        }
+        checkCname(cname, LIB);
         Codecs.checkRange("clevel", clevel, 0, 9);
         Codecs.checkRange("shuffle", shuffle, -1, 2);
         Codecs.checkRange("blocksize", blocksize, 0, Integer.MAX_VALUE);
+    }
+
+    /** Rejects a cname {@code lib} cannot write; snappy only exists in some c-blosc builds. */
+    static void checkCname(String cname, BloscLib lib) {
+        if (cname.equals("snappy")) {
+            if (!lib.snappy()) {
+                throw new IllegalArgumentException("blosc \"cname\" \"snappy\" is not supported by " + lib.describe()
+                        + "; use one of " + String.join(", ", CNAMES) + ", or install a system c-blosc with snappy "
+                        + "(Debian/Ubuntu: libblosc1)");
+            }
+            return;
+        }
+        if (!CNAMES.contains(cname)) {
+            throw new IllegalArgumentException("Unsupported blosc \"cname\" \"" + cname + "\"; supported: "
+                    + String.join(", ", CNAMES) + (lib.snappy() ? ", snappy" : ""));
+        }
     }
 
     @Override
@@ -124,6 +135,7 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
         }
         // c-blosc stores typesize in one byte and itself falls back to 1 for larger elements.
         int typesize = elementSize > MAX_TYPESIZE ? 1 : elementSize;
+        checkCname(cname, lib);
         MemorySegment out = lib.compress(raw, typesize, cname, clevel, effectiveShuffle(elementSize), blocksize, allocator);
         if (out.byteSize() != Integer.toUnsignedLong(out.get(LE_INT, 12))) {
             throw new IllegalStateException("blosc compression of " + raw.byteSize() + " bytes gave an inconsistent buffer");
@@ -134,7 +146,7 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
     private void decode(BloscLib lib, MemorySegment encoded, MemorySegment destination, String keyForErrors) {
         long expected = destination.byteSize();
         Codecs.checkChunkSize(expected);
-        checkHeader(encoded, expected, keyForErrors);
+        checkHeader(encoded, expected, keyForErrors, lib);
         long result;
         try {
             result = lib.decompress(encoded, destination);
@@ -151,7 +163,7 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
      * Everything c-blosc trusts in a buffer, checked against what we know: the stored length and the
      * chunk's decoded size.
      */
-    static void checkHeader(MemorySegment in, long expected, String key) {
+    static void checkHeader(MemorySegment in, long expected, String key, BloscLib lib) {
         long length = in.byteSize();
         if (length < HEADER) {
             throw fail(key, "truncated: " + length + " bytes, a blosc header alone is " + HEADER);
@@ -184,9 +196,9 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
             throw fail(key, "blosc header sets both byte and bit shuffle");
         }
         int format = flags >>> 5;
-        if (format >= FORMATS.length || format == SNAPPY_FORMAT) {
-            throw fail(key, format < FORMATS.length ? "blosc chunk is compressed with snappy, which the bundled "
-                    + "c-blosc lacks" : "unknown blosc compressor code " + format);
+        if (format >= FORMATS.length || (format == SNAPPY_FORMAT && !lib.snappy())) {
+            throw fail(key, format < FORMATS.length ? "blosc chunk is compressed with snappy, which "
+                    + lib.describe() + " lacks" : "unknown blosc compressor code " + format);
         }
         if (nbytes == 0) {
             if (cbytes != HEADER) {

@@ -33,6 +33,9 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
     /** What this is, for logs: library and version. */
     String describe();
 
+    /** Whether this c-blosc was built with snappy (blosc's only optional compressor). */
+    boolean snappy();
+
     /** Compresses {@code raw}; the result is exactly the blosc buffer. */
     MemorySegment compress(MemorySegment raw, int typesize, String cname, int clevel, int shuffle, int blocksize,
             SegmentAllocator allocator);
@@ -63,54 +66,66 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
         return lib;
     }
 
-    /** System c-blosc through FFM, zero-copy on native segments. */
+    /**
+     * System c-blosc through FFM, zero-copy on native segments. Its handles are static constants
+     * bound in the class initializer; if the library is missing, initialization fails and
+     * {@link #select} falls back to {@link Jni}.
+     */
     final class Ffm implements BloscLib {
         private static final Linker LINKER = Linker.nativeLinker();
-        private final MethodHandle compressCtx;
-        private final MethodHandle decompressCtx;
-        private final String version;
-        private final String path;
+        private static final String PATH = System.getProperty(PROPERTY + ".library", "libblosc.so.1");
+        // The library stays loaded for the life of the JVM, as the codec does.
+        private static final SymbolLookup LOOKUP = PATH.contains("/")
+                ? SymbolLookup.libraryLookup(java.nio.file.Path.of(PATH), Arena.global())
+                : SymbolLookup.libraryLookup(PATH, Arena.global());
+        private static final MethodHandle COMPRESS_CTX = LINKER.downcallHandle(find("blosc_compress_ctx"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        private static final MethodHandle DECOMPRESS_CTX = LINKER.downcallHandle(find("blosc_decompress_ctx"),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        private static final String VERSION = callString("blosc_get_version_string");
+        private static final boolean SNAPPY =
+                java.util.Arrays.asList(callString("blosc_list_compressors").split(",")).contains("snappy");
+        private static final Ffm INSTANCE = new Ffm();
+
         /** NUL-terminated compressor names, made once: c-blosc only reads them. */
         private final Map<String, MemorySegment> names = new ConcurrentHashMap<>();
 
-        private Ffm(SymbolLookup lookup, String path) {
-            this.path = path;
-            compressCtx = LINKER.downcallHandle(find(lookup, "blosc_compress_ctx"), FunctionDescriptor.of(
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-            decompressCtx = LINKER.downcallHandle(find(lookup, "blosc_decompress_ctx"), FunctionDescriptor.of(
-                    ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
-                    ValueLayout.JAVA_INT));
-            MethodHandle versionString = LINKER.downcallHandle(find(lookup, "blosc_get_version_string"),
-                    FunctionDescriptor.of(ValueLayout.ADDRESS));
-            try {
-                version = ((MemorySegment) versionString.invokeExact()).reinterpret(64).getString(0);
-            } catch (Throwable t) {
-                throw new IllegalStateException("blosc_get_version_string failed", t);
-            }
+        private Ffm() {
             // The header checks and the format are c-blosc 1.x's; c-blosc 2 is another library.
-            if (!version.startsWith("1.")) {
-                throw new IllegalStateException(path + " is c-blosc " + version + ", not 1.x");
+            if (!VERSION.startsWith("1.")) {
+                throw new IllegalStateException(PATH + " is c-blosc " + VERSION + ", not 1.x");
             }
         }
 
+        /** The binding; throws (an initialization error) when the system c-blosc cannot be loaded. */
         static Ffm load() {
-            String path = System.getProperty(PROPERTY + ".library", "libblosc.so.1");
-            // The library stays loaded for the life of the JVM, as the codec does.
-            SymbolLookup lookup = path.contains("/")
-                    ? SymbolLookup.libraryLookup(java.nio.file.Path.of(path), Arena.global())
-                    : SymbolLookup.libraryLookup(path, Arena.global());
-            return new Ffm(lookup, path);
+            return INSTANCE;
         }
 
-        private static MemorySegment find(SymbolLookup lookup, String name) {
-            return lookup.find(name).orElseThrow(() -> new IllegalStateException("c-blosc lacks " + name));
+        private static MemorySegment find(String name) {
+            return LOOKUP.find(name).orElseThrow(() -> new IllegalStateException(PATH + " lacks " + name));
+        }
+
+        private static String callString(String function) {
+            MethodHandle h = LINKER.downcallHandle(find(function), FunctionDescriptor.of(ValueLayout.ADDRESS));
+            try {
+                return ((MemorySegment) h.invokeExact()).reinterpret(256).getString(0);
+            } catch (Throwable t) {
+                throw new IllegalStateException(function + " failed", t);
+            }
         }
 
         @Override
         public String describe() {
-            return "system c-blosc " + version + " (" + path + ") via FFM, zero-copy";
+            return "system c-blosc " + VERSION + " (" + PATH + ") via FFM, zero-copy" + (SNAPPY ? ", with snappy" : "");
+        }
+
+        @Override
+        public boolean snappy() {
+            return SNAPPY;
         }
 
         @Override
@@ -122,7 +137,7 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
                 MemorySegment src = Codecs.nativeView(raw, in);
                 // BLOSC_MAX_OVERHEAD: with 16 spare bytes c-blosc can always store the data as is.
                 MemorySegment dst = out.get(n + 16);
-                int size = (int) compressCtx.invokeExact(clevel, shuffle, (long) typesize, n, src, dst, n + 16, name,
+                int size = (int) COMPRESS_CTX.invokeExact(clevel, shuffle, (long) typesize, n, src, dst, n + 16, name,
                         (long) blocksize, 1);
                 if (size <= 0) {
                     throw new IllegalStateException("blosc_compress_ctx of " + n + " bytes returned " + size);
@@ -140,7 +155,7 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
             try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
                 MemorySegment src = Codecs.nativeView(encoded, in);
                 MemorySegment to = dst.isNative() ? dst : out.get(dst.byteSize());
-                int result = (int) decompressCtx.invokeExact(src, to, to.byteSize(), 1);
+                int result = (int) DECOMPRESS_CTX.invokeExact(src, to, to.byteSize(), 1);
                 if (to != dst && result == dst.byteSize()) {
                     MemorySegment.copy(to, 0, dst, 0, dst.byteSize());
                 }
@@ -161,6 +176,12 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
         @Override
         public String describe() {
             return "blosc-java JNI (bundled c-blosc 1.21.4), copies each chunk through byte[]";
+        }
+
+        /** blosc-java's API cannot name snappy, so neither writing nor (for consistency) reading it. */
+        @Override
+        public boolean snappy() {
+            return false;
         }
 
         @Override

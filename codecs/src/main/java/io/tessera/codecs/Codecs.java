@@ -17,7 +17,7 @@ import java.util.List;
  * <table>
  * <caption>Supported compressors and their defaults</caption>
  * <tr><th>id</th><th>members (default)</th></tr>
- * <tr><td>blosc</td><td>cname ("lz4"; lz4, lz4hc, blosclz, zstd, zlib), clevel (5; 0-9),
+ * <tr><td>blosc</td><td>cname ("lz4"; lz4, lz4hc, blosclz, zstd, zlib; snappy if the c-blosc in use has it), clevel (5; 0-9),
  *     shuffle (-1; -1 auto, 0 none, 1 byte, 2 bit), blocksize (0 = automatic)</td></tr>
  * <tr><td>zlib, gzip</td><td>level (1; 0-9)</td></tr>
  * <tr><td>zstd</td><td>level (1; -131072..22)</td></tr>

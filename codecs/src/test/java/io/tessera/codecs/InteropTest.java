@@ -105,7 +105,7 @@ class InteropTest {
                     }
                     Files.write(dir.resolve("java_" + i + "_" + name + ".bin"), ours);
                     // blosc's scalar twin (JNI) must interoperate too; other codecs repeat their output.
-                    Codec twin = codec instanceof BloscCodec b ? b.on(TestData.JNI) : codec;
+                    Codec twin = codec instanceof BloscCodec b && !b.cname().equals("snappy") ? b.on(TestData.JNI) : codec;
                     if (twin != codec) {
                         try {
                             byte[] out = twin.decode(theirSeg, raw.length, name).toArray(ValueLayout.JAVA_BYTE);

@@ -28,6 +28,9 @@ final class TestData {
             codecs.add(b.on(FFM));
             codecs.add(b.on(JNI));
         }
+        if (FFM.snappy()) {
+            codecs.add(Codecs.blosc("snappy", 5, -1, 0).on(FFM));
+        }
         codecs.add(Codecs.zlib(1));
         codecs.add(Codecs.zlib(9));
         codecs.add(Codecs.zlib(0));

@@ -1,0 +1,117 @@
+package io.tessera.codecs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** Hand-made hostile chunks: each is refused before native code, with a message that says why. */
+class HostileChunkTest {
+    private static final byte[] RAW = TestData.smooth(10_000, 2, 3);
+
+    private static byte[] encode(Codec c) {
+        return c.encode(MemorySegment.ofArray(RAW), 2).toArray(ValueLayout.JAVA_BYTE);
+    }
+
+    private static String refuse(Codec c, byte[] chunk, long expected) {
+        CodecException e = assertThrows(CodecException.class,
+                () -> c.decode(MemorySegment.ofArray(chunk), expected, "0.4.2"));
+        assertEquals("0.4.2", e.key());
+        assertTrue(e.getMessage().startsWith("Cannot decode chunk \"0.4.2\" with " + c.id() + ": "), e.getMessage());
+        return e.getMessage();
+    }
+
+    private static ByteBuffer le(byte[] b) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    @Test
+    void blosc() {
+        for (BloscLib lib : new BloscLib[] {TestData.FFM, TestData.JNI}) {
+            Codec c = Codecs.blosc().on(lib);
+            byte[] good = encode(c);
+            assertTrue(refuse(c, Arrays.copyOf(good, 15), RAW.length).endsWith("truncated: 15 bytes, a blosc header alone is 16"));
+            assertTrue(refuse(c, good, RAW.length * 2L).endsWith("blosc header says 10000 decoded bytes, expected 20000"));
+            byte[] b = good.clone();
+            le(b).putInt(4, Integer.MAX_VALUE); // a decompression bomb's nbytes
+            assertTrue(refuse(c, b, RAW.length).contains("header says 2147483647 decoded bytes, expected 10000"));
+            assertTrue(refuse(c, Arrays.copyOf(good, good.length - 1), RAW.length)
+                    .endsWith("blosc header says " + good.length + " compressed bytes, but the chunk has " + (good.length - 1)));
+            b = good.clone();
+            b[0] = 3;
+            assertTrue(refuse(c, b, RAW.length).endsWith("unsupported blosc format version 3 (expected 1 or 2)"));
+            b = good.clone();
+            b[3] = 0;
+            assertTrue(refuse(c, b, RAW.length).endsWith("blosc header has typesize 0"));
+            b = good.clone();
+            le(b).putInt(8, 0);
+            assertTrue(refuse(c, b, RAW.length).endsWith("blosc blocksize 0 is outside valid range [1, 10000]"));
+            b = good.clone();
+            le(b).putInt(8, 1); // 10000 block offsets cannot fit
+            assertTrue(refuse(c, b, RAW.length).contains("truncated: 10000 block offsets need 40016 bytes"));
+            b = good.clone();
+            le(b).putInt(16, good.length + 100);
+            assertTrue(refuse(c, b, RAW.length).contains("blosc block 0 starts at " + (good.length + 100)));
+            b = good.clone();
+            b[2] = (byte) ((b[2] & 0x1f) | (6 << 5));
+            assertTrue(refuse(c, b, RAW.length).endsWith("unknown blosc compressor code 6"));
+            b = good.clone();
+            b[2] |= 0x2; // "stored uncompressed", but the length says otherwise
+            assertTrue(refuse(c, b, RAW.length).contains("stored-uncompressed blosc chunk has"));
+        }
+        // blosc-java's c-blosc has no snappy: a snappy chunk is refused before it is reached.
+        byte[] snappy = encode(Codecs.blosc("snappy", 5, 1, 0).on(TestData.FFM));
+        assertTrue(refuse(Codecs.blosc().on(TestData.JNI), snappy, RAW.length).contains("compressed with snappy"));
+    }
+
+    @Test
+    void zstd() {
+        Codec c = Codecs.zstd(1);
+        byte[] good = encode(c);
+        assertTrue(refuse(c, good, RAW.length + 1L).endsWith("frame content size is 10000 bytes, expected 10001"));
+        assertTrue(refuse(c, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, RAW.length).contains("not a zstd frame"));
+        assertTrue(refuse(c, new byte[0], 0).contains("not a zstd frame"));
+        refuse(c, Arrays.copyOf(good, good.length / 2), RAW.length);
+    }
+
+    @Test
+    void lz4() {
+        Codec c = Codecs.lz4(1);
+        byte[] good = encode(c);
+        byte[] b = good.clone();
+        le(b).putInt(0, -1);
+        assertTrue(refuse(c, b, RAW.length).endsWith("header says 4294967295 decoded bytes, expected 10000"));
+        assertTrue(refuse(c, new byte[3], 0).endsWith("truncated: 3 bytes, need at least 5"));
+        assertTrue(refuse(c, Arrays.copyOf(good, good.length - 3), RAW.length).contains("corrupt LZ4 block"));
+    }
+
+    @Test
+    void zlibGzipBz2() {
+        byte[] z = encode(Codecs.zlib(5));
+        assertTrue(refuse(Codecs.zlib(5), Arrays.copyOf(z, z.length - 2), RAW.length).contains("truncated stream"));
+        assertTrue(refuse(Codecs.zlib(5), z, RAW.length - 1L).contains("more than the expected 9999 bytes"));
+        byte[] zt = Arrays.copyOf(z, z.length + 2);
+        assertTrue(refuse(Codecs.zlib(5), zt, RAW.length).endsWith("2 trailing bytes after the zlib stream"));
+
+        byte[] g = encode(Codecs.gzip(5));
+        byte[] b = g.clone();
+        b[0] = 0x1e;
+        assertTrue(refuse(Codecs.gzip(5), b, RAW.length).contains("not gzip data: magic 1e 8b at offset 0"));
+        b = g.clone();
+        b[g.length - 8] ^= 1;
+        assertTrue(refuse(Codecs.gzip(5), b, RAW.length).contains("CRC-32 mismatch"));
+        b = g.clone();
+        b[3] = 4; // FEXTRA with a length running past the end
+        refuse(Codecs.gzip(5), b, RAW.length);
+
+        byte[] bz = encode(Codecs.bz2(1));
+        assertTrue(refuse(Codecs.bz2(1), bz, RAW.length - 1L).contains("more than the expected 9999 bytes"));
+        refuse(Codecs.bz2(1), Arrays.copyOf(bz, bz.length - 5), RAW.length);
+    }
+}
