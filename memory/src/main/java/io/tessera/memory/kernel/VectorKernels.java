@@ -25,8 +25,6 @@ public final class VectorKernels extends StridedLoops {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final VectorSpecies<Byte> BV = ByteVector.SPECIES_PREFERRED;
     private static final int VB = BV.vectorByteSize();
-    // Rows up to this many bytes copy with vector moves rather than MemorySegment.copy.
-    private static final int SHORT_ROW = 8 * VB;
 
     // Conversion species come in two lane counts: that of the preferred int vector (W) and that of
     // the preferred long vector (N). Same lane count on both sides makes every convert one lane-wise step.
@@ -69,23 +67,13 @@ public final class VectorKernels extends StridedLoops {
     @Override
     void copyRow(MemorySegment s, long so, long ss, MemorySegment d, long dOff, long ds, long n, int es) {
         long bytes = n * es;
-        if (ss == es && ds == es && bytes >= VB && bytes <= SHORT_ROW) shortCopy(s, so, d, dOff, bytes);
-        else if (ss == es && ds == es) MemorySegment.copy(s, so, d, dOff, bytes);
+        // Contiguous rows stay with MemorySegment.copy even when short: vector moves measured no faster
+        // there, and unlike them it is fast before C2 has compiled this class.
+        if (ss == es && ds == es) MemorySegment.copy(s, so, d, dOff, bytes);
         else if (ss == 0 && ds == es && bytes >= VB) fill(s, so, d, dOff, bytes, es);
         else if (ss == -es && ds == es && bytes >= VB) reverse(s, so, d, dOff, n, es);
         else if (ss == 0) ScalarKernels.fill(s, so, d, dOff, ds, n, es);
         else ScalarKernels.stridedCopy(s, so, ss, d, dOff, ds, n, es);
-    }
-
-    /**
-     * A short contiguous row, as in a chunk cut from a wider source: a few vector moves cost less
-     * than {@link MemorySegment#copy}'s per-call checks, which dominate at this size.
-     */
-    private static void shortCopy(MemorySegment s, long so, MemorySegment d, long dOff, long bytes) {
-        long bound = BV.loopBound(bytes);
-        for (long i = 0; i < bound; i += VB) ByteVector.fromMemorySegment(BV, s, so + i, NO).intoMemorySegment(d, dOff + i, NO);
-        // Overlapping last vector: it rewrites bytes just copied with the same source bytes.
-        if (bound < bytes) ByteVector.fromMemorySegment(BV, s, so + bytes - VB, NO).intoMemorySegment(d, dOff + bytes - VB, NO);
     }
 
     private static ByteVector pattern(MemorySegment s, long so, int es) {
