@@ -33,7 +33,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code subBox}: a 64x64x64 uint16 chunk out of a 1000x1000x64 source at (333, 517, 0)
  *       (target >= 0.5x a copy of the same bytes); its rows merge into 8 KiB runs;
  *   <li>{@code subBoxRows}: the same chunk out of a 700x700x200 source at (333, 217, 5), where
- *       they cannot: 4096 rows of 128 bytes (same bound);
+ *       they cannot: 4096 rows of 128 bytes (same bound); {@code subBoxRowsPerRowCopy} is the plain
+ *       loop of one {@link MemorySegment#copy} per row over the same rows, the bound that layout allows;
  *   <li>{@code scalarFill}: a 61x63x67 float32 chunk set to one value (target >= 0.8x fill);
  *   <li>{@code int32ToFloat32}: 257481 elements converted (target >= 0.5x copy of the same bytes);
  *   <li>{@code reversedCopy}, {@code byteSwap}: the uint16 block read backwards along its rows, or
@@ -137,6 +138,16 @@ public class KernelBenchmarks {
     }
 
     @Benchmark
+    public MemorySegment subBoxRowsPerRowCopy() {
+        MemorySegment s = wide.segment(), d = boxChunk.segment();
+        long base = wideBox.offset(), row = BOX * 2, out = 0;
+        for (long i = 0; i < BOX; i++) {
+            for (long j = 0; j < BOX; j++, out += row) MemorySegment.copy(s, base + i * wide.byteStride(0) + j * wide.byteStride(1), d, out, row);
+        }
+        return d;
+    }
+
+    @Benchmark
     public MemorySegment subBoxRowsBound() {
         MemorySegment.copy(wide.segment(), wideBox.offset(), boundBox, 0, boundBox.byteSize());
         return boundBox;
@@ -218,7 +229,7 @@ public class KernelBenchmarks {
                     }
                 }
             }
-            case "subBoxRows" -> {
+            case "subBoxRows", "subBoxRowsPerRowCopy" -> {
                 long[] p = new long[3];
                 for (p[0] = 0; p[0] < BOX; p[0]++) {
                     for (p[1] = 0; p[1] < BOX; p[1]++) {

@@ -33,7 +33,9 @@ abstract sealed class StridedLoops implements ArrayKernels permits ScalarKernels
         MemorySegment s = src.segment(), d = dst.segment();
         // Integers of one width differ only in how they are read: static_cast keeps the bits.
         boolean sameBits = from == to || (from.isInteger() && to.isInteger() && from.byteSize() == to.byteSize());
-        if (sameBits) {
+        if (sameBits && l.rowO == to.byteSize() && l.rowP == to.byteSize()) {
+            l.copyContiguousRows(s, d, l.rowN * to.byteSize());
+        } else if (sameBits) {
             do l.copyRow(this, s, d, to.byteSize()); while (l.next());
         } else if (l.rowO == 0) {
             // A broadcast source converts once per row, then the row is a plain fill.
@@ -155,6 +157,23 @@ abstract sealed class StridedLoops implements ArrayKernels permits ScalarKernels
 
         void copyRow(StridedLoops k, MemorySegment s, MemorySegment d, int es) {
             k.copyRow(s, offO, rowO, d, offP, rowP, rowN, es);
+        }
+
+        /**
+         * Copies every row with {@link MemorySegment#copy}. Rows that did not merge are often short
+         * (a chunk cut from a wider array), so the per-row cost is kept to the copy itself: no row
+         * kernel dispatch, and plain nested loops for the common case of two outer dims.
+         */
+        void copyContiguousRows(MemorySegment s, MemorySegment d, long rowBytes) {
+            if (outer == 2) {
+                long n0 = n[0], n1 = n[1], p0 = sp[0], p1 = sp[1], o0 = so[0], o1 = so[1];
+                for (long i = 0; i < n0; i++) {
+                    long p = offP + i * p0, o = offO + i * o0;
+                    for (long j = 0; j < n1; j++, p += p1, o += o1) MemorySegment.copy(s, o, d, p, rowBytes);
+                }
+            } else {
+                do MemorySegment.copy(s, offO, d, offP, rowBytes); while (next());
+            }
         }
 
         /** Moves to the next row; false after the last one. */
