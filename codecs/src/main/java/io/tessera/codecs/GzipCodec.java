@@ -51,8 +51,8 @@ public record GzipCodec(int level) implements Codec {
             dst.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x1f);
             dst.set(ValueLayout.JAVA_BYTE, 1, (byte) 0x8b);
             dst.set(ValueLayout.JAVA_BYTE, 2, (byte) 8); // CM = deflate
-            dst.set(ValueLayout.JAVA_BYTE, 8, (byte) (level == 9 ? 2 : level == 1 ? 4 : 0)); // XFL as zlib sets it
-            dst.set(ValueLayout.JAVA_BYTE, 9, (byte) 255); // OS unknown, as Python writes
+            dst.set(ValueLayout.JAVA_BYTE, 8, (byte) (level == 9 ? 2 : level < 2 ? 4 : 0)); // XFL as zlib sets it
+            dst.set(ValueLayout.JAVA_BYTE, 9, (byte) 3); // OS = Unix, as TensorStore's zlib writes
             int size = Deflate.deflate(raw, dst, HEADER, level, true);
             CRC32 crc = new CRC32();
             crc.update(raw.asByteBuffer());

@@ -99,9 +99,9 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
     }
 
     static String parseSeparator(JsonNode s) {
-        if (s == null || s.isNull()) return ".";
+        if (s == null) return ".";
         if (!s.isTextual() || !(s.asText().equals(".") || s.asText().equals("/"))) {
-            throw member("dimension_separator", "Expected \".\" or \"/\", but received: " + s);
+            throw member("dimension_separator", "Expected one of \".\", \"/\", but received: " + s);
         }
         return s.asText();
     }
@@ -165,7 +165,15 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
                     }
                     return NDArray.of(v, type);
                 }
-                case FLOAT -> out.setDouble(floatOf(f));
+                case FLOAT -> {
+                    double d = floatOf(f);
+                    // A NaN fill is the type's quiet NaN (bfloat16: 0x7fc0), as TensorStore stores it.
+                    if (Double.isNaN(d) && type == DataType.BFLOAT16) {
+                        out.segment().set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, out.offset(), (short) 0x7fc0);
+                    } else {
+                        out.setDouble(d);
+                    }
+                }
                 case COMPLEX -> {
                     if (!f.isArray() || f.size() != 2) throw new IllegalArgumentException("Expected array of size 2, but received: " + f);
                     double re = floatOf(f.get(0)), im = floatOf(f.get(1));
@@ -200,7 +208,8 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
 
     /** The bytes of a base64 fill value of exactly one element, or null when {@code f} is not one. */
     private static byte[] base64Value(JsonNode f, DataType type) {
-        if (!f.isTextual()) return null;
+        // TensorStore takes base64 only where JSON has no form: complex values given as one string.
+        if (!f.isTextual() || !type.isComplex()) return null;
         String t = f.asText();
         if (t.equals("NaN") || t.equals("Infinity") || t.equals("-Infinity") || t.startsWith("0x") || t.startsWith("0X")) return null;
         try {
