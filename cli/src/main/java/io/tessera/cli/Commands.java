@@ -149,10 +149,28 @@ final class Commands {
 
         @Override
         public Integer call() {
-            TensorStore ds = Specs.open(Specs.parse(spec), new OpenOptions(), env);
-            env.out.println(Json.pretty(ds.spec().toJson()));
+            Spec given = Specs.parse(spec);
+            TensorStore ds = Specs.open(given, new OpenOptions(), env);
+            env.out.println(Json.pretty(resolved(ds, given)));
             return 0;
         }
+    }
+
+    /**
+     * The store's resolved spec, with the spec's {@code "path"} folded into the kvstore path as
+     * TensorStore resolves it ({@code "path": "a"} becomes {@code "kvstore": {..., "path": "a/"}}).
+     * Why here: {@link TensorStore#spec()} gives the kvstore's own path only.
+     */
+    static com.fasterxml.jackson.databind.node.ObjectNode resolved(TensorStore ds, Spec given) {
+        com.fasterxml.jackson.databind.node.ObjectNode j = ds.spec().toJson();
+        String path = given.toJson().path("path").asText("");
+        if (!path.isEmpty() && j.get("kvstore") instanceof com.fasterxml.jackson.databind.node.ObjectNode kv) {
+            String base = kv.path("path").asText("");
+            String joined = base.isEmpty() || base.endsWith("/") ? base + path : base + "/" + path;
+            kv.put("path", joined.endsWith("/") ? joined : joined + "/");
+            j.remove("path");
+        }
+        return j;
     }
 
     /** {@code .npy} files, with errors that name the file. */
@@ -161,6 +179,7 @@ final class Commands {
 
         static NDArray read(Path file) {
             try {
+                if (!java.nio.file.Files.exists(file)) throw new java.nio.file.NoSuchFileException(file.toString());
                 return NDArray.readNpy(file);
             } catch (IOException | RuntimeException e) {
                 throw new Errors.CliException("Cannot read \"" + file + "\" as a .npy file: " + Errors.message(e), e);

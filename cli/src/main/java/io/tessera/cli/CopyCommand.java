@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tessera.OpenOptions;
 import io.tessera.Spec;
 import io.tessera.TensorStore;
+import io.tessera.TensorStoreException;
 import io.tessera.memory.NDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,8 +26,8 @@ import java.util.concurrent.CompletableFuture;
         description = {"Copy SRC_SPEC into DST_SPEC (or the region --index of both), chunk by chunk.",
                 "DST_SPEC may leave out dtype, shape and the rest of the metadata: they are taken from",
                 "the source, and what DST_SPEC gives (kvstore, path, compressor, chunks...) replaces them.",
-                "The destination is opened if it exists and created otherwise, unless DST_SPEC sets",
-                "create/open itself. Shows a progress bar when stderr is a terminal."})
+                "An existing destination is opened as it is, a missing one created, unless DST_SPEC sets",
+                "create/open/delete_existing itself. Shows a progress bar when stderr is a terminal."})
 final class CopyCommand implements Callable<Integer> {
     static final long DEFAULT_BLOCK_BYTES = 64L << 20;
 
@@ -49,11 +50,7 @@ final class CopyCommand implements Callable<Integer> {
         Spec dstSpec = Specs.parse(dst);
         TensorStore source = Specs.open(Specs.parse(src), new OpenOptions(), env);
         TensorStore from = Specs.index(source, index);
-        ObjectNode dj = dstSpec.toJson();
-        Spec resolved = Spec.fromJson(destinationSpec(dj, source));
-        // Nothing about the destination that can be checked without it is left to fail after it
-        // was created: the region must exist in it and the types must convert.
-        TensorStore target = Specs.open(resolved, new OpenOptions(), env);
+        TensorStore target = openDestination(dstSpec, source);
         TensorStore to = Specs.index(target, index);
         if (!Arrays.equals(from.shape(), to.shape()) || !Arrays.equals(from.origin(), to.origin())) {
             throw new Errors.CliException("The source domain " + from.domain() + " does not match the destination domain " + to.domain());
@@ -68,8 +65,27 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     /**
+     * Opens the destination as its spec says; without an open mode in the spec, an existing
+     * array is opened as it is, and a missing one created from the source's metadata.
+     */
+    private TensorStore openDestination(Spec dst, TensorStore source) {
+        ObjectNode dj = dst.toJson();
+        if (dj.has("create") || dj.has("open") || dj.has("delete_existing")) {
+            boolean creating = dj.path("create").asBoolean(false) || dj.path("delete_existing").asBoolean(false);
+            return Specs.open(creating ? Spec.fromJson(destinationSpec(dj, source)) : dst, new OpenOptions(), env);
+        }
+        try {
+            return Specs.open(dst, new OpenOptions(), env);
+        } catch (RuntimeException e) {
+            if (!(Errors.unwrap(e) instanceof TensorStoreException t) || t.code() != TensorStoreException.Code.NOT_FOUND) throw e;
+        }
+        dj.put("create", true);
+        return Specs.open(Spec.fromJson(destinationSpec(dj, source)), new OpenOptions(), env);
+    }
+
+    /**
      * The destination spec completed from the source: metadata members the destination leaves out
-     * come from the source's metadata; the open mode defaults to open-or-create.
+     * come from the source's metadata.
      */
     static ObjectNode destinationSpec(ObjectNode dst, TensorStore source) {
         ObjectNode out = dst.deepCopy();
@@ -91,10 +107,6 @@ final class CopyCommand implements Callable<Integer> {
                 if (!meta.has(m)) meta.set(m, srcMeta.get(m));
             }
             out.set("metadata", meta);
-        }
-        if (!out.has("create") && !out.has("open")) {
-            out.put("create", true);
-            out.put("open", true);
         }
         return out;
     }

@@ -1,5 +1,9 @@
 package io.tessera.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tessera.OpenOptions;
 import io.tessera.Spec;
 import io.tessera.TensorStore;
@@ -7,6 +11,8 @@ import io.tessera.TensorStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.Map;
 
 /** SPEC arguments: inline JSON or {@code @file.json}, and opening them. */
 final class Specs {
@@ -23,7 +29,35 @@ final class Specs {
                 throw new Errors.CliException("Cannot read spec file \"" + file + "\": " + Errors.message(e), e);
             }
         }
-        return Spec.parse(text);
+        Spec spec = Spec.parse(text);
+        ObjectNode json = spec.toJson();
+        return widenIntegers(json) ? Spec.fromJson(json) : spec;
+    }
+
+    /**
+     * Makes every integer that fits a long a long node, in place; true if one changed. Why: the
+     * metadata a store holds is parsed into long nodes, and an open that checks the spec's
+     * {@code "metadata"} against it compares JSON nodes, to which int 16 and long 16 differ.
+     */
+    static boolean widenIntegers(JsonNode node) {
+        boolean changed = false;
+        if (node instanceof ObjectNode o) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = o.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (narrowInteger(e.getValue())) { e.setValue(LongNode.valueOf(e.getValue().longValue())); changed = true; }
+                else changed |= widenIntegers(e.getValue());
+            }
+        } else if (node instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                if (narrowInteger(a.get(i))) { a.set(i, LongNode.valueOf(a.get(i).longValue())); changed = true; }
+                else changed |= widenIntegers(a.get(i));
+            }
+        }
+        return changed;
+    }
+
+    private static boolean narrowInteger(JsonNode n) {
+        return n.isIntegralNumber() && !n.isLong() && n.canConvertToLong();
     }
 
     /**
