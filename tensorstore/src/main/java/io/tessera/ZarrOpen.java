@@ -209,7 +209,7 @@ final class ZarrOpen {
 
     private static ZarrArray array(Context ctx, KvStore store, String prefix, ZarrMetadata m) {
         String key = "zarr:" + System.identityHashCode(store) + ":" + prefix + ":" + m;
-        return ctx.resource(key, k -> new ZarrArray(store, prefix, m, ctx.dataCopyExecutor()));
+        return ctx.resource(key, k -> new ZarrArray(store, prefix, m, ctx.dataCopyExecutor(), ctx.cachePool()));
     }
 
     private static boolean flag(Boolean option, ObjectNode j, String member) {

@@ -1,46 +1,51 @@
 package io.tessera.memory;
 
-import java.lang.foreign.MemorySegment;
+import io.tessera.memory.kernel.ArrayKernels;
+import io.tessera.memory.kernel.Kernels;
 import java.util.Arrays;
 
 /**
  * Whole-array operations: copy (with dtype conversion), broadcast fill, byte swap and comparison.
  * Shapes must match exactly; broadcasting is expressed by zero strides of the source view.
+ *
+ * <p>Each call runs the kernels {@link Kernels#selected()} chose at start (Vector API or scalar,
+ * {@code -Dtessera.kernels=vector|scalar}). Source and destination must not overlap unless they
+ * are the same view.
  */
 public final class ArrayOps {
     private ArrayOps() {}
 
+    private static final ArrayKernels KERNELS = Kernels.selected();
+
     /**
      * Copies {@code src} into {@code dst} element by element, converting the dtype when they
-     * differ (C++ {@code static_cast} semantics; callers enforce which conversions are allowed).
+     * differ (C++ {@code static_cast} semantics as {@link Elements#convert}; callers enforce which
+     * conversions are allowed).
      */
     public static void copy(NDArray src, NDArray dst) {
         checkSameShape(src, dst);
-        DataType from = src.dtype(), to = dst.dtype();
-        forEachPair(src, dst, (s, so, d, dOff) -> {
-            if (from == to) MemorySegment.copy(s, so, d, dOff, from.byteSize());
-            else Elements.convert(s, so, from, d, dOff, to);
-        });
+        KERNELS.copy(src, dst);
     }
 
     /** Sets every element of {@code dst} to the rank-0 {@code value}, converted to dst's dtype. */
     public static void fill(NDArray dst, NDArray value) {
         if (value.rank() != 0) throw new IllegalArgumentException("fill value must have rank 0, got " + value.rank());
-        copy(value.broadcastTo(dst.shape()), dst);
+        KERNELS.copy(value.broadcastTo(dst.shape()), dst);
+    }
+
+    /**
+     * Copies {@code src} into {@code dst} broadcasting {@code src} by NumPy's rules (missing leading
+     * and size-1 dims repeat), converting the dtype when they differ.
+     */
+    public static void broadcastCopy(NDArray src, NDArray dst) {
+        KERNELS.copy(src.broadcastTo(dst.shape()), dst);
     }
 
     /** Copies {@code src} into {@code dst} (same dtype) reversing the bytes of each component. */
     public static void byteSwap(NDArray src, NDArray dst) {
         checkSameShape(src, dst);
         if (src.dtype().byteSize() != dst.dtype().byteSize()) throw new IllegalArgumentException("byteSwap needs equal element sizes");
-        int comp = src.dtype().componentSize(), n = src.dtype().byteSize();
-        forEachPair(src, dst, (s, so, d, dOff) -> {
-            for (int c = 0; c < n; c += comp) {
-                for (int b = 0; b < comp; b++) {
-                    d.set(java.lang.foreign.ValueLayout.JAVA_BYTE, dOff + c + b, s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, so + c + comp - 1 - b));
-                }
-            }
-        });
+        KERNELS.byteSwap(src, dst);
     }
 
     /** Whether every element of {@code array} has the same bytes as the rank-0 {@code value}. */
@@ -52,41 +57,7 @@ public final class ArrayOps {
     /** Whether two arrays of one dtype and shape hold the same bytes element by element. */
     public static boolean equalBytes(NDArray a, NDArray b) {
         checkSameShape(a, b);
-        int n = a.dtype().byteSize();
-        boolean[] equal = {true};
-        forEachPair(a, b, (s, so, d, dOff) -> {
-            if (equal[0] && MemorySegment.mismatch(s, so, so + n, d, dOff, dOff + n) >= 0) equal[0] = false;
-        });
-        return equal[0];
-    }
-
-    /** Visits the byte offsets of corresponding elements of two arrays of the same shape, in C order. */
-    interface PairVisitor {
-        void visit(MemorySegment a, long aOffset, MemorySegment b, long bOffset);
-    }
-
-    static void forEachPair(NDArray a, NDArray b, PairVisitor visitor) {
-        int rank = a.rank();
-        long[] shape = a.shape();
-        if (a.size() == 0) return;
-        long[] idx = new long[rank];
-        long aOff = a.offset(), bOff = b.offset();
-        MemorySegment as = a.segment(), bs = b.segment();
-        while (true) {
-            visitor.visit(as, aOff, bs, bOff);
-            int d = rank - 1;
-            while (d >= 0) {
-                idx[d]++;
-                aOff += a.byteStride(d);
-                bOff += b.byteStride(d);
-                if (idx[d] < shape[d]) break;
-                aOff -= shape[d] * a.byteStride(d);
-                bOff -= shape[d] * b.byteStride(d);
-                idx[d] = 0;
-                d--;
-            }
-            if (d < 0) return;
-        }
+        return KERNELS.equalBytes(a, b);
     }
 
     static void checkSameShape(NDArray a, NDArray b) {
