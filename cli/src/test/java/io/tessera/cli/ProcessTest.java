@@ -41,7 +41,8 @@ class ProcessTest {
     void verboseAddsTheStackTrace() throws Exception {
         Cli.Result r = Cli.process("--verbose", "write", CREATED, "--value", "1.5");
         assertEquals(1, r.status());
-        assertTrue(r.err().startsWith("error: Cannot write --value 1.5 to an array of uint8: Value 1.5 cannot be converted to uint8 without loss\n"), r.err());
+        // --verbose also lets the libraries' start-up log lines through, so the error line need not be first.
+        assertTrue(r.err().contains("error: Cannot write --value 1.5 to an array of uint8: Value 1.5 cannot be converted to uint8 without loss\n"), r.err());
         assertTrue(r.err().contains("\tat io.tessera."), r.err());
     }
 
@@ -63,7 +64,7 @@ class ProcessTest {
         assertEquals("", Cli.process("create", spec, "--dtype", "uint32", "--shape", "70,80").ok());
         assertEquals("", Cli.process("write", spec, "--index", "5:10, 6:8", "--value", "[1, 2]").ok());
         Cli.Result refused = Cli.process("write", spec, "--index", "5:10, 6:8", "--value", "[-1, 2]");
-        assertTrue(refused.error().contains("Value -1 is outside the range of uint32"), refused.err());
+        assertTrue(refused.error().matches("Cannot write --value \\[-1, 2\\] to an array of uint32: Value -1 (at index \\[0\\] )?is outside the range of uint32 \\[0, 4294967295\\]"), refused.err());
         Cli.Result r = Cli.process("read", spec, "--index", "5:10, 6:8");
         assertEquals("", r.err());
         assertTrue(r.ok().startsWith("array("), r.out());
