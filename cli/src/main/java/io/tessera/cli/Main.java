@@ -41,13 +41,20 @@ public final class Main {
      */
     public static int run(String[] args, PrintStream out, PrintStream err, Context context) {
         Env env = new Env(out, err, context, verboseRequested(args));
-        CommandLine cl = new CommandLine(new Commands.Top(env));
-        cl.addSubcommand(new CommandLine(new Commands.Create(env)));
-        cl.addSubcommand(new CommandLine(new Commands.Write(env)));
-        cl.addSubcommand(new CommandLine(new Commands.Read(env)));
-        cl.addSubcommand(new CommandLine(new CopyCommand(env)));
-        cl.addSubcommand(new CommandLine(new Commands.Info(env)));
-        cl.addSubcommand(new CommandLine(new DemoCommand(env)));
+        CommandLine cl;
+        int at = commandAt(args);
+        if (at >= 0) {
+            // Start-up: picocli reads the annotations of every command it is given, which costs
+            // more than the work of a small read. So only the command named is built, under its
+            // full name ("tessera read"), and it sees its own arguments; the --verbose options
+            // before its name have been noted already.
+            cl = new CommandLine(command(args[at], env));
+            cl.setCommandName("tessera " + args[at]);
+            args = java.util.Arrays.copyOfRange(args, at + 1, args.length);
+        } else {
+            cl = new CommandLine(new Commands.Top(env));
+            for (String name : COMMANDS) cl.addSubcommand(new CommandLine(command(name, env)));
+        }
         // Set after the subcommands are added: picocli applies these to the whole hierarchy then.
         // A SPEC of "@file.json" is ours to read, not an argument file for picocli to expand.
         cl.setExpandAtFiles(false);
@@ -61,6 +68,29 @@ public final class Main {
         out.flush();
         err.flush();
         return status;
+    }
+
+    private static final String[] COMMANDS = {"create", "write", "read", "copy", "info", "demo"};
+
+    private static Object command(String name, Env env) {
+        return switch (name) {
+            case "create" -> new Commands.Create(env);
+            case "write" -> new Commands.Write(env);
+            case "read" -> new Commands.Read(env);
+            case "copy" -> new CopyCommand(env);
+            case "info" -> new Commands.Info(env);
+            case "demo" -> new DemoCommand(env);
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** Where the command name is when only {@code --verbose} precedes it, else -1. */
+    private static int commandAt(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--verbose")) continue;
+            return java.util.Arrays.asList(COMMANDS).contains(args[i]) ? i : -1;
+        }
+        return -1;
     }
 
     /**
