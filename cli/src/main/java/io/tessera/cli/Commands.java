@@ -105,10 +105,14 @@ final class Commands {
             Spec s = Specs.parse(spec);
             // Everything that can be refused is checked before the store is opened for writing:
             // a failed command must not have changed anything.
+            // (A value is converted once the dtype is known, after the open; a spec that creates
+            // the array has created it by then.)
             NDArray fromFile = null;
+            Object value = null;
             if (source.from != null) fromFile = Npy.read(source.from);
+            else value = Values.parse(source.value);
             TensorStore ds = Specs.index(Specs.open(s, new OpenOptions(), env), index);
-            NDArray data = fromFile != null ? fromFile : Values.parse(source.value, ds.dtype());
+            NDArray data = fromFile != null ? fromFile : Values.convert(value, source.value, ds.dtype());
             ds.write(data).join();
             return 0;
         }

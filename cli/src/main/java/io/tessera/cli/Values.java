@@ -23,7 +23,16 @@ final class Values {
      * error, never a wrapped or truncated value.
      */
     static NDArray parse(String text, DataType dtype) {
-        Object value = toJava(read(text), text);
+        return convert(parse(text), text, dtype);
+    }
+
+    /** Parses {@code text} into a Java scalar (Long, BigInteger, Double, Boolean) or nested Object[]. */
+    static Object parse(String text) {
+        return toJava(read(text), text);
+    }
+
+    /** Converts what {@link #parse(String)} gave to an array of {@code dtype}, by value. */
+    static NDArray convert(Object value, String text, DataType dtype) {
         try {
             return NDArray.of(value, dtype);
         } catch (IllegalArgumentException e) {
