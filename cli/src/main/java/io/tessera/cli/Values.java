@@ -1,0 +1,74 @@
+package io.tessera.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+
+import java.util.Locale;
+
+/** The {@code --value} of {@code write}: JSON numbers, booleans and nested arrays of them. */
+final class Values {
+    private Values() {}
+
+    // NaN and Infinity are not JSON, but they are float values users need to write.
+    private static final JsonMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .enable(JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS).build();
+
+    /**
+     * Converts {@code text} to an array of {@code dtype} by value, as TensorStore converts a Python
+     * scalar or list: an element that does not fit (-1 into uint8, 1.5 into an integer type) is an
+     * error, never a wrapped or truncated value.
+     */
+    static NDArray parse(String text, DataType dtype) {
+        return convert(parse(text), text, dtype);
+    }
+
+    /** Parses {@code text} into a Java scalar (Long, BigInteger, Double, Boolean) or nested Object[]. */
+    static Object parse(String text) {
+        return toJava(read(text), text);
+    }
+
+    /** Converts what {@link #parse(String)} gave to an array of {@code dtype}, by value. */
+    static NDArray convert(Object value, String text, DataType dtype) {
+        try {
+            return NDArray.of(value, dtype);
+        } catch (IllegalArgumentException e) {
+            throw new Errors.CliException("Cannot write --value " + text + " to an array of " + dtype + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode read(String text) {
+        String t = text.strip();
+        switch (t.toLowerCase(Locale.ROOT)) {
+            case "nan": return JSON.getNodeFactory().numberNode(Double.NaN);
+            case "inf", "+inf", "infinity": return JSON.getNodeFactory().numberNode(Double.POSITIVE_INFINITY);
+            case "-inf", "-infinity": return JSON.getNodeFactory().numberNode(Double.NEGATIVE_INFINITY);
+            default: break;
+        }
+        try {
+            return JSON.readTree(t);
+        } catch (JsonProcessingException e) {
+            throw invalid(text);
+        }
+    }
+
+    private static Object toJava(JsonNode n, String text) {
+        if (n == null || n.isMissingNode()) throw invalid(text);
+        if (n.isBoolean()) return n.booleanValue();
+        if (n.isIntegralNumber()) return n.canConvertToLong() ? (Object) n.longValue() : n.bigIntegerValue();
+        if (n.isNumber()) return n.doubleValue();
+        if (n.isArray()) {
+            Object[] a = new Object[n.size()];
+            for (int i = 0; i < a.length; i++) a[i] = toJava(n.get(i), text);
+            return a;
+        }
+        throw invalid(text);
+    }
+
+    private static Errors.CliException invalid(String text) {
+        return new Errors.CliException("Invalid --value \"" + text + "\": expected a number, true, false, or a (nested) JSON array of them");
+    }
+}

@@ -1,0 +1,240 @@
+package io.tessera.cli;
+
+import io.tessera.TensorStore;
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each command in this JVM, on the memory store (one context per test, shared by its runs). */
+class CommandsTest {
+    static final String MEM = """
+            {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "a"}""";
+
+    final Cli cli = new Cli();
+
+    private TensorStore created() {
+        cli.run("create", MEM, "--dtype", "uint32", "--shape", "70,80").ok();
+        return cli.open(MEM);
+    }
+
+    @Test
+    void createWithFlags() {
+        TensorStore ds = created();
+        assertEquals(DataType.UINT32, ds.dtype());
+        assertEquals("[70,80]", ds.metadata().get("shape").toString());
+        cli.run("create", MEM.replace("\"a\"", "\"b\""), "--dtype", "int16", "--shape", "10,20", "--chunks", "5,4").ok();
+        TensorStore b = cli.open(MEM.replace("\"a\"", "\"b\""));
+        assertEquals(DataType.INT16, b.dtype());
+        assertEquals("[5,4]", b.metadata().get("chunks").toString());
+    }
+
+    @Test
+    void createFromSpecFileWithMetadataAndOpenOption(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("spec.json");
+        Files.writeString(spec, """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "f",
+                 "metadata": {"dtype": "<f8", "shape": [3, 4], "chunks": [2, 2], "compressor": null}}""");
+        cli.run("create", "@" + spec).ok();
+        assertEquals("Error opening \"zarr\" driver: Error writing \"f/.zarray\"", cli.run("create", "@" + spec).error());
+        // "open": true in the spec makes a second create open the existing array.
+        Files.writeString(spec, Files.readString(spec).replace("\"path\": \"f\",", "\"path\": \"f\", \"open\": true,"));
+        cli.run("create", "@" + spec).ok();
+        assertEquals(DataType.FLOAT64, cli.open(MEM.replace("\"a\"", "\"f\"")).dtype());
+    }
+
+    @Test
+    void createNeedsDtypeAndShape() {
+        assertEquals("Error opening \"zarr\" driver: Error writing \"a/.zarray\": Cannot create using specified \"metadata\" and schema: dtype must be specified",
+                cli.run("create", MEM, "--shape", "3").error());
+        assertEquals("Invalid --shape \"3,x\": \"x\" is not an integer", cli.run("create", MEM, "--dtype", "uint8", "--shape", "3,x").error());
+        assertEquals("Invalid --dtype \"uint7\": Unsupported data type: \"uint7\"", cli.run("create", MEM, "--dtype", "uint7", "--shape", "3").error());
+    }
+
+    @Test
+    void writeScalarAndArrayValues() {
+        TensorStore ds = created();
+        cli.run("write", MEM, "--index", "5:10, 6:8", "--value", "42").ok();
+        NDArray a = ds.get("0:10, 0:10").read().join();
+        for (int i = 0; i < 10; i++) {
+            for (int j = 0; j < 10; j++) assertEquals(i >= 5 && j >= 6 && j < 8 ? 42 : 0, a.getLong(i, j), i + "," + j);
+        }
+        cli.run("write", MEM, "--index", "5:10, 6:8", "--value", "[1, 2]").ok();
+        cli.run("write", MEM, "--index", "0:2, 0:2", "--value", "[[1, 2], [3, 4]]").ok();
+        cli.run("write", MEM, "--index", "69", "--value", "4294967295").ok();
+        NDArray b = ds.get("5:10, 6:8").read().join();
+        for (int i = 0; i < 5; i++) { assertEquals(1, b.getLong(i, 0)); assertEquals(2, b.getLong(i, 1)); }
+        NDArray c = ds.get("0:2, 0:2").read().join();
+        assertEquals(4, c.getLong(1, 1));
+        assertEquals(4294967295L, ds.get("69, 79").read().join().getLong());
+    }
+
+    @Test
+    void writeValueOfEveryKind() {
+        cli.run("create", MEM, "--dtype", "float32", "--shape", "4").ok();
+        cli.run("write", MEM, "--value", "[1.5, NaN, -Infinity, true]").ok();
+        NDArray a = cli.open(MEM).read().join();
+        assertEquals(1.5, a.getDouble(0));
+        assertTrue(Double.isNaN(a.getDouble(1)));
+        assertEquals(Double.NEGATIVE_INFINITY, a.getDouble(2));
+        assertEquals(1.0, a.getDouble(3));
+    }
+
+    @Test
+    void readPrintsTheArray() {
+        TensorStore ds = created();
+        cli.run("write", MEM, "--index", "5:10, 6:8", "--value", "42").ok();
+        String out = cli.run("read", MEM, "--index", "0:10, 0:10").ok();
+        assertEquals(ds.get("0:10, 0:10").read().join() + "\n", out.replace(System.lineSeparator(), "\n"));
+    }
+
+    @Test
+    @Tag("needs-repr")
+    void readPrintsNumpyRepr() throws Exception {
+        created();
+        cli.run("write", MEM, "--index", "5:10, 6:8", "--value", "[1, 2]").ok();
+        assertEquals(Cli.numpyRepr("np.array([[1, 2]] * 5, dtype=np.uint32)") + "\n", cli.run("read", MEM, "--index", "5:10, 6:8").ok());
+        cli.run("create", MEM.replace("\"a\"", "\"g\""), "--dtype", "float64", "--shape", "3").ok();
+        cli.run("write", MEM.replace("\"a\"", "\"g\""), "--value", "[0.5, -2, 1e300]").ok();
+        assertEquals(Cli.numpyRepr("np.array([0.5, -2, 1e300])") + "\n", cli.run("read", MEM.replace("\"a\"", "\"g\"")).ok());
+    }
+
+    @Test
+    void infoPrintsResolvedSpecWithMetadata() throws Exception {
+        cli.run("create", MEM, "--dtype", "uint16", "--shape", "70,80", "--chunks", "10,20").ok();
+        String out = cli.run("info", MEM).ok();
+        com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+        assertEquals(Commands.resolved(cli.open(MEM), Specs.parse(MEM)).toString(), j.toString());
+        assertEquals("{\"driver\":\"memory\",\"path\":\"a/\"}", j.get("kvstore").toString());
+        assertEquals("<u2", j.get("metadata").get("dtype").asText());
+        assertEquals("[10,20]", j.get("metadata").get("chunks").toString());
+        assertTrue(out.contains("\n  \"metadata\": {\n"), out);
+        assertTrue(out.contains("\"shape\": [70, 80]"), out);
+    }
+
+    // ---- errors ----------------------------------------------------------------------------
+
+    @Test
+    void malformedJson() {
+        String m = cli.run("read", "{\"driver\": \"zarr\"").error();
+        assertTrue(m.startsWith("Invalid spec JSON: Unexpected end-of-input"), m);
+        assertTrue(cli.run("info", "{\"driver\": zarr}").error().startsWith("Invalid spec JSON: Unrecognized token 'zarr'"));
+    }
+
+    @Test
+    void specFileThatCannotBeRead(@TempDir Path dir) {
+        assertEquals("Cannot read spec file \"" + dir.resolve("none.json") + "\": No such file: " + dir.resolve("none.json"),
+                cli.run("read", "@" + dir.resolve("none.json")).error());
+    }
+
+    @Test
+    void unknownDriver() {
+        assertEquals("Error parsing object member \"driver\": \"n5\" is not a registered TensorStore driver",
+                cli.run("read", "{\"driver\": \"n5\", \"kvstore\": {\"driver\": \"memory\"}}").error());
+        assertEquals("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"s4\" is not a registered KeyValueStore driver",
+                cli.run("read", "{\"driver\": \"zarr\", \"kvstore\": {\"driver\": \"s4\"}}").error());
+    }
+
+    @Test
+    void missingArray() {
+        assertEquals("Error opening \"zarr\" driver: Metadata at \"a/.zarray\" does not exist", cli.run("read", MEM).error());
+        assertEquals("Error opening \"zarr\" driver: Metadata at \"a/.zarray\" does not exist", cli.run("write", MEM, "--value", "1").error());
+        assertEquals("Error opening \"zarr\" driver: Metadata at \"a/.zarray\" does not exist", cli.run("info", MEM).error());
+    }
+
+    @Test
+    void dtypeAndShapeMismatch() {
+        created();
+        assertEquals("Error opening \"zarr\" driver: dtype from metadata (uint32) does not match dtype in schema (int8)",
+                cli.run("read", "{\"driver\": \"zarr\", \"kvstore\": {\"driver\": \"memory\"}, \"path\": \"a\", \"dtype\": \"int8\"}").error());
+        assertEquals("Error aligning dimensions: source dimension 0 [0, 3) mismatch with target dimension 1 [0, 2)",
+                cli.run("write", MEM, "--index", "5:10, 6:8", "--value", "[1, 2, 3]").error());
+        assertEquals("Error aligning dimensions: source rank (3) exceeds target rank (2)",
+                cli.run("write", MEM, "--index", "5:10, 6:8", "--value", "[[[1]]]").error());
+    }
+
+    @Test
+    void indexOutOfRange() {
+        created();
+        assertEquals("Index 70 is outside valid range [0, 70)", cli.run("read", MEM, "--index", "70").error());
+        assertEquals("Computing interval slice for dimension 1: Slice interval [0, 81) is not contained within domain [0, 80)",
+                cli.run("write", MEM, "--index", "0, 0:81", "--value", "1").error());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-1", "256", "1.5", "abc", "[1, [2]]", "\"7\"", "{}", "null", "1e400"})
+    void valueThatDoesNotFitIsRefusedAndNothingChanges(String value) {
+        cli.run("create", MEM, "--dtype", "uint8", "--shape", "2,2").ok();
+        cli.run("write", MEM, "--value", "[[1, 2], [3, 4]]").ok();
+        String message = cli.run("write", MEM, "--value", value).error();
+        assertTrue(message.startsWith("Cannot write --value " + value + " to an array of uint8: ") || message.startsWith("Invalid --value \"" + value + "\""), message);
+        NDArray a = cli.open(MEM).read().join();
+        assertEquals(4, a.getLong(1, 1));
+        assertEquals(1, a.getLong(0, 0));
+    }
+
+    @Test
+    void valueMessagesNameTheNumbers() {
+        cli.run("create", MEM, "--dtype", "uint8", "--shape", "2").ok();
+        assertEquals("Cannot write --value -1 to an array of uint8: Value -1 is outside the range of uint8 [0, 255]",
+                cli.run("write", MEM, "--value", "-1").error());
+        String m = cli.run("write", MEM, "--value", "[1.5, 2]").error();
+        assertTrue(m.matches("Cannot write --value \\[1\\.5, 2\\] to an array of uint8: Value 1\\.5 (at index \\[0\\] )?cannot be converted to uint8 without loss"), m);
+        assertEquals("Invalid --value \"abc\": expected a number, true, false, or a (nested) JSON array of them",
+                cli.run("write", MEM, "--value", "abc").error());
+    }
+
+    @Test
+    void unreadableNpy(@TempDir Path dir) throws Exception {
+        created();
+        Path garbage = dir.resolve("garbage.npy");
+        Files.writeString(garbage, "this is not a .npy file");
+        String m = cli.run("write", MEM, "--from", garbage.toString()).error();
+        assertTrue(m.startsWith("Cannot read \"" + garbage + "\" as a .npy file: "), m);
+        assertEquals("Cannot read \"" + dir.resolve("none.npy") + "\" as a .npy file: No such file: " + dir.resolve("none.npy"),
+                cli.run("write", MEM, "--from", dir.resolve("none.npy").toString()).error());
+    }
+
+    @Test
+    void verbosePrintsTheStackTrace() {
+        Cli.Result r = cli.run("--verbose", "read", MEM);
+        assertEquals(1, r.status());
+        assertTrue(r.err().startsWith("error: Error opening \"zarr\" driver: Metadata at \"a/.zarray\" does not exist\n"), r.err());
+        assertTrue(r.err().contains("\tat "), r.err());
+        Cli.Result s = cli.run("read", MEM, "--verbose");
+        assertTrue(s.err().contains("\tat "), s.err());
+    }
+
+    // ---- usage -----------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"create", "write", "read", "copy", "info", "demo"})
+    void everyCommandHasHelp(String command) {
+        String out = cli.run(command, "--help").ok();
+        assertTrue(out.startsWith("Usage: tessera " + command), out);
+    }
+
+    @Test
+    void usageErrorsExitTwo() {
+        Cli.Result none = cli.run();
+        assertEquals(2, none.status());
+        assertTrue(none.err().contains("Usage: tessera"), none.err());
+        Cli.Result both = cli.run("write", MEM, "--value", "1", "--from", "x.npy");
+        assertEquals(2, both.status());
+        assertTrue(both.err().contains("Usage: tessera write"), both.err());
+        assertEquals(2, cli.run("write", MEM).status());
+        assertEquals(2, cli.run("read").status());
+        assertEquals(2, cli.run("frobnicate").status());
+        assertEquals(2, cli.run("read", MEM, "--bogus").status());
+        assertEquals(0, cli.run("--help").status());
+    }
+}

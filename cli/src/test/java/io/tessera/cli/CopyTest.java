@@ -1,0 +1,134 @@
+package io.tessera.cli;
+
+import io.tessera.TensorStore;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code copy}: between compressors, in bounded blocks, verified by reading both sides. */
+class CopyTest {
+    static final String SRC = """
+            {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "src",
+             "metadata": {"compressor": {"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1}}}""";
+
+    final Cli cli = new Cli();
+
+    /** A 3-d uint16 source whose every element differs, with one region left at the fill value. */
+    private TensorStore source() {
+        cli.run("create", SRC, "--dtype", "uint16", "--shape", "37,29,11", "--chunks", "8,7,5").ok();
+        TensorStore src = cli.open(SRC);
+        NDArray data = NDArray.allocate(io.tessera.memory.DataType.UINT16, 37, 29, 11);
+        for (int i = 0; i < 37; i++) for (int j = 0; j < 29; j++) for (int k = 0; k < 11; k++) data.setLong((i * 131 + j * 17 + k) % 65536, i, j, k);
+        src.get("0:30").write(data.slice(0, 0, 30, 1)).join();
+        return src;
+    }
+
+    private static void assertSame(NDArray a, NDArray b) {
+        assertArrayEquals(a.shape(), b.shape());
+        assertTrue(a.contentEquals(b), "contents differ");
+    }
+
+    @Test
+    void copyBetweenCompressorsInManyBlocks() {
+        TensorStore src = source();
+        String dst = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "dst", "metadata": {"compressor": {"id": "zstd", "level": 3}}}""";
+        // 3 chunks' worth of bytes per block: the copy runs in many blocks, each chunk-aligned.
+        cli.run("copy", SRC, dst, "--block-bytes", String.valueOf(3 * 8 * 7 * 5 * 2)).ok();
+        TensorStore out = cli.open(dst);
+        assertEquals("{\"id\":\"zstd\",\"level\":3}", out.metadata().get("compressor").toString());
+        assertEquals(src.metadata().get("chunks"), out.metadata().get("chunks"));
+        assertEquals(src.metadata().get("dtype"), out.metadata().get("dtype"));
+        assertSame(src.read().join(), out.read().join());
+
+        String raw = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "raw", "metadata": {"compressor": null, "chunks": [16, 16, 16]}}""";
+        cli.run("copy", dst, raw).ok();
+        TensorStore r = cli.open(raw);
+        assertEquals("null", r.metadata().get("compressor").toString());
+        assertEquals("[16,16,16]", r.metadata().get("chunks").toString());
+        assertSame(src.read().join(), r.read().join());
+    }
+
+    @Test
+    void copyRegionIntoAnExistingArrayWithAWiderDtype() {
+        TensorStore src = source();
+        String dst = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "wide"}""";
+        cli.run("create", dst, "--dtype", "int64", "--shape", "37,29,11").ok();
+        cli.run("copy", SRC, dst, "--index", "3:20, 5:6, 2:9", "--block-bytes", "1").ok();
+        TensorStore out = cli.open(dst);
+        NDArray got = out.read().join();
+        NDArray want = src.read().join();
+        for (int i = 0; i < 37; i++) for (int j = 0; j < 29; j++) for (int k = 0; k < 11; k++) {
+            boolean inside = i >= 3 && i < 20 && j == 5 && k >= 2 && k < 9;
+            assertEquals(inside ? want.getLong(i, j, k) : 0, got.getLong(i, j, k), i + "," + j + "," + k);
+        }
+    }
+
+    @Test
+    void copyRefusesWhatDoesNotFitBeforeWriting() {
+        source();
+        String small = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "small"}""";
+        cli.run("create", small, "--dtype", "uint16", "--shape", "5,5,5").ok();
+        assertEquals("The source domain { [0, 37), [0, 29), [0, 11) } does not match the destination domain { [0, 5), [0, 5), [0, 5) }",
+                cli.run("copy", SRC, small).error());
+        String narrow = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "narrow"}""";
+        cli.run("create", narrow, "--dtype", "uint8", "--shape", "37,29,11").ok();
+        assertEquals("Explicit data type conversion required to convert uint16 -> uint8", cli.run("copy", SRC, narrow).error());
+        assertEquals("Error opening \"zarr\" driver: Metadata at \"none/.zarray\" does not exist",
+                cli.run("copy", CommandsTest.MEM.replace("\"a\"", "\"none\""), narrow).error());
+    }
+
+    @Test
+    void progressBarOnlyWhenAsked() {
+        source();
+        String dst = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "p"}""";
+        Cli.Result quiet = cli.run("copy", SRC, dst);
+        assertEquals("", quiet.ok());
+        assertEquals("", quiet.err());
+        Cli.Result shown = cli.run("copy", SRC, dst.replace("\"p\"", "\"q\""), "--progress");
+        shown.ok();
+        assertTrue(shown.err().contains("100%") && shown.err().contains("23.1 KiB / 23.1 KiB") && shown.err().contains("/s"), shown.err());
+    }
+
+    @Test
+    void blocksAreWholeChunksGrownFromTheLastDimension() {
+        long[] o = {0, 0, 0}, s = {100, 100, 100}, c = {10, 10, 10};
+        assertArrayEquals(new long[]{10, 10, 10}, CopyCommand.blockShape(o, s, c, 1, 1));
+        assertArrayEquals(new long[]{10, 10, 100}, CopyCommand.blockShape(o, s, c, 1, 10_000));
+        assertArrayEquals(new long[]{10, 50, 100}, CopyCommand.blockShape(o, s, c, 1, 55_000));
+        assertArrayEquals(new long[]{100, 100, 100}, CopyCommand.blockShape(o, s, c, 2, 1L << 30));
+        assertArrayEquals(new long[]{20, 20}, CopyCommand.blockShape(new long[]{15, 3}, new long[]{10, 12}, new long[]{10, 10}, 1, 1000));
+    }
+
+    @Test
+    @Tag("needs-file-store")
+    void copyFileToFileReadableByTensorStore(@TempDir Path dir) throws Exception {
+        source();
+        String file = "{\"driver\": \"zarr\", \"kvstore\": {\"driver\": \"file\", \"path\": " + com.fasterxml.jackson.databind.node.TextNode.valueOf(dir + "/") + "}"
+                + ", \"metadata\": {\"compressor\": {\"id\": \"zlib\", \"level\": 4}}}";
+        cli.run("copy", SRC, file).ok();
+        String sum = Cli.py("import tensorstore as ts, json\na = ts.open(json.loads(" + NpyTest.pyString(file) + ")).result().read().result()\n"
+                + "print(a.dtype, a.shape, int(a.astype('int64').sum()))");
+        NDArray src = cli.open(SRC).read().join();
+        long total = 0;
+        for (int i = 0; i < 37; i++) for (int j = 0; j < 29; j++) for (int k = 0; k < 11; k++) total += src.getLong(i, j, k);
+        assertEquals("uint16 (37, 29, 11) " + total, sum.strip());
+        // And back from the file store into a blosc memory array, through a separate read.
+        String back = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "back"}""";
+        cli.run("copy", file, back).ok();
+        assertSame(src, cli.open(back).read().join());
+    }
+}
