@@ -95,7 +95,8 @@ public final class TensorStore {
         ObjectNode kv = j.putObject("kvstore");
         int sep = kvstoreUrl.indexOf("://");
         kv.put("driver", kvstoreUrl.substring(0, sep));
-        kv.put("path", kvstoreUrl.substring(sep + 3));
+        // As TensorStore resolves it, the spec's "path" is folded into the kvstore's path.
+        kv.put("path", kvstoreUrl.substring(sep + 3) + array.keyPrefix());
         j.set("metadata", array.metadata().toJson());
         ObjectNode t = j.putObject("transform");
         t.set("input_inclusive_min", Context.JSON.valueToTree(origin()));

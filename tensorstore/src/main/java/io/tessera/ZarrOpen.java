@@ -179,7 +179,8 @@ final class ZarrOpen {
             JsonNode want = ZarrMetadatas.normalizeMember(f, c.metadata().get(f), stored.dataType());
             JsonNode got = stored.toJson().get(f);
             if (f.equals("fill_value")) got = stored.fillValue();
-            if (!want.equals(got)) {
+            // Compared as JSON text: Jackson's int and long nodes of equal value are not equal().
+            if (!String.valueOf(want).equals(String.valueOf(got))) {
                 throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Expected \"" + f + "\" of " + want + " but received: " + got);
             }
         }

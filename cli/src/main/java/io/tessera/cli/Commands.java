@@ -160,21 +160,9 @@ final class Commands {
         }
     }
 
-    /**
-     * The store's resolved spec, with the spec's {@code "path"} folded into the kvstore path as
-     * TensorStore resolves it ({@code "path": "a"} becomes {@code "kvstore": {..., "path": "a/"}}).
-     * Why here: {@link TensorStore#spec()} gives the kvstore's own path only.
-     */
+    /** The store's resolved spec, as TensorStore prints it (the spec's "path" folded into the kvstore's). */
     static com.fasterxml.jackson.databind.node.ObjectNode resolved(TensorStore ds, Spec given) {
-        com.fasterxml.jackson.databind.node.ObjectNode j = ds.spec().toJson();
-        String path = given.toJson().path("path").asText("");
-        if (!path.isEmpty() && j.get("kvstore") instanceof com.fasterxml.jackson.databind.node.ObjectNode kv) {
-            String base = kv.path("path").asText("");
-            String joined = base.isEmpty() || base.endsWith("/") ? base + path : base + "/" + path;
-            kv.put("path", joined.endsWith("/") ? joined : joined + "/");
-            j.remove("path");
-        }
-        return j;
+        return ds.spec().toJson();
     }
 
     /** {@code .npy} files, with errors that name the file. */

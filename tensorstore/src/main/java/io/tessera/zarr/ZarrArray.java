@@ -71,6 +71,9 @@ public final class ZarrArray {
 
     public ZarrMetadata metadata() { return meta; }
 
+    /** The prefix of this array's keys in its store ({@code ""} or ending in {@code /}). */
+    public String keyPrefix() { return prefix; }
+
     public KvStore store() { return store; }
 
     /** The rank-0 fill value (zero when the metadata has none). */
