@@ -51,7 +51,7 @@ class BoundedMemoryTest {
     void fourGiBThroughTheFileStoreStaysUnderOneGiBResident(@TempDir Path dir) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.addAll(List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m",
+        cmd.addAll(List.of("--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx640m",
                 "-cp", System.getProperty("java.class.path"), BoundedMemoryTest.class.getName(), dir.toString()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -199,12 +199,14 @@ public final class ZarrArray {
                 executor.execute(() -> {
                     Throwable failure = null;
                     for (int i = group; i < targets.length; i += groups) {
+                        if (failure != null) {
+                            targets[i].skip(seq, commits[i], failure);
+                            continue;
+                        }
                         try {
-                            if (failure == null) targets[i].stage(seq, parts.get(i), t, source, commits[i]);
-                            else targets[i].skip(seq, commits[i], failure);
+                            targets[i].stage(seq, parts.get(i), t, source, commits[i]);
                         } catch (Throwable e) {
                             failure = e;
-                            targets[i].skip(seq, commits[i], e);
                         }
                     }
                     if (failure != null) copy.completeExceptionally(failure);
@@ -250,7 +252,11 @@ public final class ZarrArray {
 
         ChunkEntry(String key) { this.key = key; }
 
-        void stage(long seq, ChunkPart part, IndexTransform t, NDArray source, CompletableFuture<Void> committed) throws InterruptedException {
+        /**
+         * Copies one write's part into the pending buffer once every earlier write to this chunk
+         * has. The turn is consumed even when the copy fails, and {@code committed} then fails.
+         */
+        void stage(long seq, ChunkPart part, IndexTransform t, NDArray source, CompletableFuture<Void> committed) {
             boolean start = false;
             synchronized (this) {
                 awaitTurn(seq);
@@ -258,8 +264,7 @@ public final class ZarrArray {
                     boolean covers = part.coversChunk(meta.chunks(), t);
                     if (pending == null) pending = new Pending(!covers);
                     Pending p = pending;
-                    NDArray target = part.chunkView(p.buffer, t);
-                    ArrayOps.copy(part.userView(source), target);
+                    ArrayOps.copy(part.userView(source), part.chunkView(p.buffer, t));
                     if (covers) {
                         p.full = true;
                         p.regions.clear();
@@ -271,30 +276,43 @@ public final class ZarrArray {
                         writebackRunning = true;
                         start = true;
                     }
+                } catch (Throwable e) {
+                    committed.completeExceptionally(e);
+                    throw e;
                 } finally {
                     queue.removeFirst();
                     notifyAll();
+                    if (!start) retireIfIdle();
                 }
             }
             if (start) executor.execute(this::writeback);
         }
 
+        /** Gives up this write's turn at the chunk (an earlier part of the write failed). */
         void skip(long seq, CompletableFuture<Void> committed, Throwable cause) {
             synchronized (this) {
-                try {
-                    awaitTurn(seq);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                queue.remove(seq);
+                awaitTurn(seq);
+                queue.removeFirst();
                 notifyAll();
                 retireIfIdle();
             }
             committed.completeExceptionally(cause);
         }
 
-        private void awaitTurn(long seq) throws InterruptedException {
-            while (queue.peekFirst() != seq) wait();
+        /** Waits, uninterruptibly, until {@code seq} heads this chunk's queue of writes. */
+        private void awaitTurn(long seq) {
+            boolean interrupted = false;
+            while (true) {
+                Long head = queue.peekFirst();
+                if (head == null) throw new IllegalStateException("write " + seq + " is not queued at chunk " + key);
+                if (head == seq) break;
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) Thread.currentThread().interrupt();
         }
 
         private void writeback() {
