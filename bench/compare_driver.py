@@ -263,6 +263,8 @@ def main():
     ap.add_argument("--only", help="comma-separated workloads to run: " + ",".join(WORKLOADS))
     ap.add_argument("--scratch", help="directory for the file-store arrays (default: bench/out/scratch)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per process (default 1800)")
+    ap.add_argument("--chart", choices=["auto", "matplotlib", "java"], default="auto",
+                    help="how to draw the PNG (default: matplotlib if installed, else java.awt)")
     ap.add_argument("--python", default=sys.executable, help=argparse.SUPPRESS)
     ap.add_argument("--java", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--jar", required=True, help=argparse.SUPPRESS)
@@ -314,8 +316,12 @@ def main():
     md_path = os.path.join(outdir, f"compare-{stamp}.md")
     png_path = os.path.join(outdir, f"compare-{stamp}.png")
     try:
+        if args.chart == "java":
+            raise ImportError("java chart requested")
         draw_matplotlib(png_path, rows, title)
     except ImportError:
+        if args.chart == "matplotlib":
+            raise
         try:
             draw_java(png_path, rows, title, args)
         except (OSError, subprocess.CalledProcessError) as e:
