@@ -107,7 +107,17 @@ public final class Context {
 
     /** The memory key-value store of this context. */
     public MemoryKvStore memoryKvStore() {
+        return (MemoryKvStore) memoryStore();
+    }
+
+    /** The store behind {@code "memory://"} specs (tests may bind a wrapper first, via {@link #resource}). */
+    KvStore memoryStore() {
         return resource("memory_key_value_store", k -> new MemoryKvStore());
+    }
+
+    /** The cache pool of decoded chunks, or null when {@code cache_pool.total_bytes_limit} is 0. */
+    public io.tessera.zarr.ChunkCache cachePool() {
+        return cachePoolBytes == 0 ? null : resource("cache_pool", k -> new io.tessera.zarr.ChunkCache(cachePoolBytes));
     }
 
     /** A shared resource of this context, created on first use. */

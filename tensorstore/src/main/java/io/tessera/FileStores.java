@@ -1,10 +1,23 @@
 package io.tessera;
 
-/** Opens file key-value stores (bound to the file driver once it lands). */
+import io.tessera.kvstore.file.FileKvStore;
+
+import java.nio.file.Path;
+
+/** Opens file key-value stores, one per directory and context. */
 final class FileStores {
     private FileStores() {}
 
     static KvStores.Resolved open(String path, Context ctx) {
-        throw new TensorStoreException(TensorStoreException.Code.UNIMPLEMENTED, "The file key-value store is not available yet: " + path);
+        if (path.isEmpty()) {
+            throw KvStores.invalid("Error parsing object member \"kvstore\": Error parsing object member \"path\": file kvstore requires a path");
+        }
+        Path root = Path.of(path).toAbsolutePath().normalize();
+        FileKvStore.Options options = FileKvStore.Options.defaults()
+                .withFileIoSync(ctx.fileIoSync())
+                .withIoConcurrency(ctx.fileIoConcurrency());
+        FileKvStore store = (FileKvStore) ctx.kvStore("file:" + root, k -> FileKvStore.open(root, options));
+        String dir = root.toString().endsWith("/") ? root.toString() : root + "/";
+        return new KvStores.Resolved(store, "", "file://" + dir);
     }
 }

@@ -29,7 +29,7 @@ final class KvStores {
             throw invalid("Error parsing object member \"kvstore\": Expected object or URL, but received: " + kv);
         }
         return switch (driver) {
-            case "memory" -> new Resolved(ctx.memoryKvStore(), path, "memory://" + path);
+            case "memory" -> new Resolved(ctx.memoryStore(), path, "memory://" + path);
             case "file" -> FileStores.open(path, ctx);
             default -> throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"" + driver + "\" is not a registered KeyValueStore driver");
         };

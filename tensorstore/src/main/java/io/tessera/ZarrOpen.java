@@ -209,7 +209,9 @@ final class ZarrOpen {
 
     private static ZarrArray array(Context ctx, KvStore store, String prefix, ZarrMetadata m) {
         String key = "zarr:" + System.identityHashCode(store) + ":" + prefix + ":" + m;
-        return ctx.resource(key, k -> new ZarrArray(store, prefix, m, ctx.dataCopyExecutor()));
+        io.tessera.zarr.ChunkCache cache = ctx.cachePool();
+        java.util.concurrent.ExecutorService executor = ctx.dataCopyExecutor();
+        return ctx.resource(key, k -> new ZarrArray(store, prefix, m, executor, cache));
     }
 
     private static boolean flag(Boolean option, ObjectNode j, String member) {

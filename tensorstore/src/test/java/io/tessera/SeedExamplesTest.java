@@ -10,8 +10,42 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** The examples of TensorStore's write reference page (shared/seed/tensorstore-write.txt), in Java. */
+/**
+ * The examples of TensorStore's write reference page (a copy of shared/seed/tensorstore-write.txt
+ * is a test resource), in Java: every array the page prints is compared as text.
+ */
 class SeedExamplesTest {
+    /** The {@code array(...)} blocks the seed page prints, in order. */
+    static List<String> seedOutputs() throws java.io.IOException {
+        String page;
+        try (var in = SeedExamplesTest.class.getResourceAsStream("/seed/tensorstore-write.txt")) {
+            page = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        List<String> blocks = new ArrayList<>();
+        var m = java.util.regex.Pattern.compile("(?s)array\\(.*?dtype=\\w+\\)").matcher(page);
+        while (m.find()) blocks.add(m.group());
+        return blocks;
+    }
+
+    @Test
+    void printsExactlyWhatTheSeedPagePrints() throws Exception {
+        List<String> want = seedOutputs();
+        assertEquals(5, want.size());
+        TensorStore ds = create();
+        ds.get("5:10, 6:8").write(42).join();
+        assertEquals(want.get(0), ds.get("0:10, 0:10").read().join().toString());
+        ds.get("5:10, 6:8").write(new int[]{1, 2}).join();
+        assertEquals(want.get(1), ds.get("5:10, 6:8").read().join().toString());
+
+        Transaction txn = new Transaction();
+        TensorStore t = create();
+        t.withTransaction(txn).get("5:10, 6:8").write(new int[]{1, 2}).join();
+        assertEquals(want.get(2), t.withTransaction(txn).get("5:10, 6:8").read().join().toString());
+        assertEquals(want.get(3), t.get("5:10, 6:8").read().join().toString());
+        txn.commitAsync().join();
+        assertEquals(want.get(4), t.get("5:10, 6:8").read().join().toString());
+    }
+
     static final String SPEC = """
             {"driver": "zarr", "kvstore": {"driver": "memory"}}""";
 

@@ -2,7 +2,6 @@ package io.tessera.codecs;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.scalableminds.bloscjava.Blosc;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
@@ -39,6 +38,8 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
     /** Compressor format codes in header flags bits 5-7: blosclz, lz4(hc), snappy, zlib, zstd. */
     private static final String[] FORMATS = {"blosclz", "lz4", "snappy", "zlib", "zstd"};
     private static final int SNAPPY_FORMAT = 2;
+    /** The c-blosc implementation, chosen once; see {@link BloscLib}. */
+    static final BloscLib LIB = BloscLib.select();
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Validates the parameters. */
@@ -77,36 +78,73 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
 
     @Override
     public MemorySegment encode(MemorySegment raw, int elementSize, SegmentAllocator allocator) {
+        return encode(LIB, raw, elementSize, allocator);
+    }
+
+    @Override
+    public void decode(MemorySegment encoded, MemorySegment destination, String keyForErrors) {
+        decode(LIB, encoded, destination, keyForErrors);
+    }
+
+    /** This codec on a given c-blosc implementation (tests run both). */
+    Codec on(BloscLib lib) {
+        BloscCodec self = this;
+        return new Codec() {
+            @Override
+            public String id() {
+                return "blosc";
+            }
+
+            @Override
+            public ObjectNode toJson() {
+                return self.toJson();
+            }
+
+            @Override
+            public MemorySegment encode(MemorySegment raw, int elementSize, SegmentAllocator allocator) {
+                return self.encode(lib, raw, elementSize, allocator);
+            }
+
+            @Override
+            public void decode(MemorySegment encoded, MemorySegment destination, String keyForErrors) {
+                self.decode(lib, encoded, destination, keyForErrors);
+            }
+
+            @Override
+            public String toString() {
+                return self + " via " + lib.getClass().getSimpleName();
+            }
+        };
+    }
+
+    private MemorySegment encode(BloscLib lib, MemorySegment raw, int elementSize, SegmentAllocator allocator) {
         Codecs.checkElementSize(elementSize);
         if (raw.byteSize() > MAX_BUFFER) {
             throw new IllegalArgumentException("blosc cannot encode " + raw.byteSize() + " bytes; at most " + MAX_BUFFER);
         }
         // c-blosc stores typesize in one byte and itself falls back to 1 for larger elements.
         int typesize = elementSize > MAX_TYPESIZE ? 1 : elementSize;
-        byte[] out = Blosc.compress(Codecs.toBytes(raw), typesize, Blosc.Compressor.fromString(cname), clevel,
-                Blosc.Shuffle.fromInt(effectiveShuffle(elementSize)), blocksize, 1);
-        if (out == null || out.length < HEADER || out.length != MemorySegment.ofArray(out).get(LE_INT, 12)) {
-            throw new IllegalStateException("blosc compression of " + raw.byteSize() + " bytes failed");
+        MemorySegment out = lib.compress(raw, typesize, cname, clevel, effectiveShuffle(elementSize), blocksize, allocator);
+        if (out.byteSize() != Integer.toUnsignedLong(out.get(LE_INT, 12))) {
+            throw new IllegalStateException("blosc compression of " + raw.byteSize() + " bytes gave an inconsistent buffer");
         }
-        return Codecs.copyOut(out, out.length, allocator);
+        return out;
     }
 
-    @Override
-    public void decode(MemorySegment encoded, MemorySegment destination, String keyForErrors) {
+    private void decode(BloscLib lib, MemorySegment encoded, MemorySegment destination, String keyForErrors) {
         long expected = destination.byteSize();
         Codecs.checkChunkSize(expected);
         checkHeader(encoded, expected, keyForErrors);
-        byte[] out;
+        long result;
         try {
-            out = Blosc.decompress(Codecs.toBytes(encoded), 1);
+            result = lib.decompress(encoded, destination);
         } catch (RuntimeException e) {
             throw fail(keyForErrors, "c-blosc rejected the data: " + e.getMessage(), e);
         }
-        if (out == null || out.length != expected) {
-            throw fail(keyForErrors, "c-blosc decoded " + (out == null ? "nothing" : out.length + " bytes")
-                    + ", expected " + expected, null);
+        if (result != expected) {
+            throw fail(keyForErrors, result < 0 ? "c-blosc failed with code " + result
+                    : "c-blosc decoded " + result + " bytes, expected " + expected, null);
         }
-        MemorySegment.copy(out, 0, destination, ValueLayout.JAVA_BYTE, 0, out.length);
     }
 
     /**

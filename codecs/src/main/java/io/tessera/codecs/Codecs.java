@@ -168,6 +168,20 @@ public final class Codecs {
         return copy;
     }
 
+    /**
+     * Whether ByteBuffer-taking libraries can use {@code s} in place: native memory or a byte[].
+     * A heap segment over another array type (short[], float[]...) gives a ByteBuffer with neither
+     * an address nor a byte[] behind it, which java.util.zip and lz4-java cannot take.
+     */
+    static boolean bufferable(MemorySegment s) {
+        return s.isNative() || s.heapBase().orElse(null) instanceof byte[];
+    }
+
+    /** {@code s} itself if {@link #bufferable}, else a staging copy in {@code scratch}. */
+    static MemorySegment readable(MemorySegment s, Scratch scratch) {
+        return bufferable(s) ? s : nativeView(s, scratch);
+    }
+
     /** The whole byte[] behind a heap segment, if the segment is exactly that array, else null. */
     static byte[] wholeArray(MemorySegment s) {
         if (s.heapBase().orElse(null) instanceof byte[] a && a.length == s.byteSize()

@@ -41,10 +41,11 @@ public record GzipCodec(int level) implements Codec {
     }
 
     @Override
-    public MemorySegment encode(MemorySegment raw, int elementSize, SegmentAllocator allocator) {
+    public MemorySegment encode(MemorySegment input, int elementSize, SegmentAllocator allocator) {
         Codecs.checkElementSize(elementSize);
-        Codecs.checkChunkSize(raw.byteSize());
-        try (Scratch out = Scratch.borrow()) {
+        Codecs.checkChunkSize(input.byteSize());
+        try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
+            MemorySegment raw = Codecs.readable(input, in);
             MemorySegment dst = out.get(HEADER + Deflate.bound(raw.byteSize()) + TRAILER);
             dst.asSlice(0, HEADER).fill((byte) 0);
             dst.set(ValueLayout.JAVA_BYTE, 0, (byte) 0x1f);
@@ -64,6 +65,20 @@ public record GzipCodec(int level) implements Codec {
 
     @Override
     public void decode(MemorySegment encoded, MemorySegment destination, String keyForErrors) {
+        if (Codecs.bufferable(encoded) && Codecs.bufferable(destination)) {
+            decodeBufferable(encoded, destination, keyForErrors);
+            return;
+        }
+        try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
+            MemorySegment dst = Codecs.bufferable(destination) ? destination : out.get(destination.byteSize());
+            decodeBufferable(Codecs.readable(encoded, in), dst, keyForErrors);
+            if (dst != destination) {
+                MemorySegment.copy(dst, 0, destination, 0, dst.byteSize());
+            }
+        }
+    }
+
+    private void decodeBufferable(MemorySegment encoded, MemorySegment destination, String keyForErrors) {
         long expected = destination.byteSize();
         Codecs.checkChunkSize(expected);
         long length = encoded.byteSize();

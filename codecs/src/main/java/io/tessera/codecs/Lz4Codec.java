@@ -54,10 +54,10 @@ public record Lz4Codec(int acceleration) implements Codec {
         }
         int n = (int) raw.byteSize();
         int bound = COMPRESSOR.maxCompressedLength(n);
-        try (Scratch out = Scratch.borrow()) {
+        try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
             MemorySegment dst = out.get(4L + bound);
             dst.set(LE_INT, 0, n);
-            int size = COMPRESSOR.compress(raw.asByteBuffer(), 0, n, dst.asByteBuffer(), 4, bound);
+            int size = COMPRESSOR.compress(Codecs.readable(raw, in).asByteBuffer(), 0, n, dst.asByteBuffer(), 4, bound);
             return Codecs.copyOut(dst.asSlice(0, 4L + size), allocator);
         }
     }
@@ -77,15 +77,21 @@ public record Lz4Codec(int acceleration) implements Codec {
             throw fail(keyForErrors, "header says " + declared + " decoded bytes, expected " + expected, null);
         }
         int length = (int) encoded.byteSize();
-        ByteBuffer src = encoded.asByteBuffer();
-        int produced;
-        try {
-            produced = DECOMPRESSOR.decompress(src, 4, length - 4, destination.asByteBuffer(), 0, (int) expected);
-        } catch (RuntimeException e) {
-            throw fail(keyForErrors, "corrupt LZ4 block: " + e.getMessage(), e);
-        }
-        if (produced != expected) {
-            throw fail(keyForErrors, "decoded " + produced + " bytes, expected " + expected, null);
+        try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
+            ByteBuffer src = Codecs.readable(encoded, in).asByteBuffer();
+            MemorySegment dst = Codecs.bufferable(destination) ? destination : out.get(expected);
+            int produced;
+            try {
+                produced = DECOMPRESSOR.decompress(src, 4, length - 4, dst.asByteBuffer(), 0, (int) expected);
+            } catch (RuntimeException e) {
+                throw fail(keyForErrors, "corrupt LZ4 block: " + e.getMessage(), e);
+            }
+            if (produced != expected) {
+                throw fail(keyForErrors, "decoded " + produced + " bytes, expected " + expected, null);
+            }
+            if (dst != destination) {
+                MemorySegment.copy(dst, 0, destination, 0, expected);
+            }
         }
     }
 

@@ -31,9 +31,9 @@ public record ZlibCodec(int level) implements Codec {
     public MemorySegment encode(MemorySegment raw, int elementSize, SegmentAllocator allocator) {
         Codecs.checkElementSize(elementSize);
         Codecs.checkChunkSize(raw.byteSize());
-        try (Scratch out = Scratch.borrow()) {
+        try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
             MemorySegment dst = out.get(Deflate.bound(raw.byteSize()));
-            int size = Deflate.deflate(raw, dst, 0, level, false);
+            int size = Deflate.deflate(Codecs.readable(raw, in), dst, 0, level, false);
             return Codecs.copyOut(dst.asSlice(0, size), allocator);
         }
     }
@@ -44,9 +44,16 @@ public record ZlibCodec(int level) implements Codec {
         if (encoded.byteSize() > Codecs.MAX_CHUNK_BYTES) {
             throw new CodecException(keyForErrors, "zlib", "encoded size " + encoded.byteSize() + " is too large", null);
         }
-        int left = Deflate.inflate(encoded.asByteBuffer(), destination, false, true, keyForErrors, "zlib").remaining();
-        if (left != 0) {
-            throw new CodecException(keyForErrors, "zlib", left + " trailing bytes after the zlib stream", null);
+        try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
+            MemorySegment dst = Codecs.bufferable(destination) ? destination : out.get(destination.byteSize());
+            int left = Deflate.inflate(Codecs.readable(encoded, in).asByteBuffer(), dst, false, true, keyForErrors, "zlib")
+                    .remaining();
+            if (left != 0) {
+                throw new CodecException(keyForErrors, "zlib", left + " trailing bytes after the zlib stream", null);
+            }
+            if (dst != destination) {
+                MemorySegment.copy(dst, 0, destination, 0, dst.byteSize());
+            }
         }
     }
 }

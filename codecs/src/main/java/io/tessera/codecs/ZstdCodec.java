@@ -8,6 +8,7 @@ import com.github.luben.zstd.ZstdDecompressCtx;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -27,7 +28,8 @@ public record ZstdCodec(int level) implements Codec {
      * call borrows one from these pools and gives it back; the pools only grow to the number of
      * threads that ever coded at once.
      */
-    private static final ConcurrentLinkedQueue<ZstdCompressCtx> COMPRESSORS = new ConcurrentLinkedQueue<>();
+    private static final ConcurrentHashMap<Integer, ConcurrentLinkedQueue<ZstdCompressCtx>> COMPRESSORS =
+            new ConcurrentHashMap<>();
     private static final ConcurrentLinkedQueue<ZstdDecompressCtx> DECOMPRESSORS = new ConcurrentLinkedQueue<>();
 
     /** Validates the level. */
@@ -51,21 +53,20 @@ public record ZstdCodec(int level) implements Codec {
         Codecs.checkChunkSize(raw.byteSize());
         int n = (int) raw.byteSize();
         long bound = Zstd.compressBound(n);
-        ZstdCompressCtx ctx = COMPRESSORS.poll();
+        // One pool per level: a context is configured once, and zstd reuses its tables cheaply
+        // only while the parameters stay the same.
+        ConcurrentLinkedQueue<ZstdCompressCtx> pool = COMPRESSORS.computeIfAbsent(level, l -> new ConcurrentLinkedQueue<>());
+        ZstdCompressCtx ctx = pool.poll();
         if (ctx == null) {
-            ctx = new ZstdCompressCtx();
+            ctx = new ZstdCompressCtx().setLevel(level).setContentSize(true).setChecksum(false);
         }
         try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
-            // Explicit every call: a pooled context may have been used with another level.
-            ctx.setLevel(level);
-            ctx.setContentSize(true);
-            ctx.setChecksum(false);
             MemorySegment src = Codecs.nativeView(raw, in);
             MemorySegment dst = out.get(bound);
             int size = ctx.compressDirectByteBuffer(dst.asByteBuffer(), 0, (int) bound, src.asByteBuffer(), 0, n);
             return Codecs.copyOut(dst.asSlice(0, size), allocator);
         } finally {
-            COMPRESSORS.offer(ctx);
+            pool.offer(ctx);
         }
     }
 

@@ -47,6 +47,23 @@ class RoundTripTest {
             codec.decode(encNative, MemorySegment.ofArray(big).asSlice(3, data.length), "k");
             assertArrayEquals(data, java.util.Arrays.copyOfRange(big, 3, 3 + data.length), what);
 
+            // Heap segments over other array types (NDArrays of short[] or float[]...).
+            if (data.length % 2 == 0) {
+                short[] shorts = new short[data.length / 2];
+                MemorySegment.copy(data, 0, MemorySegment.ofArray(shorts), ValueLayout.JAVA_BYTE, 0, data.length);
+                MemorySegment shortRaw = MemorySegment.ofArray(shorts);
+                assertArrayEquals(encNative.toArray(ValueLayout.JAVA_BYTE),
+                        codec.encode(shortRaw, elementSize).toArray(ValueLayout.JAVA_BYTE), what + " short[] raw");
+                short[] shortDest = new short[data.length / 2];
+                codec.decode(encNative, MemorySegment.ofArray(shortDest), "k");
+                MemorySegment shortEnc = MemorySegment.ofArray(new short[(int) (encNative.byteSize() + 1) / 2])
+                        .asSlice(0, encNative.byteSize());
+                MemorySegment.copy(encNative, 0, shortEnc, 0, encNative.byteSize());
+                short[] shortDest2 = new short[data.length / 2];
+                codec.decode(shortEnc, MemorySegment.ofArray(shortDest2), "k");
+                assertArrayEquals(shorts, shortDest, what + " short[] destination");
+                assertArrayEquals(shorts, shortDest2, what + " short[] encoded");
+            }
             // Wrong expected size is an error naming the key, not a partial decode.
             CodecException e = assertThrows(CodecException.class,
                     () -> codec.decode(encNative, data.length + 1L, "0.1.2"), what);

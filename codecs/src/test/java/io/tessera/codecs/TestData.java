@@ -8,16 +8,26 @@ import java.util.Random;
 final class TestData {
     private TestData() {}
 
-    /** One instance of every codec and notable parameter choice. */
+    /** blosc-java's JNI binding: the scalar twin of the FFM path. */
+    static final BloscLib JNI = new BloscLib.Jni();
+    /** The system c-blosc through FFM; loading fails (and so do the tests) if it is missing. */
+    static final BloscLib FFM = BloscLib.Ffm.load();
+
+    /** One instance of every codec and notable parameter choice; blosc on both implementations. */
     static List<Codec> allCodecs() {
         List<Codec> codecs = new ArrayList<>();
+        List<BloscCodec> bloscs = new ArrayList<>();
         for (String cname : BloscCodec.CNAMES) {
-            codecs.add(Codecs.blosc(cname, 5, -1, 0));
+            bloscs.add(Codecs.blosc(cname, 5, -1, 0));
         }
-        codecs.add(Codecs.blosc("lz4", 0, 1, 0));
-        codecs.add(Codecs.blosc("lz4", 9, 0, 0));
-        codecs.add(Codecs.blosc("zstd", 3, 2, 0));
-        codecs.add(Codecs.blosc("blosclz", 5, 1, 256));
+        bloscs.add(Codecs.blosc("lz4", 0, 1, 0));
+        bloscs.add(Codecs.blosc("lz4", 9, 0, 0));
+        bloscs.add(Codecs.blosc("zstd", 3, 2, 0));
+        bloscs.add(Codecs.blosc("blosclz", 5, 1, 256));
+        for (BloscCodec b : bloscs) {
+            codecs.add(b.on(FFM));
+            codecs.add(b.on(JNI));
+        }
         codecs.add(Codecs.zlib(1));
         codecs.add(Codecs.zlib(9));
         codecs.add(Codecs.zlib(0));

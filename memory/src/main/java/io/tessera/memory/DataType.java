@@ -56,14 +56,19 @@ public enum DataType {
     /** Bytes per element. */
     public int byteSize() { return byteSize; }
 
+    /** The family: bool, signed or unsigned integer, floating point or complex. */
     public Kind kind() { return kind; }
 
+    /** Whether this is a signed or unsigned integer type (bool is not). */
     public boolean isInteger() { return kind == Kind.INT || kind == Kind.UINT; }
 
+    /** Whether negative values exist: signed integers, floating point and complex types. */
     public boolean isSigned() { return kind == Kind.INT || kind == Kind.FLOAT || kind == Kind.COMPLEX; }
 
+    /** Whether this is a real floating-point type (float16, bfloat16, float32, float64). */
     public boolean isFloatingPoint() { return kind == Kind.FLOAT; }
 
+    /** Whether this is complex64 or complex128. */
     public boolean isComplex() { return kind == Kind.COMPLEX; }
 
     /** Bytes of one scalar component: the element size, or half of it for complex types. */
@@ -87,10 +92,19 @@ public enum DataType {
         return "" + endian + zarrKindChar + byteSize;
     }
 
-    /** A zarr v2 type string parsed into a data type and the byte order of stored chunks. */
-    public record Zarr(DataType dataType, ByteOrder order) {
+    /**
+     * A zarr v2 type string parsed into a data type and the byte order of stored chunks.
+     * {@code text} is the string as given: like TensorStore, Tessera keeps {@code "<u1"} as
+     * {@code "<u1"} (not {@code "|u1"}) when it writes the metadata back.
+     */
+    public record Zarr(DataType dataType, ByteOrder order, String text) {
+        /** The canonical string for {@code dataType} in {@code order}, e.g. {@code "<u4"}. */
+        public Zarr(DataType dataType, ByteOrder order) {
+            this(dataType, order, dataType.zarrDtype(order));
+        }
+
         @Override
-        public String toString() { return dataType.zarrDtype(order); }
+        public String toString() { return text; }
     }
 
     /**
@@ -104,18 +118,15 @@ public enum DataType {
             char endian = s.charAt(0);
             char kindChar = s.charAt(1);
             int size;
-            try {
-                size = Integer.parseInt(s.substring(2));
-            } catch (NumberFormatException e) {
-                size = -1;
-            }
+            // Only plain decimal digits: Integer.parseInt would also take "+4" and "04".
+            size = s.substring(2).matches("[1-9][0-9]{0,2}") ? Integer.parseInt(s.substring(2)) : -1;
             for (DataType t : values()) {
                 if (t == BFLOAT16 || t.zarrKindChar != kindChar || t.byteSize != size) continue;
                 if (size == 1 && (endian == '|' || endian == '<' || endian == '>')) {
-                    return new Zarr(t, ByteOrder.LITTLE_ENDIAN);
+                    return new Zarr(t, ByteOrder.LITTLE_ENDIAN, s);
                 }
-                if (size > 1 && endian == '<') return new Zarr(t, ByteOrder.LITTLE_ENDIAN);
-                if (size > 1 && endian == '>') return new Zarr(t, ByteOrder.BIG_ENDIAN);
+                if (size > 1 && endian == '<') return new Zarr(t, ByteOrder.LITTLE_ENDIAN, s);
+                if (size > 1 && endian == '>') return new Zarr(t, ByteOrder.BIG_ENDIAN, s);
             }
         }
         throw new IllegalArgumentException("Unsupported zarr dtype: \"" + s + "\"");
@@ -146,9 +157,13 @@ public enum DataType {
 
     /**
      * Throws TensorStore's error when converting this type to {@code target} needs an explicit
-     * cast: {@code Explicit data type conversion required to convert float64 -> uint32}.
+     * cast: {@code Explicit data type conversion required to convert float64 -> uint32}; for
+     * complex to bool, which TensorStore cannot convert at all, {@code Cannot convert ...}.
      */
     public void checkImplicitConversionTo(DataType target) {
+        if (kind == Kind.COMPLEX && target == BOOL) {
+            throw new IllegalArgumentException("Cannot convert " + typeName + " -> " + target.typeName);
+        }
         if (!canConvertImplicitlyTo(target)) {
             throw new IllegalArgumentException(
                     "Explicit data type conversion required to convert " + typeName + " -> " + target.typeName);

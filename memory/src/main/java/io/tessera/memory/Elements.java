@@ -124,10 +124,14 @@ public final class Elements {
         return (long) v;
     }
 
-    /** float32 to bfloat16, rounding to nearest even; NaN stays a (quiet) NaN. */
+    /**
+     * float32 to bfloat16, rounding to nearest even. A NaN keeps its sign and top payload bits,
+     * with fraction bit 5 set so that truncation cannot turn it into an infinity: the bits
+     * TensorStore produces.
+     */
     public static short floatToBfloat16(float f) {
         int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
+        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x20);
         int rounding = 0x7FFF + ((bits >>> 16) & 1);
         return (short) ((bits + rounding) >>> 16);
     }

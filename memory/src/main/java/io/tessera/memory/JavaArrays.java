@@ -2,54 +2,61 @@ package io.tessera.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Array;
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Converts Java scalars and (nested) arrays into {@link NDArray}s, by value. */
+/**
+ * Converts Java scalars and (nested) arrays into {@link NDArray}s by value, as TensorStore
+ * converts Python scalars and lists: every element must fit the target dtype exactly in range
+ * (and, for integer and bool targets, be integral), or the conversion fails naming the element.
+ */
 final class JavaArrays {
     private JavaArrays() {}
+
+    private static final BigInteger UINT64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
 
     static NDArray toNDArray(Object value, DataType target) {
         if (value == null) throw new IllegalArgumentException("Cannot convert null to an array");
         if (value instanceof NDArray a) {
-            return target == null || target == a.dtype() ? a : a.cast(target);
+            if (target == null || target == a.dtype()) return a;
+            a.dtype().checkImplicitConversionTo(target);
+            return a.cast(target);
         }
-        List<Long> shape = new ArrayList<>();
-        Object probe = value;
-        while (probe.getClass().isArray()) {
-            int n = Array.getLength(probe);
-            shape.add((long) n);
-            if (n == 0) break;
-            probe = Array.get(probe, 0);
-        }
-        long[] dims = shape.stream().mapToLong(Long::longValue).toArray();
-        DataType dtype = target != null ? target : naturalType(value, dims.length);
+        long[] dims = shapeOf(value);
+        DataType dtype = target != null ? target : naturalType(value);
         NDArray out = NDArray.allocate(dtype, dims);
-        long[] cursor = {0};
-        fill(value, 0, dims, out.segment(), cursor, dtype);
+        new Filler(dims, out.segment(), dtype).fill(value, 0);
         return out;
     }
 
-    private static void fill(Object value, int depth, long[] dims, MemorySegment seg, long[] cursor, DataType dtype) {
-        if (depth == dims.length) {
-            if (value != null && value.getClass().isArray()) {
-                throw new IllegalArgumentException("Ragged nested array: expected a scalar at depth " + depth);
+    /** The shape, probing first elements; an empty array ends the probe with its static depth. */
+    private static long[] shapeOf(Object value) {
+        List<Long> shape = new ArrayList<>();
+        Object probe = value;
+        while (probe != null && probe.getClass().isArray()) {
+            int n = Array.getLength(probe);
+            shape.add((long) n);
+            if (n == 0) {
+                for (Class<?> c = probe.getClass().getComponentType(); c.isArray(); c = c.getComponentType()) shape.add(0L);
+                break;
             }
-            store(value, seg, cursor[0], dtype);
-            cursor[0] += dtype.byteSize();
-            return;
+            probe = Array.get(probe, 0);
         }
-        if (value == null || !value.getClass().isArray() || Array.getLength(value) != dims[depth]) {
-            throw new IllegalArgumentException("Ragged nested array: expected length " + dims[depth] + " at depth " + depth);
-        }
-        int n = Array.getLength(value);
-        for (int i = 0; i < n; i++) fill(Array.get(value, i), depth + 1, dims, seg, cursor, dtype);
+        return shape.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private static DataType naturalType(Object value, int rank) {
+    /**
+     * The dtype a Java value has by itself: that of its element type ({@code int} is int32,
+     * {@code long} int64, {@code double} float64, {@code BigInteger} uint64, ...). Arrays
+     * declared with {@code Object} or {@code Number} elements take Python's rule instead: bool if
+     * all elements are booleans, else float64 if any is floating point, else int64 (uint64 if
+     * some integer needs it).
+     */
+    private static DataType naturalType(Object value) {
         Class<?> c = value.getClass();
-        for (int i = 0; i < rank; i++) c = c.getComponentType();
+        while (c.isArray()) c = c.getComponentType();
         if (c == int.class || c == Integer.class) return DataType.INT32;
         if (c == long.class || c == Long.class) return DataType.INT64;
         if (c == short.class || c == Short.class) return DataType.INT16;
@@ -58,42 +65,180 @@ final class JavaArrays {
         if (c == double.class || c == Double.class) return DataType.FLOAT64;
         if (c == boolean.class || c == Boolean.class) return DataType.BOOL;
         if (c == BigInteger.class) return DataType.UINT64;
-        if (Number.class.isAssignableFrom(c) || c == Object.class) return DataType.FLOAT64;
+        if (c == Object.class || c == Number.class || c == BigDecimal.class) {
+            int[] seen = new int[4]; // booleans, floating, integers, beyond int64
+            scanLeaves(value, seen);
+            if (seen[0] > 0 && seen[1] + seen[2] == 0) return DataType.BOOL;
+            if (seen[1] > 0 || seen[0] + seen[2] == 0) return DataType.FLOAT64;
+            return seen[3] > 0 ? DataType.UINT64 : DataType.INT64;
+        }
         throw new IllegalArgumentException("Cannot convert a " + c.getSimpleName() + " to an array element");
     }
 
-    private static void store(Object v, MemorySegment seg, long off, DataType t) {
-        switch (v) {
-            case Boolean b -> Elements.setLong(seg, off, t, b ? 1 : 0);
-            case Double d -> storeFloating(d, seg, off, t);
-            case Float f -> storeFloating(f.doubleValue(), seg, off, t);
-            case BigInteger big -> storeInteger(big, seg, off, t);
-            case Number n -> storeInteger(BigInteger.valueOf(n.longValue()), seg, off, t);
-            case null, default -> throw new IllegalArgumentException(
-                    "Cannot convert " + (v == null ? "null" : v.getClass().getSimpleName()) + " to " + t);
+    private static void scanLeaves(Object v, int[] seen) {
+        if (v != null && v.getClass().isArray()) {
+            for (int i = 0, n = Array.getLength(v); i < n; i++) scanLeaves(Array.get(v, i), seen);
+        } else if (v instanceof Boolean) {
+            seen[0]++;
+        } else if (v instanceof Float || v instanceof Double || v instanceof BigDecimal) {
+            seen[1]++;
+        } else if (v instanceof BigInteger b) {
+            seen[2]++;
+            if (b.bitLength() > 63) seen[3]++;
+        } else if (v instanceof Number) {
+            seen[2]++;
         }
     }
 
-    private static void storeInteger(BigInteger v, MemorySegment seg, long off, DataType t) {
-        if (t.isInteger() || t == DataType.BOOL) {
-            BigInteger min = minOf(t), max = maxOf(t);
-            if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
-                throw new IllegalArgumentException("Value " + v + " is outside the range of " + t + " [" + min + ", " + max + "]");
-            }
-            Elements.setLong(seg, off, t, v.longValue());
-        } else {
-            Elements.setDouble(seg, off, t, v.doubleValue());
-        }
-    }
+    /** Writes the elements in C order, checking that the nesting is rectangular. */
+    private static final class Filler {
+        private final long[] dims;
+        private final MemorySegment seg;
+        private final DataType dtype;
+        private final long[] index;
+        private long offset;
 
-    private static void storeFloating(double v, MemorySegment seg, long off, DataType t) {
-        if (t.isInteger() || t == DataType.BOOL) {
-            if (Double.isNaN(v) || Double.isInfinite(v) || v != Math.rint(v)) {
-                throw new IllegalArgumentException("Value " + v + " cannot be converted to " + t + " without loss");
+        Filler(long[] dims, MemorySegment seg, DataType dtype) {
+            this.dims = dims;
+            this.seg = seg;
+            this.dtype = dtype;
+            this.index = new long[dims.length];
+        }
+
+        void fill(Object value, int depth) {
+            if (depth == dims.length) {
+                if (value != null && value.getClass().isArray()) {
+                    throw new IllegalArgumentException("Ragged nested array: element " + position(depth)
+                            + " is an array, expected a scalar");
+                }
+                store(value);
+                offset += dtype.byteSize();
+                return;
             }
-            storeInteger(new java.math.BigDecimal(v).toBigIntegerExact(), seg, off, t);
-        } else {
-            Elements.setDouble(seg, off, t, v);
+            if (value == null || !value.getClass().isArray()) {
+                throw new IllegalArgumentException("Ragged nested array: element " + position(depth) + " is "
+                        + (value == null ? "null" : "a scalar") + ", expected an array of length " + dims[depth]);
+            }
+            int n = Array.getLength(value);
+            if (n != dims[depth]) {
+                throw new IllegalArgumentException("Ragged nested array: element " + position(depth) + " has length " + n
+                        + ", expected " + dims[depth]);
+            }
+            if (depth == dims.length - 1 && copyPrimitive(value, n)) return;
+            for (int i = 0; i < n; i++) {
+                index[depth] = i;
+                fill(Array.get(value, i), depth + 1);
+            }
+        }
+
+        /** Same-type primitive rows need no per-element checks: copy them in one go. */
+        private boolean copyPrimitive(Object row, int n) {
+            MemorySegment src = switch (row) {
+                case byte[] b when dtype == DataType.INT8 -> MemorySegment.ofArray(b);
+                case short[] s when dtype == DataType.INT16 -> MemorySegment.ofArray(s);
+                case int[] i when dtype == DataType.INT32 -> MemorySegment.ofArray(i);
+                case long[] l when dtype == DataType.INT64 -> MemorySegment.ofArray(l);
+                case float[] f when dtype == DataType.FLOAT32 -> MemorySegment.ofArray(f);
+                case double[] d when dtype == DataType.FLOAT64 -> MemorySegment.ofArray(d);
+                default -> null;
+            };
+            if (src == null) return false;
+            long bytes = (long) n * dtype.byteSize();
+            MemorySegment.copy(src, 0, seg, offset, bytes);
+            offset += bytes;
+            return true;
+        }
+
+        private String position(int depth) {
+            StringBuilder sb = new StringBuilder("[");
+            for (int d = 0; d < depth; d++) sb.append(d > 0 ? ", " : "").append(index[d]);
+            return sb.append(']').toString();
+        }
+
+        private String at() {
+            return dims.length == 0 ? "" : " at index " + position(dims.length);
+        }
+
+        private void store(Object v) {
+            switch (v) {
+                case Boolean b -> Elements.setLong(seg, offset, dtype, b ? 1 : 0);
+                case Double d -> storeFloating(d);
+                case Float f -> storeFloating(f.doubleValue());
+                case BigInteger big -> storeInteger(big);
+                case BigDecimal dec -> storeDecimal(dec);
+                case Byte b -> storeLong(b);
+                case Short s -> storeLong(s);
+                case Integer i -> storeLong(i);
+                case Long l -> storeLong(l);
+                case null -> throw new IllegalArgumentException("Cannot convert null" + at() + " to " + dtype);
+                default -> throw new IllegalArgumentException(
+                        "Cannot convert a " + v.getClass().getSimpleName() + at() + " to " + dtype);
+            }
+        }
+
+        private void storeLong(long v) {
+            if (!dtype.isInteger() && dtype != DataType.BOOL) {
+                storeFloatingValue(v, Long.toString(v));
+                return;
+            }
+            boolean fits = switch (dtype) {
+                case UINT64 -> v >= 0;
+                case INT64 -> true;
+                default -> v >= minOf(dtype).longValue() && v <= maxOf(dtype).longValue();
+            };
+            if (!fits) throw outOfRange(Long.toString(v));
+            Elements.setLong(seg, offset, dtype, v);
+        }
+
+        private void storeInteger(BigInteger v) {
+            if (v.bitLength() <= 63) {
+                storeLong(v.longValue());
+            } else if (dtype.isInteger() || dtype == DataType.BOOL) {
+                if (dtype != DataType.UINT64 || v.signum() < 0 || v.compareTo(UINT64_MAX) > 0) throw outOfRange(v.toString());
+                Elements.setLong(seg, offset, dtype, v.longValue());
+            } else {
+                storeFloatingValue(v.doubleValue(), v.toString());
+            }
+        }
+
+        private void storeDecimal(BigDecimal v) {
+            if (dtype.isInteger() || dtype == DataType.BOOL) {
+                BigInteger exact;
+                try {
+                    exact = v.toBigIntegerExact();
+                } catch (ArithmeticException e) {
+                    throw notIntegral(v.toString());
+                }
+                storeInteger(exact);
+            } else {
+                storeFloatingValue(v.doubleValue(), v.toString());
+            }
+        }
+
+        private void storeFloating(double v) {
+            if (dtype.isInteger() || dtype == DataType.BOOL) {
+                if (Double.isNaN(v) || Double.isInfinite(v) || v != Math.rint(v)) throw notIntegral(Double.toString(v));
+                storeInteger(new BigDecimal(v).toBigIntegerExact());
+            } else {
+                storeFloatingValue(v, Double.toString(v));
+            }
+        }
+
+        /** A floating-point target: rounding is fine, overflowing a finite value to infinity is not. */
+        private void storeFloatingValue(double v, String text) {
+            Elements.setDouble(seg, offset, dtype, v);
+            if (Double.isFinite(v) && Double.isInfinite(Elements.getDouble(seg, offset, dtype))) {
+                throw new IllegalArgumentException("Value " + text + at() + " is outside the range of " + dtype);
+            }
+        }
+
+        private IllegalArgumentException outOfRange(String v) {
+            return new IllegalArgumentException("Value " + v + at() + " is outside the range of " + dtype
+                    + " [" + minOf(dtype) + ", " + maxOf(dtype) + "]");
+        }
+
+        private IllegalArgumentException notIntegral(String v) {
+            return new IllegalArgumentException("Value " + v + at() + " cannot be converted to " + dtype + " without loss");
         }
     }
 

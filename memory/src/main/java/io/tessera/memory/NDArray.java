@@ -89,8 +89,11 @@ public final class NDArray {
 
     /**
      * A new array holding a Java value: a boxed scalar, a primitive array, or nested arrays (which
-     * must be rectangular). Its dtype follows the Java type: {@code int} is int32, {@code long}
-     * int64, {@code double} float64, {@code boolean} bool, and so on.
+     * must be rectangular). Its dtype follows the Java element type: {@code int} is int32,
+     * {@code long} int64, {@code double} float64, {@code boolean} bool, {@code BigInteger} uint64;
+     * arrays of {@code Object} or {@code Number} follow Python's rule (bool if all elements are
+     * booleans, else float64 if any is floating point, else int64). An {@code NDArray} is returned
+     * as is.
      */
     public static NDArray of(Object value) {
         return JavaArrays.toNDArray(value, null);
@@ -101,7 +104,9 @@ public final class NDArray {
      * Python scalars and lists.
      *
      * @throws IllegalArgumentException if some element does not fit {@code dtype} (e.g. -1 into
-     *     uint8, 1.5 into an integer type)
+     *     uint8, 1.5 into an integer type, 1e300 into float32), if nested arrays are ragged, or if
+     *     {@code value} is an {@code NDArray} whose dtype does not convert to {@code dtype}
+     *     implicitly (use {@link #cast} for that)
      */
     public static NDArray of(Object value, DataType dtype) {
         return JavaArrays.toNDArray(value, dtype);
@@ -292,7 +297,13 @@ public final class NDArray {
         long n = 1;
         for (long s : shape) {
             if (s < 0) throw new IllegalArgumentException("Negative extent in shape " + Arrays.toString(shape));
-            n = Math.multiplyExact(n, s);
+        }
+        for (long s : shape) {
+            try {
+                n = Math.multiplyExact(n, s);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("Shape " + Arrays.toString(shape) + " has more than " + Long.MAX_VALUE + " elements");
+            }
         }
         return n;
     }

@@ -9,7 +9,6 @@ import io.tessera.memory.ArrayOps;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -37,6 +36,7 @@ public final class ZarrArray {
     private final boolean elideFillChunks;
     private final boolean swapBytes;
     private final long[] chunkStrides;
+    private final ChunkCache cache;
     private final ConcurrentHashMap<String, ChunkEntry> entries = new ConcurrentHashMap<>();
     // Guards sequence assignment and enqueueing, so that every chunk sees writes in one global order.
     private final Object issueLock = new Object();
@@ -46,6 +46,16 @@ public final class ZarrArray {
     public record Futures(CompletableFuture<Void> copy, CompletableFuture<Void> commit) {}
 
     public ZarrArray(KvStore store, String prefix, ZarrMetadata meta, Executor executor) {
+        this(store, prefix, meta, executor, null);
+    }
+
+    /** An array whose read-modify-writes may start from chunks held in {@code cache} (may be null). */
+    public ZarrArray(KvStore store, String prefix, ZarrMetadata meta, Executor executor, ChunkCache cache) {
+        if (meta.chunkBytes() > io.tessera.codecs.Codecs.MAX_CHUNK_BYTES) {
+            throw new IllegalArgumentException("Chunk of " + meta.chunkBytes() + " bytes exceeds the limit of "
+                    + io.tessera.codecs.Codecs.MAX_CHUNK_BYTES + " bytes; choose smaller \"chunks\"");
+        }
+        this.cache = cache;
         this.store = store;
         this.prefix = prefix;
         this.meta = meta;
@@ -142,8 +152,15 @@ public final class ZarrArray {
     /** The executor that stages transactional writes. */
     public Executor executorForTransactions() { return executor; }
 
+    /**
+     * A zeroed buffer in the chunk's layout. Chunk buffers live on the Java heap: they become
+     * stored values, cache entries and merge bases whose lifetimes only the garbage collector
+     * knows, and heap memory is accounted (bounded by -Xmx) and recycled without page faults,
+     * where GC-freed native memory would grow unaccounted between collections.
+     */
     NDArray newChunkBuffer() {
-        MemorySegment seg = Arena.ofAuto().allocate(Math.max(1, meta.chunkBytes()), 64);
+        long bytes = meta.chunkBytes();
+        MemorySegment seg = MemorySegment.ofArray(new long[(int) Math.max(1, (bytes + 7) / 8)]).asSlice(0, bytes);
         return NDArray.view(seg, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
     }
 
@@ -285,7 +302,7 @@ public final class ZarrArray {
             }
             CompletableFuture<Void> done;
             try {
-                done = p.full ? writeWhole(p.buffer, Generation.UNKNOWN).thenApply(r -> null) : readModifyWrite(p);
+                done = p.full ? writeWhole(p.buffer, Generation.UNKNOWN).thenApply(r -> null) : modifyCachedOrStored(p);
             } catch (Throwable e) {
                 done = CompletableFuture.failedFuture(e);
             }
@@ -312,23 +329,45 @@ public final class ZarrArray {
             }
         }
 
+        /** Merges over the cached chunk when there is one; a stale one costs a re-read. */
+        private CompletableFuture<Void> modifyCachedOrStored(Pending p) {
+            ChunkCache.Entry cached = cache == null ? null : cache.get(cacheKey());
+            if (cached == null) return readModifyWrite(p);
+            return mergeAndWrite(p, cached.chunk(), cached.generation()).thenCompose(ok -> {
+                if (ok) return CompletableFuture.<Void>completedFuture(null);
+                cache.invalidate(cacheKey());
+                return readModifyWrite(p);
+            });
+        }
+
         private CompletableFuture<Void> readModifyWrite(Pending p) {
-            return store.read(key).thenComposeAsync(r -> {
-                NDArray merged = newChunkBuffer();
-                NDArray stored = decode(r, key);
-                if (stored == null) ArrayOps.fill(merged, fill); else ArrayOps.copy(stored, merged);
-                for (StagedRegion region : p.regions) region.copy(p.buffer, merged);
-                return writeWhole(merged, r.generation()).thenCompose(w -> w.succeeded()
-                        ? CompletableFuture.<Void>completedFuture(null)
-                        : readModifyWrite(p));
-            }, executor);
+            return store.read(key).thenComposeAsync(r -> mergeAndWrite(p, decode(r, key), r.generation()), executor)
+                    .thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null) : readModifyWrite(p));
+        }
+
+        /** Writes {@code stored} (null: missing) with the staged regions over it, if it is still at {@code generation}. */
+        private CompletableFuture<Boolean> mergeAndWrite(Pending p, NDArray stored, Generation generation) {
+            NDArray merged = newChunkBuffer();
+            if (stored == null) ArrayOps.fill(merged, fill); else ArrayOps.copy(stored, merged);
+            for (StagedRegion region : p.regions) region.copy(p.buffer, merged);
+            return writeWhole(merged, generation).thenApply(WriteResult::succeeded);
         }
 
         private CompletableFuture<WriteResult> writeWhole(NDArray chunk, Generation ifEqual) {
-            if (elideFillChunks && ArrayOps.allEqual(chunk, fill)) return store.delete(key, ifEqual);
-            return store.write(key, encode(chunk), ifEqual);
+            boolean elide = elideFillChunks && ArrayOps.allEqual(chunk, fill);
+            CompletableFuture<WriteResult> f = elide ? store.delete(key, ifEqual) : store.write(key, encode(chunk), ifEqual);
+            if (cache == null) return f;
+            return f.thenApply(w -> {
+                if (w.succeeded() && !elide) cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes());
+                else cache.invalidate(cacheKey());
+                return w;
+            });
         }
+
+        private Object cacheKey() { return new CacheKey(ZarrArray.this, key); }
     }
+
+    private record CacheKey(ZarrArray array, String key) {}
 
     /** The elements of a chunk one write staged; merged over the stored chunk at writeback. */
     record StagedRegion(ChunkPart part, IndexTransform t) {

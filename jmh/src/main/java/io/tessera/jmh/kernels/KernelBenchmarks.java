@@ -31,9 +31,15 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <ul>
  *   <li>{@code chunkFill}: a contiguous 61x63x67 uint16 block into a chunk (target >= 0.8x copy);
  *   <li>{@code subBox}: a 64x64x64 uint16 chunk out of a 1000x1000x64 source at (333, 517, 0)
- *       (target >= 0.5x a copy of the same bytes);
+ *       (target >= 0.5x a copy of the same bytes); its rows merge into 8 KiB runs;
+ *   <li>{@code subBoxRows}: the same chunk out of a 700x700x200 source at (333, 217, 5), where
+ *       they cannot: 4096 rows of 128 bytes (same bound);
  *   <li>{@code scalarFill}: a 61x63x67 float32 chunk set to one value (target >= 0.8x fill);
- *   <li>{@code int32ToFloat32}: 257481 elements converted (target >= 0.5x copy of the same bytes).
+ *   <li>{@code int32ToFloat32}: 257481 elements converted (target >= 0.5x copy of the same bytes);
+ *   <li>{@code reversedCopy}, {@code byteSwap}: the uint16 block read backwards along its rows, or
+ *       with each element's bytes swapped, into a chunk (against a copy);
+ *   <li>{@code allEqual}: whether the float32 chunk holds one value everywhere (against
+ *       {@link MemorySegment#mismatch} with a same-sized segment).
  * </ul>
  */
 @State(Scope.Thread)
@@ -45,6 +51,8 @@ public class KernelBenchmarks {
     static final long[] SOURCE = {1000, 1000, 64};
     static final long[] BOX_AT = {333, 517, 0};
     static final long BOX = 64;
+    static final long[] WIDE = {700, 700, 200};
+    static final long[] WIDE_AT = {333, 217, 5};
     static final float FILL = 1.5f;
 
     /** Which twin runs the kernels: {@code vector} or {@code scalar}. */
@@ -53,8 +61,9 @@ public class KernelBenchmarks {
 
     private ArrayKernels k;
     private Arena arena;
-    private NDArray block, chunk, source, box, boxChunk, floats, value, ints, converted;
-    private MemorySegment bound, boundBox;
+    private NDArray wide, wideBox;
+    private NDArray block, chunk, source, box, boxChunk, floats, value, ints, converted, reversed, filled;
+    private MemorySegment bound, boundBox, filledTwin;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -67,6 +76,10 @@ public class KernelBenchmarks {
         pattern(source.segment());
         box = source.slice(0, BOX_AT[0], BOX_AT[0] + BOX, 1).slice(1, BOX_AT[1], BOX_AT[1] + BOX, 1);
         boxChunk = NDArray.allocate(arena, DataType.UINT16, NDArray.Order.C, BOX, BOX, BOX);
+        wide = NDArray.allocate(arena, DataType.UINT16, NDArray.Order.C, WIDE);
+        pattern(wide.segment());
+        wideBox = wide;
+        for (int d = 0; d < 3; d++) wideBox = wideBox.slice(d, WIDE_AT[d], WIDE_AT[d] + BOX, 1);
         floats = NDArray.allocate(arena, DataType.FLOAT32, NDArray.Order.C, CHUNK);
         value = NDArray.of(FILL);
         long n = floats.size();
@@ -75,6 +88,11 @@ public class KernelBenchmarks {
         converted = NDArray.allocate(arena, DataType.FLOAT32, NDArray.Order.C, n);
         bound = arena.allocate(Math.max(ints.segment().byteSize(), boxChunk.segment().byteSize()), 64);
         boundBox = arena.allocate(boxChunk.segment().byteSize(), 64);
+        reversed = block.slice(2, CHUNK[2] - 1, -1, -1);
+        filled = NDArray.allocate(arena, DataType.FLOAT32, NDArray.Order.C, CHUNK);
+        Kernels.scalar().copy(value.broadcastTo(CHUNK), filled);
+        filledTwin = arena.allocate(filled.segment().byteSize(), 64);
+        MemorySegment.copy(filled.segment(), 0, filledTwin, 0, filledTwin.byteSize());
     }
 
     @TearDown(Level.Trial)
@@ -112,6 +130,18 @@ public class KernelBenchmarks {
         return boundBox;
     }
 
+    @Benchmark
+    public NDArray subBoxRows() {
+        k.copy(wideBox, boxChunk);
+        return boxChunk;
+    }
+
+    @Benchmark
+    public MemorySegment subBoxRowsBound() {
+        MemorySegment.copy(wide.segment(), wideBox.offset(), boundBox, 0, boundBox.byteSize());
+        return boundBox;
+    }
+
     // ---- scalar broadcast fill -------------------------------------------------------------
 
     @Benchmark
@@ -139,6 +169,36 @@ public class KernelBenchmarks {
         return bound;
     }
 
+    // ---- reversed rows, byte swap, compare to a value ---------------------------------------
+
+    @Benchmark
+    public NDArray reversedCopy() {
+        k.copy(reversed, chunk);
+        return chunk;
+    }
+
+    @Benchmark
+    public MemorySegment reversedCopyBound() { return chunkFillBound(); }
+
+    @Benchmark
+    public NDArray byteSwap() {
+        k.byteSwap(block, chunk);
+        return chunk;
+    }
+
+    @Benchmark
+    public MemorySegment byteSwapBound() { return chunkFillBound(); }
+
+    @Benchmark
+    public boolean allEqual() {
+        return k.equalBytes(filled, value.broadcastTo(CHUNK));
+    }
+
+    @Benchmark
+    public long allEqualBound() {
+        return MemorySegment.mismatch(filled.segment(), 0, filledTwin.byteSize(), filledTwin, 0, filledTwin.byteSize());
+    }
+
     /** Fails the run when the output of the benchmark that just ran is wrong. */
     @TearDown(Level.Iteration)
     public void verify(BenchmarkParams params) {
@@ -158,6 +218,18 @@ public class KernelBenchmarks {
                     }
                 }
             }
+            case "subBoxRows" -> {
+                long[] p = new long[3];
+                for (p[0] = 0; p[0] < BOX; p[0]++) {
+                    for (p[1] = 0; p[1] < BOX; p[1]++) {
+                        for (p[2] = 0; p[2] < BOX; p[2]++) {
+                            long want = wide.getLong(p[0] + WIDE_AT[0], p[1] + WIDE_AT[1], p[2] + WIDE_AT[2]);
+                            check(boxChunk.getLong(p) == want, "subBoxRows at " + Arrays.toString(p));
+                        }
+                    }
+                }
+            }
+            case "subBoxRowsBound" -> check(same(wide.segment().asSlice(wideBox.offset()), boundBox, boundBox.byteSize()), name);
             case "subBoxBound" -> check(same(source.segment().asSlice(box.offset()), boundBox, boundBox.byteSize()), name);
             case "scalarFill" -> {
                 for (long i = 0; i < floats.size(); i++) check(floats.segment().getAtIndex(ValueLayout.JAVA_FLOAT, i) == FILL, "scalarFill at " + i);
@@ -173,6 +245,26 @@ public class KernelBenchmarks {
                 }
             }
             case "int32ToFloat32Bound" -> check(same(ints.segment(), bound, ints.segment().byteSize()), name);
+            case "reversedCopy" -> {
+                for (long r = 0; r < CHUNK[0] * CHUNK[1]; r++) {
+                    for (long j = 0; j < CHUNK[2]; j++) {
+                        check(chunk.getLong(r / CHUNK[1], r % CHUNK[1], j) == block.getLong(r / CHUNK[1], r % CHUNK[1], CHUNK[2] - 1 - j), "reversedCopy");
+                    }
+                }
+            }
+            case "byteSwap" -> {
+                for (long i = 0; i < block.size(); i++) {
+                    check(chunk.segment().getAtIndex(ValueLayout.JAVA_SHORT, i) == Short.reverseBytes(block.segment().getAtIndex(ValueLayout.JAVA_SHORT, i)), "byteSwap");
+                }
+            }
+            case "allEqual" -> {
+                check(k.equalBytes(filled, value.broadcastTo(CHUNK)), name);
+                filled.setDouble(2.5, CHUNK[0] - 1, CHUNK[1] - 1, CHUNK[2] - 1);
+                check(!k.equalBytes(filled, value.broadcastTo(CHUNK)), name + " of a chunk with one other value");
+                filled.setDouble(FILL, CHUNK[0] - 1, CHUNK[1] - 1, CHUNK[2] - 1);
+            }
+            case "reversedCopyBound", "byteSwapBound" -> check(same(block.segment(), bound, block.segment().byteSize()), name);
+            case "allEqualBound" -> check(same(filled.segment(), filledTwin, filledTwin.byteSize()), name);
             default -> throw new IllegalStateException("no check for " + name);
         }
     }

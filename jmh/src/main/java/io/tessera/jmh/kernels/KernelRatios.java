@@ -20,8 +20,12 @@ public final class KernelRatios {
     static {
         TARGETS.put("chunkFill", 0.8);
         TARGETS.put("subBox", 0.5);
+        TARGETS.put("subBoxRows", 0.5);
         TARGETS.put("scalarFill", 0.8);
         TARGETS.put("int32ToFloat32", 0.5);
+        TARGETS.put("reversedCopy", 0.0);
+        TARGETS.put("byteSwap", 0.0);
+        TARGETS.put("allEqual", 0.0);
     }
 
     public static void main(String[] args) throws Exception {
@@ -46,7 +50,8 @@ public final class KernelRatios {
             if (b == null) continue;
             double ratio = e.getValue() / b;
             double target = TARGETS.getOrDefault(method, 0.0);
-            System.out.printf("  %-28s %8.3fx  (target >= %.1fx) %s%n", e.getKey(), ratio, target, ratio >= target ? "ok" : "BELOW TARGET");
+            String verdict = target == 0 ? "(no target)" : String.format("(target >= %.1fx) %s", target, ratio >= target ? "ok" : "BELOW TARGET");
+            System.out.printf("  %-28s %8.3fx  %s%n", e.getKey(), ratio, verdict);
         }
     }
 }

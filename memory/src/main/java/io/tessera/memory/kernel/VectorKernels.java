@@ -25,6 +25,8 @@ public final class VectorKernels extends StridedLoops {
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     private static final VectorSpecies<Byte> BV = ByteVector.SPECIES_PREFERRED;
     private static final int VB = BV.vectorByteSize();
+    // Rows up to this many bytes copy with vector moves rather than MemorySegment.copy.
+    private static final int SHORT_ROW = 8 * VB;
 
     // Conversion species come in two lane counts: that of the preferred int vector (W) and that of
     // the preferred long vector (N). Same lane count on both sides makes every convert one lane-wise step.
@@ -39,10 +41,12 @@ public final class VectorKernels extends StridedLoops {
     private static final VectorSpecies<Short> S_N = S_W.withShape(VectorShape.forBitSize(L_N.vectorBitSize() / 4));
     private static final int W = I_W.length(), N = L_N.length();
 
-    // Byte permutations indexed by element (or component) size: reverse the element order of a
-    // vector keeping each element's bytes, or reverse the bytes inside each component.
-    private static final VectorShuffle<Byte>[] REVERSE = shuffles((j, es) -> (VB / es - 1 - j / es) * es + j % es);
-    private static final VectorShuffle<Byte>[] SWAP = shuffles((j, cs) -> j / cs * cs + cs - 1 - j % cs);
+    // Byte permutations: reverse the element order of a vector keeping each element's bytes, or
+    // reverse the bytes inside each component. Each must be a constant where rearrange uses it: a
+    // shuffle C2 cannot see as constant leaves the intrinsic, about 100x slower.
+    private static final VectorShuffle<Byte> REV1 = reverseElements(1), REV2 = reverseElements(2), REV4 = reverseElements(4),
+            REV8 = reverseElements(8), REV16 = reverseElements(16);
+    private static final VectorShuffle<Byte> SWAP2 = swapBytes(2), SWAP4 = swapBytes(4), SWAP8 = swapBytes(8);
 
     /** Use {@link Kernels#vector()}. */
     VectorKernels() {}
@@ -65,11 +69,23 @@ public final class VectorKernels extends StridedLoops {
     @Override
     void copyRow(MemorySegment s, long so, long ss, MemorySegment d, long dOff, long ds, long n, int es) {
         long bytes = n * es;
-        if (ss == es && ds == es) MemorySegment.copy(s, so, d, dOff, bytes);
+        if (ss == es && ds == es && bytes >= VB && bytes <= SHORT_ROW) shortCopy(s, so, d, dOff, bytes);
+        else if (ss == es && ds == es) MemorySegment.copy(s, so, d, dOff, bytes);
         else if (ss == 0 && ds == es && bytes >= VB) fill(s, so, d, dOff, bytes, es);
         else if (ss == -es && ds == es && bytes >= VB) reverse(s, so, d, dOff, n, es);
         else if (ss == 0) ScalarKernels.fill(s, so, d, dOff, ds, n, es);
         else ScalarKernels.stridedCopy(s, so, ss, d, dOff, ds, n, es);
+    }
+
+    /**
+     * A short contiguous row, as in a chunk cut from a wider source: a few vector moves cost less
+     * than {@link MemorySegment#copy}'s per-call checks, which dominate at this size.
+     */
+    private static void shortCopy(MemorySegment s, long so, MemorySegment d, long dOff, long bytes) {
+        long bound = BV.loopBound(bytes);
+        for (long i = 0; i < bound; i += VB) ByteVector.fromMemorySegment(BV, s, so + i, NO).intoMemorySegment(d, dOff + i, NO);
+        // Overlapping last vector: it rewrites bytes just copied with the same source bytes.
+        if (bound < bytes) ByteVector.fromMemorySegment(BV, s, so + bytes - VB, NO).intoMemorySegment(d, dOff + bytes - VB, NO);
     }
 
     private static ByteVector pattern(MemorySegment s, long so, int es) {
@@ -88,28 +104,37 @@ public final class VectorKernels extends StridedLoops {
     }
 
     private static void reverse(MemorySegment s, long so, MemorySegment d, long dOff, long n, int es) {
-        VectorShuffle<Byte> rev = REVERSE[es];
-        int lanes = VB / es;
-        // Output block k..k+lanes-1 comes from the lanes elements ending at source element k, read backwards.
-        long last = so - (long) (lanes - 1) * es;
-        long bound = n - n % lanes;
-        for (long k = 0; k < bound; k += lanes) {
-            ByteVector.fromMemorySegment(BV, s, last - k * es, NO).rearrange(rev).intoMemorySegment(d, dOff + k * es, NO);
-        }
-        if (bound < n) {
-            long k = n - lanes;
-            ByteVector.fromMemorySegment(BV, s, last - k * es, NO).rearrange(rev).intoMemorySegment(d, dOff + k * es, NO);
-        }
+        long bytes = n * es;
+        // Output bytes [i, i+VB) come from the VB source bytes ending one element past source element i/es.
+        long end = so + es;
+        long bound = BV.loopBound(bytes);
+        for (long i = 0; i < bound; i += VB) reverseBlock(s, end - i - VB, d, dOff + i, es);
+        // Overlapping last block: the source is unchanged, so rewritten bytes get the same values.
+        if (bound < bytes) reverseBlock(s, end - bytes, d, dOff + bytes - VB, es);
+    }
+
+    private static void reverseBlock(MemorySegment s, long from, MemorySegment d, long to, int es) {
+        ByteVector v = ByteVector.fromMemorySegment(BV, s, from, NO);
+        // A switch per block keeps each shuffle a constant; the branch is perfectly predicted.
+        v = switch (es) {
+            case 1 -> v.rearrange(REV1);
+            case 2 -> v.rearrange(REV2);
+            case 4 -> v.rearrange(REV4);
+            case 8 -> v.rearrange(REV8);
+            default -> v.rearrange(REV16);
+        };
+        v.intoMemorySegment(d, to, NO);
     }
 
     @Override
     void swapRow(MemorySegment s, long so, long ss, MemorySegment d, long dOff, long ds, long n, int es, int cs) {
         long bytes = n * es, i = 0;
         if (cs > 1 && ss == es && ds == es) {
-            VectorShuffle<Byte> swap = SWAP[cs];
             long bound = BV.loopBound(bytes);
             for (; i < bound; i += VB) {
-                ByteVector.fromMemorySegment(BV, s, so + i, NO).rearrange(swap).intoMemorySegment(d, dOff + i, NO);
+                ByteVector v = ByteVector.fromMemorySegment(BV, s, so + i, NO);
+                v = cs == 2 ? v.rearrange(SWAP2) : cs == 4 ? v.rearrange(SWAP4) : v.rearrange(SWAP8);
+                v.intoMemorySegment(d, dOff + i, NO);
             }
         }
         // Scalar tail, not an overlapping vector: swapping in place must not swap any byte twice.
@@ -219,15 +244,11 @@ public final class VectorKernels extends StridedLoops {
         return i;
     }
 
-    private interface ShuffleIndex { int at(int lane, int size); }
+    private static VectorShuffle<Byte> reverseElements(int es) {
+        return VectorShuffle.fromOp(BV, j -> (VB / es - 1 - j / es) * es + j % es);
+    }
 
-    @SuppressWarnings("unchecked")
-    private static VectorShuffle<Byte>[] shuffles(ShuffleIndex index) {
-        VectorShuffle<Byte>[] r = new VectorShuffle[17];
-        for (int size : new int[] {1, 2, 4, 8, 16}) {
-            final int sz = size;
-            r[size] = VectorShuffle.fromOp(BV, j -> index.at(j, sz));
-        }
-        return r;
+    private static VectorShuffle<Byte> swapBytes(int cs) {
+        return VectorShuffle.fromOp(BV, j -> j / cs * cs + cs - 1 - j % cs);
     }
 }

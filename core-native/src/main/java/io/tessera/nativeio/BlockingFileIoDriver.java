@@ -1,0 +1,111 @@
+package io.tessera.nativeio;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The fallback driver: each operation is a blocking libc call on a pool of {@code concurrency} threads. */
+final class BlockingFileIoDriver implements FileIoDriver {
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    @FunctionalInterface
+    private interface Call<T> { T run() throws NativeIOException; }
+
+    private final ExecutorService pool;
+    private volatile boolean closed;
+
+    BlockingFileIoDriver(int concurrency) {
+        int id = IDS.incrementAndGet();
+        AtomicInteger n = new AtomicInteger();
+        pool = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "tessera-file-io-" + id + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        ((ThreadPoolExecutor) pool).allowCoreThreadTimeOut(true);
+    }
+
+    @Override
+    public String name() { return "blocking"; }
+
+    private <T> CompletableFuture<T> submit(Call<T> call) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
+        try {
+            pool.execute(() -> {
+                try {
+                    f.complete(call.run());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(new DriverClosedException(name()));
+        }
+        return f;
+    }
+
+    @Override
+    public CompletableFuture<FileHandle> open(String path, int flags, int mode) {
+        return submit(() -> new FileHandle(LibC.open(path, flags, mode), path));
+    }
+
+    @Override
+    public CompletableFuture<Long> read(FileHandle file, MemorySegment buf, long offset) {
+        LibC.requireNative(buf);
+        return submit(() -> LibC.pread(file.fd(), buf, offset, file.path()));
+    }
+
+    @Override
+    public CompletableFuture<Long> write(FileHandle file, MemorySegment buf, long offset) {
+        LibC.requireNative(buf);
+        return submit(() -> LibC.pwrite(file.fd(), buf, offset, file.path()));
+    }
+
+    @Override
+    public CompletableFuture<Void> fsync(FileHandle file, boolean dataOnly) {
+        return submit(() -> { LibC.fsync(file.fd(), dataOnly, file.path()); return null; });
+    }
+
+    @Override
+    public CompletableFuture<Void> rename(String from, String to) {
+        return submit(() -> { LibC.rename(from, to); return null; });
+    }
+
+    @Override
+    public CompletableFuture<Void> unlink(String path) {
+        return submit(() -> { LibC.unlink(path); return null; });
+    }
+
+    @Override
+    public CompletableFuture<Void> mkdir(String path, int mode) {
+        return submit(() -> { LibC.mkdir(path, mode); return null; });
+    }
+
+    @Override
+    public CompletableFuture<FileStat> stat(String path) {
+        return submit(() -> LibC.stat(path));
+    }
+
+    @Override
+    public CompletableFuture<FileStat> fstat(FileHandle file) {
+        return submit(() -> LibC.fstat(file.fd(), file.path()));
+    }
+
+    @Override
+    public CompletableFuture<Void> close(FileHandle file) {
+        return submit(() -> { LibC.close(file.fd(), file.path()); return null; });
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        // Queued calls still run: the caller may own descriptors they close.
+        pool.shutdown();
+    }
+}

@@ -1,0 +1,538 @@
+package io.tessera.nativeio;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongFunction;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The io_uring driver, on raw system calls. One submission ring, one completion thread.
+ *
+ * <p>Callers queue operations; one submitter thread moves everything queued into the ring and
+ * hands it over with one {@code io_uring_enter}, so operations from many threads share few
+ * system calls. Only that long-lived thread submits because the kernel ties a request to the
+ * task that submitted it and cancels it ({@code ECANCELED}) when that task exits: a caller's
+ * short-lived thread must never be the submitter. The completion thread wakes the submitter
+ * after reaping, which moves queued operations along when the ring or the in-flight limit was
+ * full.
+ *
+ * <p>Every operation's buffers (caller's data, path strings, statx buffer) are referenced from
+ * its {@link Op} while the kernel may touch them, and the op stays in {@link #inFlight} until its
+ * completion arrives, whatever happens to the future.
+ */
+final class IoUringFileIoDriver implements FileIoDriver {
+    private static final long SYS_IO_URING_SETUP = 425;
+    private static final long SYS_IO_URING_ENTER = 426;
+    private static final long SYS_IO_URING_REGISTER = 427;
+
+    private static final int IORING_SETUP_CLAMP = 1 << 4;
+    private static final int IORING_FEAT_SINGLE_MMAP = 1;
+    private static final int IORING_ENTER_GETEVENTS = 1;
+    private static final int IORING_REGISTER_PROBE = 8;
+    private static final int IO_URING_OP_SUPPORTED = 1;
+    private static final long IORING_OFF_SQ_RING = 0L;
+    private static final long IORING_OFF_CQ_RING = 0x8000000L;
+    private static final long IORING_OFF_SQES = 0x10000000L;
+    private static final int IORING_FSYNC_DATASYNC = 1;
+
+    static final byte OP_NOP = 0;
+    static final byte OP_FSYNC = 3;
+    static final byte OP_OPENAT = 18;
+    static final byte OP_CLOSE = 19;
+    static final byte OP_STATX = 21;
+    static final byte OP_READ = 22;
+    static final byte OP_WRITE = 23;
+    static final byte OP_RENAMEAT = 35;
+    static final byte OP_UNLINKAT = 36;
+    static final byte OP_MKDIRAT = 37;
+    private static final byte[] REQUIRED = {OP_NOP, OP_FSYNC, OP_OPENAT, OP_CLOSE, OP_STATX, OP_READ, OP_WRITE,
+            OP_RENAMEAT, OP_UNLINKAT, OP_MKDIRAT};
+
+    private static final long SQE_SIZE = 64;
+    private static final long CQE_SIZE = 16;
+    /** user_data of the no-op that wakes the completion thread at close; real ops count from 1. */
+    private static final long WAKE = 0;
+
+    // Ring head/tail words are shared with the kernel: read the other side's with acquire, publish ours with release.
+    private static final VarHandle INT_AT = JAVA_INT.varHandle();
+
+    private static volatile String unavailable;
+    private static volatile boolean probed;
+
+    /** One operation: its SQE fields, what must stay alive until completion, and how to complete. */
+    private static final class Op {
+        final byte opcode;
+        final String name;
+        final String path;
+        int fd;
+        long addr;
+        int len;
+        long off;
+        int opFlags;
+        /** Segments the kernel reads or writes; referenced here until the completion arrives. */
+        MemorySegment keep1;
+        MemorySegment keep2;
+        MemorySegment keep3;
+        final CompletableFuture<Object> future = new CompletableFuture<>();
+        LongFunction<Object> onSuccess = r -> null;
+
+        Op(byte opcode, String name, String path) {
+            this.opcode = opcode;
+            this.name = name;
+            this.path = path;
+        }
+    }
+
+    private final int ringFd;
+    private final MemorySegment sqRing;
+    private final MemorySegment cqRing;
+    private final MemorySegment sqes;
+    private final boolean singleMmap;
+    private final int sqEntries;
+    private final int sqMask;
+    private final int cqMask;
+    private final long sqHeadOff, sqTailOff, cqHeadOff, cqTailOff, cqesOff;
+    private final int maxInFlight;
+
+    private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentHashMap<Long, Op> inFlight = new ConcurrentHashMap<>();
+    private final AtomicInteger inFlightCount = new AtomicInteger();
+    private final AtomicLong nextId = new AtomicLong(1);
+    /** Owned by the submitter thread: our copy of the SQ tail, and SQEs placed but not yet accepted by the kernel. */
+    private int sqTail;
+    private int unsubmitted;
+    private volatile boolean closed;
+    private volatile boolean closedFromCompleter;
+    private final Thread submitter;
+    private final Thread completer;
+
+    private IoUringFileIoDriver(int fd, MemorySegment params, int maxInFlight) throws NativeIOException {
+        this.ringFd = fd;
+        this.sqEntries = params.get(JAVA_INT, 0);
+        int cqEntries = params.get(JAVA_INT, 4);
+        int features = params.get(JAVA_INT, 20);
+        sqHeadOff = Integer.toUnsignedLong(params.get(JAVA_INT, 40));
+        sqTailOff = Integer.toUnsignedLong(params.get(JAVA_INT, 44));
+        long sqMaskOff = Integer.toUnsignedLong(params.get(JAVA_INT, 48));
+        long sqArrayOff = Integer.toUnsignedLong(params.get(JAVA_INT, 64));
+        cqHeadOff = Integer.toUnsignedLong(params.get(JAVA_INT, 80));
+        cqTailOff = Integer.toUnsignedLong(params.get(JAVA_INT, 84));
+        long cqMaskOff = Integer.toUnsignedLong(params.get(JAVA_INT, 88));
+        cqesOff = Integer.toUnsignedLong(params.get(JAVA_INT, 100));
+
+        long sqSize = sqArrayOff + 4L * sqEntries;
+        long cqSize = cqesOff + CQE_SIZE * cqEntries;
+        singleMmap = (features & IORING_FEAT_SINGLE_MMAP) != 0;
+        int prot = LibC.PROT_READ | LibC.PROT_WRITE;
+        int flags = LibC.MAP_SHARED | LibC.MAP_POPULATE;
+        if (singleMmap) {
+            long size = Math.max(sqSize, cqSize);
+            sqRing = LibC.mmap(size, prot, flags, fd, IORING_OFF_SQ_RING, "io_uring SQ/CQ ring");
+            cqRing = sqRing;
+        } else {
+            sqRing = LibC.mmap(sqSize, prot, flags, fd, IORING_OFF_SQ_RING, "io_uring SQ ring");
+            cqRing = LibC.mmap(cqSize, prot, flags, fd, IORING_OFF_CQ_RING, "io_uring CQ ring");
+        }
+        sqes = LibC.mmap(SQE_SIZE * sqEntries, prot, flags, fd, IORING_OFF_SQES, "io_uring SQEs");
+        sqMask = sqRing.get(JAVA_INT, sqMaskOff);
+        cqMask = cqRing.get(JAVA_INT, cqMaskOff);
+        // The indirection array maps ring slot i to SQE i, once and for all.
+        for (int i = 0; i < sqEntries; i++) sqRing.set(JAVA_INT, sqArrayOff + 4L * i, i);
+        sqTail = (int) INT_AT.getAcquire(sqRing, sqTailOff);
+        // Never more in flight than the CQ holds, so completions cannot overflow.
+        this.maxInFlight = Math.min(maxInFlight, cqEntries);
+        submitter = new Thread(this::submitLoop, "tessera-io_uring-submit");
+        submitter.setDaemon(true);
+        completer = new Thread(this::completionLoop, "tessera-io_uring-completion");
+        completer.setDaemon(true);
+        submitter.start();
+        completer.start();
+    }
+
+    /** Why io_uring cannot be used here, or null when it can (probed once per JVM). */
+    static String unavailableReason() {
+        if (!probed) {
+            synchronized (IoUringFileIoDriver.class) {
+                if (!probed) {
+                    unavailable = probe();
+                    probed = true;
+                }
+            }
+        }
+        return unavailable;
+    }
+
+    private static String probe() {
+        String arch = System.getProperty("os.arch", "");
+        if (!System.getProperty("os.name", "").startsWith("Linux")) return "not Linux";
+        if (!arch.equals("amd64") && !arch.equals("x86_64") && !arch.equals("aarch64")) return "unsupported architecture " + arch;
+        try {
+            Path knob = Path.of("/proc/sys/kernel/io_uring_disabled");
+            if (Files.isReadable(knob) && Files.readString(knob).trim().equals("2")) {
+                return "disabled by /proc/sys/kernel/io_uring_disabled=2";
+            }
+        } catch (Exception ignored) {
+            // An unreadable knob says nothing; io_uring_setup answers for itself.
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment params = a.allocate(120, 8);
+            long fd = LibC.syscall(SYS_IO_URING_SETUP, 4, params.address(), 0);
+            if (fd < 0) {
+                int e = (int) -fd;
+                return "io_uring_setup failed: " + Errno.name(e) + " (" + Errno.message(e) + ")"
+                        + (e == Errno.EPERM ? ", io_uring_disabled or seccomp" : "");
+            }
+            try {
+                int nOps = 256;
+                MemorySegment probe = a.allocate(16 + 8L * nOps, 8);
+                long r = LibC.syscall(SYS_IO_URING_REGISTER, fd, IORING_REGISTER_PROBE, probe.address(), nOps);
+                if (r < 0) return "IORING_REGISTER_PROBE failed: " + Errno.name((int) -r);
+                int lastOp = Byte.toUnsignedInt(probe.get(JAVA_BYTE, 0));
+                StringBuilder missing = new StringBuilder();
+                for (byte op : REQUIRED) {
+                    boolean ok = op <= lastOp
+                            && (Short.toUnsignedInt(probe.get(JAVA_SHORT, 16 + 8L * op + 2)) & IO_URING_OP_SUPPORTED) != 0;
+                    if (!ok) missing.append(missing.isEmpty() ? "" : ", ").append(op);
+                }
+                if (!missing.isEmpty()) return "kernel lacks io_uring opcodes " + missing;
+            } finally {
+                try {
+                    LibC.close((int) fd, "io_uring");
+                } catch (NativeIOException ignored) {
+                    // Nothing to do about a probe ring that will not close.
+                }
+            }
+        }
+        return null;
+    }
+
+    static IoUringFileIoDriver create(int concurrency) {
+        return create(Integer.highestOneBit(Math.max(8, Math.min(concurrency, 4096)) * 2 - 1), concurrency);
+    }
+
+    /** A ring of {@code entries} SQEs (the CQ gets twice as many) with at most {@code concurrency} in flight. */
+    static IoUringFileIoDriver create(int entries, int concurrency) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment params = a.allocate(120, 8);
+            params.set(JAVA_INT, 8, IORING_SETUP_CLAMP);
+            long fd = LibC.syscall(SYS_IO_URING_SETUP, entries, params.address(), 0);
+            if (fd < 0) throw new UnsupportedOperationException(new NativeIOException("io_uring_setup", "", (int) -fd).getMessage());
+            try {
+                return new IoUringFileIoDriver((int) fd, params, concurrency);
+            } catch (NativeIOException e) {
+                try {
+                    LibC.close((int) fd, "io_uring");
+                } catch (NativeIOException ignored) {
+                    // Already failing.
+                }
+                throw new UnsupportedOperationException(e.getMessage(), e);
+            }
+        }
+    }
+
+    @Override
+    public String name() { return "io_uring"; }
+
+    /** The number of SQ entries the kernel gave (tests use small rings). */
+    int ringEntries() { return sqEntries; }
+
+    // ---- operations ----
+
+    private static MemorySegment cString(String s) { return Arena.ofAuto().allocateFrom(s); }
+
+    @SuppressWarnings("unchecked")
+    private <T> CompletableFuture<T> submit(Op op) {
+        if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
+        queue.add(op);
+        // The submitter may have swept the queue at close just before our add: take our op back and fail it.
+        if (closed && queue.remove(op)) op.future.completeExceptionally(new DriverClosedException(name()));
+        else LockSupport.unpark(submitter);
+        return (CompletableFuture<T>) op.future;
+    }
+
+    @Override
+    public CompletableFuture<FileHandle> open(String path, int flags, int mode) {
+        Op op = new Op(OP_OPENAT, "open", path);
+        op.fd = LibC.AT_FDCWD;
+        op.keep1 = cString(path);
+        op.addr = op.keep1.address();
+        op.len = mode;
+        op.opFlags = flags;
+        op.onSuccess = r -> new FileHandle((int) r, path);
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Long> read(FileHandle file, MemorySegment buf, long offset) {
+        return rw(OP_READ, "read", file, buf, offset);
+    }
+
+    @Override
+    public CompletableFuture<Long> write(FileHandle file, MemorySegment buf, long offset) {
+        return rw(OP_WRITE, "write", file, buf, offset);
+    }
+
+    private CompletableFuture<Long> rw(byte opcode, String name, FileHandle file, MemorySegment buf, long offset) {
+        LibC.requireNative(buf);
+        Op op = new Op(opcode, name, file.path());
+        op.fd = file.fd();
+        op.keep1 = buf;
+        op.addr = buf.address();
+        // The kernel caps one read/write at 0x7ffff000 bytes anyway; callers loop on short counts.
+        op.len = (int) Math.min(buf.byteSize(), 0x7ffff000L);
+        op.off = offset;
+        op.onSuccess = r -> r;
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> fsync(FileHandle file, boolean dataOnly) {
+        Op op = new Op(OP_FSYNC, dataOnly ? "fdatasync" : "fsync", file.path());
+        op.fd = file.fd();
+        op.opFlags = dataOnly ? IORING_FSYNC_DATASYNC : 0;
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> rename(String from, String to) {
+        Op op = new Op(OP_RENAMEAT, "rename", from + " -> " + to);
+        op.fd = LibC.AT_FDCWD;
+        op.keep1 = cString(from);
+        op.keep2 = cString(to);
+        op.addr = op.keep1.address();
+        op.len = LibC.AT_FDCWD;
+        op.off = op.keep2.address();
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> unlink(String path) {
+        Op op = new Op(OP_UNLINKAT, "unlink", path);
+        op.fd = LibC.AT_FDCWD;
+        op.keep1 = cString(path);
+        op.addr = op.keep1.address();
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> mkdir(String path, int mode) {
+        Op op = new Op(OP_MKDIRAT, "mkdir", path);
+        op.fd = LibC.AT_FDCWD;
+        op.keep1 = cString(path);
+        op.addr = op.keep1.address();
+        op.len = mode;
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<FileStat> stat(String path) {
+        return statx(LibC.AT_FDCWD, path, 0, path);
+    }
+
+    @Override
+    public CompletableFuture<FileStat> fstat(FileHandle file) {
+        return statx(file.fd(), "", LibC.AT_EMPTY_PATH, file.path());
+    }
+
+    private CompletableFuture<FileStat> statx(int dirfd, String path, int flags, String name) {
+        Op op = new Op(OP_STATX, "statx", name);
+        op.fd = dirfd;
+        op.keep1 = cString(path);
+        MemorySegment buf = Arena.ofAuto().allocate(LibC.STATX_SIZE, 8);
+        op.keep2 = buf;
+        op.addr = op.keep1.address();
+        op.len = LibC.STATX_BASIC_STATS;
+        op.opFlags = flags;
+        op.off = buf.address();
+        op.onSuccess = r -> LibC.decodeStatx(buf);
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> close(FileHandle file) {
+        Op op = new Op(OP_CLOSE, "close", file.path());
+        op.fd = file.fd();
+        return submit(op);
+    }
+
+    // ---- ring ----
+
+    private void prep(int slot, Op op, long userData) {
+        MemorySegment sqe = sqes.asSlice(SQE_SIZE * slot, SQE_SIZE);
+        sqe.fill((byte) 0);
+        sqe.set(JAVA_BYTE, 0, op.opcode);
+        sqe.set(JAVA_INT, 4, op.fd);
+        sqe.set(JAVA_LONG, 8, op.off);
+        sqe.set(JAVA_LONG, 16, op.addr);
+        sqe.set(JAVA_INT, 24, op.len);
+        sqe.set(JAVA_INT, 28, op.opFlags);
+        sqe.set(JAVA_LONG, 32, userData);
+    }
+
+    private void submitLoop() {
+        while (!closed) {
+            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+            int placed = 0;
+            while (sqTail - head < sqEntries && inFlightCount.get() < maxInFlight) {
+                Op op = queue.poll();
+                if (op == null) break;
+                long id = nextId.getAndIncrement();
+                inFlight.put(id, op);
+                inFlightCount.incrementAndGet();
+                prep(sqTail & sqMask, op, id);
+                sqTail++;
+                placed++;
+            }
+            if (placed > 0) {
+                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+                unsubmitted += placed;
+            }
+            enterSubmit();
+            // Nothing to do, or no room: sleep until a caller queues or the completion thread frees room.
+            if (placed == 0) {
+                if (unsubmitted > 0) LockSupport.parkNanos(this, 1_000_000);
+                else LockSupport.park(this);
+            }
+        }
+        for (Op op; (op = queue.poll()) != null; ) op.future.completeExceptionally(new DriverClosedException(name()));
+        // Wake the completion thread with a no-op so it sees `closed` even when nothing else is in flight.
+        for (int tries = 0; tries < 10_000; tries++) {
+            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+            if (sqTail - head < sqEntries) {
+                prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
+                sqTail++;
+                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+                unsubmitted++;
+                enterSubmit();
+                return;
+            }
+            enterSubmit();
+            LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    private void enterSubmit() {
+        while (unsubmitted > 0) {
+            long r = LibC.syscall(SYS_IO_URING_ENTER, ringFd, unsubmitted, 0, 0, 0, 0);
+            if (r >= 0) {
+                unsubmitted -= (int) r;
+                if (r == 0) return;
+            } else if (r != -Errno.EINTR) {
+                // EAGAIN/EBUSY: the kernel is short of resources; the SQEs stay placed and the completion thread retries after reaping.
+                return;
+            }
+        }
+    }
+
+    private void completionLoop() {
+        while (true) {
+            long r = LibC.syscall(SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
+            if (r < 0 && r != -Errno.EINTR && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
+                failAll(new NativeIOException("io_uring_enter", "completion ring", (int) -r));
+                return;
+            }
+            boolean woken = reap();
+            if (!queue.isEmpty() || unsubmittedHint()) LockSupport.unpark(submitter);
+            if (closed && inFlightCount.get() == 0 && (woken || !submitter.isAlive())) {
+                if (closedFromCompleter) {
+                    try {
+                        submitter.join(60_000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (!submitter.isAlive()) releaseRing();
+                }
+                return;
+            }
+        }
+    }
+
+    /** Whether SQEs wait for the kernel (read racily; a spurious wake-up is harmless). */
+    private boolean unsubmittedHint() {
+        return sqTail != (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+    }
+
+    private boolean reap() {
+        boolean woken = false;
+        int head = (int) INT_AT.getAcquire(cqRing, cqHeadOff);
+        int tail = (int) INT_AT.getAcquire(cqRing, cqTailOff);
+        while (head != tail) {
+            long at = cqesOff + CQE_SIZE * (head & cqMask);
+            long userData = cqRing.get(JAVA_LONG, at);
+            int res = cqRing.get(JAVA_INT, at + 8);
+            head++;
+            // Publish the freed CQ slot before completing, so callbacks that submit find room.
+            INT_AT.setRelease(cqRing, cqHeadOff, head);
+            if (userData == WAKE) {
+                woken = true;
+                continue;
+            }
+            Op op = inFlight.remove(userData);
+            if (op == null) continue;
+            inFlightCount.decrementAndGet();
+            complete(op, res);
+            if (head == tail) tail = (int) INT_AT.getAcquire(cqRing, cqTailOff);
+        }
+        return woken;
+    }
+
+    private void complete(Op op, int res) {
+        try {
+            if (res < 0) op.future.completeExceptionally(new NativeIOException(op.name, op.path, -res));
+            else op.future.complete(op.onSuccess.apply(Integer.toUnsignedLong(res)));
+        } catch (Throwable t) {
+            op.future.completeExceptionally(t);
+        }
+    }
+
+    private void failAll(Throwable t) {
+        closed = true;
+        for (Op op; (op = queue.poll()) != null; ) op.future.completeExceptionally(t);
+        // The ring is unusable; the kernel may still hold these buffers, so their Ops stay referenced in inFlight.
+        for (Op op : inFlight.values()) op.future.completeExceptionally(t);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        LockSupport.unpark(submitter);
+        if (Thread.currentThread() == completer) {
+            // Closed from a callback on the completion thread: it unmaps the ring itself once drained.
+            closedFromCompleter = true;
+            return;
+        }
+        try {
+            submitter.join(60_000);
+            completer.join(60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // If the kernel still holds operations, leave the ring mapped and open rather than free memory it may write.
+        if (!completer.isAlive()) releaseRing();
+    }
+
+    private void releaseRing() {
+        LibC.munmap(sqes);
+        LibC.munmap(sqRing);
+        if (!singleMmap) LibC.munmap(cqRing);
+        try {
+            LibC.close(ringFd, "io_uring");
+        } catch (NativeIOException ignored) {
+            // The ring is unmapped; a failing close leaves nothing to recover.
+        }
+    }
+}

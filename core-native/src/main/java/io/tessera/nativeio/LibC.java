@@ -1,0 +1,398 @@
+package io.tessera.nativeio;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * Blocking bindings to the C library (glibc) through the FFM API. Every failing call throws
+ * {@link NativeIOException} naming the operation, the path and the errno; {@code EINTR} is
+ * retried. Paths are absolute or relative to the working directory; descriptor operations take
+ * the path only to name it in errors.
+ */
+public final class LibC {
+    public static final int O_RDONLY = 0;
+    public static final int O_WRONLY = 1;
+    public static final int O_RDWR = 2;
+    public static final int O_CREAT = 0x40;
+    public static final int O_EXCL = 0x80;
+    public static final int O_TRUNC = 0x200;
+    public static final int O_CLOEXEC = 0x80000;
+    /** Differs between architectures: AArch64 uses the "generic" value, x86-64 its own. */
+    public static final int O_DIRECTORY = isAarch64() ? 0x4000 : 0x10000;
+
+    public static final int AT_FDCWD = -100;
+    public static final int AT_REMOVEDIR = 0x200;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    public static final int AT_EMPTY_PATH = 0x1000;
+    public static final int STATX_BASIC_STATS = 0x7ff;
+
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+    public static final int LOCK_UN = 8;
+
+    static final int F_OFD_SETLK = 37;
+    static final int F_OFD_SETLKW = 38;
+    static final short F_WRLCK = 1;
+    static final short F_UNLCK = 2;
+
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final int MAP_POPULATE = 0x8000;
+
+    /** struct statx is 256 bytes; the offsets below are from linux/stat.h. */
+    static final long STATX_SIZE = 256;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle OPENAT = downcall("openat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
+    private static final MethodHandle PWRITE = downcall("pwrite",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle PREAD = downcall("pread",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle FTRUNCATE = downcall("ftruncate",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle RENAMEAT = downcall("renameat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
+    private static final MethodHandle UNLINKAT = downcall("unlinkat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle MKDIRAT = downcall("mkdirat",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle FLOCK = downcall("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle FCNTL_PTR = downcall("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
+    private static final MethodHandle STATX = downcall("statx",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle MMAP = downcall("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle MUNMAP = downcall("munmap",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+    /** {@code syscall(2)} with three and six long arguments; the kernel reads whole registers, so every argument is a long. */
+    private static final MethodHandle SYSCALL3 = downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle SYSCALL4 = downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final MethodHandle SYSCALL6 = downcall("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+
+    private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(
+            () -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+
+    private LibC() {}
+
+    private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
+        MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    private static boolean isAarch64() {
+        String arch = System.getProperty("os.arch", "");
+        return arch.equals("aarch64") || arch.equals("arm64");
+    }
+
+    private static int errno(MemorySegment capture) { return (int) ERRNO.get(capture, 0L); }
+
+    private static MemorySegment capture() { return CAPTURE.get(); }
+
+    private static NativeIOException fail(String op, String path, MemorySegment capture) {
+        return new NativeIOException(op, path, errno(capture));
+    }
+
+    // ---- path operations ----
+
+    /** {@code open(2)}; returns the descriptor. */
+    public static int open(String path, int flags, int mode) throws NativeIOException {
+        return openat(AT_FDCWD, path, flags, mode);
+    }
+
+    /** {@code openat(2)}; returns the descriptor. */
+    public static int openat(int dirfd, String path, int flags, int mode) throws NativeIOException {
+        MemorySegment cap = capture();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocateFrom(path);
+            while (true) {
+                int r;
+                try {
+                    r = (int) OPENAT.invokeExact(cap, dirfd, p, flags, mode);
+                } catch (Throwable t) { throw rethrow(t); }
+                if (r >= 0) return r;
+                if (errno(cap) != Errno.EINTR) throw fail("open", path, cap);
+            }
+        }
+    }
+
+    /** {@code renameat(2)} relative to the working directory. */
+    public static void rename(String from, String to) throws NativeIOException {
+        renameat(AT_FDCWD, from, AT_FDCWD, to);
+    }
+
+    /** {@code renameat(2)}. */
+    public static void renameat(int olddirfd, String from, int newdirfd, String to) throws NativeIOException {
+        MemorySegment cap = capture();
+        try (Arena a = Arena.ofConfined()) {
+            int r;
+            try {
+                r = (int) RENAMEAT.invokeExact(cap, olddirfd, a.allocateFrom(from), newdirfd, a.allocateFrom(to));
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r != 0) throw fail("rename", from + " -> " + to, cap);
+        }
+    }
+
+    /** {@code unlink(2)}. */
+    public static void unlink(String path) throws NativeIOException { unlinkat(AT_FDCWD, path, 0); }
+
+    /** {@code unlinkat(2)}; {@link #AT_REMOVEDIR} removes a directory. */
+    public static void unlinkat(int dirfd, String path, int flags) throws NativeIOException {
+        MemorySegment cap = capture();
+        try (Arena a = Arena.ofConfined()) {
+            int r;
+            try {
+                r = (int) UNLINKAT.invokeExact(cap, dirfd, a.allocateFrom(path), flags);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r != 0) throw fail((flags & AT_REMOVEDIR) != 0 ? "rmdir" : "unlink", path, cap);
+        }
+    }
+
+    /** {@code mkdir(2)}. */
+    public static void mkdir(String path, int mode) throws NativeIOException { mkdirat(AT_FDCWD, path, mode); }
+
+    /** {@code mkdirat(2)}. */
+    public static void mkdirat(int dirfd, String path, int mode) throws NativeIOException {
+        MemorySegment cap = capture();
+        try (Arena a = Arena.ofConfined()) {
+            int r;
+            try {
+                r = (int) MKDIRAT.invokeExact(cap, dirfd, a.allocateFrom(path), mode);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r != 0) throw fail("mkdir", path, cap);
+        }
+    }
+
+    /** {@code statx(2)} of a path (following symlinks), or of {@code dirfd} itself when {@code path} is empty. */
+    public static FileStat statx(int dirfd, String path, int flags, String nameForErrors) throws NativeIOException {
+        MemorySegment cap = capture();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(STATX_SIZE, 8);
+            int r;
+            try {
+                r = (int) STATX.invokeExact(cap, dirfd, a.allocateFrom(path), flags, STATX_BASIC_STATS, buf);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r != 0) throw fail("statx", nameForErrors, cap);
+            return decodeStatx(buf);
+        }
+    }
+
+    /** {@code stat} of a path. */
+    public static FileStat stat(String path) throws NativeIOException { return statx(AT_FDCWD, path, 0, path); }
+
+    /** {@code fstat} of an open descriptor. */
+    public static FileStat fstat(int fd, String path) throws NativeIOException {
+        return statx(fd, "", AT_EMPTY_PATH, path);
+    }
+
+    static FileStat decodeStatx(MemorySegment buf) {
+        int mode = Short.toUnsignedInt(buf.get(JAVA_SHORT, 28));
+        long ino = buf.get(JAVA_LONG, 32);
+        long size = buf.get(JAVA_LONG, 40);
+        long mtimeSec = buf.get(JAVA_LONG, 112);
+        long mtimeNsec = Integer.toUnsignedLong(buf.get(JAVA_INT, 120));
+        long major = Integer.toUnsignedLong(buf.get(JAVA_INT, 136));
+        long minor = Integer.toUnsignedLong(buf.get(JAVA_INT, 140));
+        // glibc's makedev(), so that dev equals st_dev as stat(2) reports it.
+        long dev = ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
+        return new FileStat(dev, ino, mtimeSec * 1_000_000_000L + mtimeNsec, size, mode);
+    }
+
+    // ---- descriptor operations ----
+
+    /** {@code pwrite(2)} of all of {@code buf} (a native segment) at most once; returns the bytes written. */
+    public static long pwrite(int fd, MemorySegment buf, long offset, String path) throws NativeIOException {
+        requireNative(buf);
+        MemorySegment cap = capture();
+        while (true) {
+            long r;
+            try {
+                r = (long) PWRITE.invokeExact(cap, fd, buf, buf.byteSize(), offset);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r >= 0) return r;
+            if (errno(cap) != Errno.EINTR) throw fail("write", path, cap);
+        }
+    }
+
+    /** {@code pread(2)} into {@code buf} (a native segment) at most once; returns the bytes read, 0 at end of file. */
+    public static long pread(int fd, MemorySegment buf, long offset, String path) throws NativeIOException {
+        requireNative(buf);
+        MemorySegment cap = capture();
+        while (true) {
+            long r;
+            try {
+                r = (long) PREAD.invokeExact(cap, fd, buf, buf.byteSize(), offset);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r >= 0) return r;
+            if (errno(cap) != Errno.EINTR) throw fail("read", path, cap);
+        }
+    }
+
+    /** {@code fsync(2)}, or {@code fdatasync(2)} when {@code dataOnly}. */
+    public static void fsync(int fd, boolean dataOnly, String path) throws NativeIOException {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = dataOnly ? (int) FDATASYNC.invokeExact(cap, fd) : (int) FSYNC.invokeExact(cap, fd);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) throw fail(dataOnly ? "fdatasync" : "fsync", path, cap);
+    }
+
+    /** {@code ftruncate(2)}. */
+    public static void ftruncate(int fd, long length, String path) throws NativeIOException {
+        MemorySegment cap = capture();
+        while (true) {
+            int r;
+            try {
+                r = (int) FTRUNCATE.invokeExact(cap, fd, length);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r == 0) return;
+            if (errno(cap) != Errno.EINTR) throw fail("ftruncate", path, cap);
+        }
+    }
+
+    /** {@code flock(2)}; with {@link #LOCK_NB}, returns false instead of blocking when the lock is held. */
+    public static boolean flock(int fd, int operation, String path) throws NativeIOException {
+        MemorySegment cap = capture();
+        while (true) {
+            int r;
+            try {
+                r = (int) FLOCK.invokeExact(cap, fd, operation);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r == 0) return true;
+            int e = errno(cap);
+            if (e == Errno.EAGAIN && (operation & LOCK_NB) != 0) return false;
+            if (e != Errno.EINTR) throw fail("flock", path, cap);
+        }
+    }
+
+    /**
+     * Takes an exclusive open-file-description lock ({@code fcntl F_OFD_SETLK[W]}) on the whole
+     * file: the lock TensorStore takes on its {@code .__lock} files. It is tied to the open file,
+     * not the process, so two descriptors of one process exclude each other, and it vanishes when
+     * the last descriptor is closed or the process dies.
+     *
+     * @param wait whether to block until the lock is free
+     * @return whether the lock was taken (always true when {@code wait})
+     */
+    public static boolean lockExclusive(int fd, boolean wait, String path) throws NativeIOException {
+        return ofdLock(fd, F_WRLCK, wait, path);
+    }
+
+    /** Releases a lock taken by {@link #lockExclusive}. */
+    public static void unlock(int fd, String path) throws NativeIOException {
+        ofdLock(fd, F_UNLCK, false, path);
+    }
+
+    private static boolean ofdLock(int fd, short type, boolean wait, String path) throws NativeIOException {
+        MemorySegment cap = capture();
+        try (Arena a = Arena.ofConfined()) {
+            // struct flock: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid (32 bytes).
+            MemorySegment fl = a.allocate(32, 8);
+            fl.set(JAVA_SHORT, 0, type);
+            while (true) {
+                int r;
+                try {
+                    r = (int) FCNTL_PTR.invokeExact(cap, fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, fl);
+                } catch (Throwable t) { throw rethrow(t); }
+                if (r == 0) return true;
+                int e = errno(cap);
+                if (!wait && (e == Errno.EAGAIN || e == Errno.EACCES)) return false;
+                if (e != Errno.EINTR) throw fail(type == F_UNLCK ? "unlock" : "lock", path, cap);
+            }
+        }
+    }
+
+    /** {@code close(2)}; EINTR is not retried, as on Linux the descriptor is gone either way. */
+    public static void close(int fd, String path) throws NativeIOException {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = (int) CLOSE.invokeExact(cap, fd);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0 && errno(cap) != Errno.EINTR) throw fail("close", path, cap);
+    }
+
+    // ---- memory mapping and raw system calls (io_uring) ----
+
+    static MemorySegment mmap(long length, int prot, int flags, int fd, long offset, String what) throws NativeIOException {
+        MemorySegment cap = capture();
+        MemorySegment r;
+        try {
+            r = (MemorySegment) MMAP.invokeExact(cap, MemorySegment.NULL, length, prot, flags, fd, offset);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r.address() == -1L) throw fail("mmap", what, cap);
+        return r.reinterpret(length);
+    }
+
+    static void munmap(MemorySegment seg) {
+        try {
+            int ignored = (int) MUNMAP.invokeExact(capture(), seg, seg.byteSize());
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** A raw system call; returns the result, or {@code -errno} on failure. */
+    static long syscall(long nr, long a, long b, long c) {
+        MemorySegment cap = capture();
+        long r;
+        try {
+            r = (long) SYSCALL3.invokeExact(cap, nr, a, b, c);
+        } catch (Throwable t) { throw rethrow(t); }
+        return r == -1 ? -errno(cap) : r;
+    }
+
+    static long syscall(long nr, long a, long b, long c, long d) {
+        MemorySegment cap = capture();
+        long r;
+        try {
+            r = (long) SYSCALL4.invokeExact(cap, nr, a, b, c, d);
+        } catch (Throwable t) { throw rethrow(t); }
+        return r == -1 ? -errno(cap) : r;
+    }
+
+    static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
+        MemorySegment cap = capture();
+        long r;
+        try {
+            r = (long) SYSCALL6.invokeExact(cap, nr, a, b, c, d, e, f);
+        } catch (Throwable t) { throw rethrow(t); }
+        return r == -1 ? -errno(cap) : r;
+    }
+
+    static void requireNative(MemorySegment buf) {
+        if (!buf.isNative()) throw new IllegalArgumentException("I/O buffers must be native (off-heap) segments: " + buf);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(t);
+    }
+
+}

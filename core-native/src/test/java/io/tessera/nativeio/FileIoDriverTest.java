@@ -1,0 +1,304 @@
+package io.tessera.nativeio;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.*;
+
+class FileIoDriverTest {
+    @TempDir Path dir;
+    private final List<FileIoDriver> drivers = new ArrayList<>();
+
+    private FileIoDriver driver(FileIoDriver.Kind kind, int concurrency) {
+        FileIoDriver d = FileIoDriver.create(kind, concurrency);
+        // The io_uring variant must really be io_uring: failing, not skipping, when it is not selected.
+        assertEquals(kind == FileIoDriver.Kind.IO_URING ? "io_uring" : "blocking", d.name());
+        drivers.add(d);
+        return d;
+    }
+
+    @AfterEach
+    void closeDrivers() { drivers.forEach(FileIoDriver::close); }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(60, TimeUnit.SECONDS);
+    }
+
+    private static MemorySegment bytes(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        MemorySegment m = Arena.ofAuto().allocate(b.length);
+        m.copyFrom(MemorySegment.ofArray(b));
+        return m;
+    }
+
+    private static final FileIoDriver.Kind[] KINDS = {FileIoDriver.Kind.BLOCKING, FileIoDriver.Kind.IO_URING};
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void everyOperation(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 4);
+        String sub = dir.resolve("sub").toString();
+        await(d.mkdir(sub, 0755));
+        assertTrue(await(d.stat(sub)).isDirectory());
+        String a = sub + "/a";
+        FileHandle h = await(d.open(a, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertEquals(5L, await(d.write(h, bytes("hello"), 0)));
+        assertEquals(6L, await(d.write(h, bytes(" world"), 5)));
+        await(d.fsync(h, false));
+        await(d.fsync(h, true));
+        FileStat st = await(d.fstat(h));
+        assertEquals(11, st.size());
+        assertTrue(st.isRegularFile());
+        MemorySegment buf = Arena.ofAuto().allocate(32);
+        long n = await(d.read(h, buf, 6));
+        assertEquals("world", new String(buf.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+        assertEquals(0L, await(d.read(h, buf, 11)));
+        await(d.close(h));
+        FileStat byPath = await(d.stat(a));
+        assertTrue(byPath.sameFile(st));
+        assertEquals(st, LibC.stat(a));
+        assertEquals(st.mtimeNanos(), Files.getLastModifiedTime(Path.of(a)).toInstant().getEpochSecond() * 1_000_000_000L
+                + Files.getLastModifiedTime(Path.of(a)).toInstant().getNano());
+        await(d.rename(a, sub + "/b"));
+        assertEquals("hello world", Files.readString(Path.of(sub, "b")));
+        await(d.unlink(sub + "/b"));
+        assertFalse(Files.exists(Path.of(sub, "b")));
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void failuresNameOperationPathAndErrno(FileIoDriver.Kind kind) {
+        FileIoDriver d = driver(kind, 2);
+        String missing = dir.resolve("nope/x").toString();
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> d.open(missing, LibC.O_RDONLY, 0).get(60, TimeUnit.SECONDS));
+        NativeIOException n = assertInstanceOf(NativeIOException.class, e.getCause());
+        assertEquals(Errno.ENOENT, n.errno());
+        assertEquals("open " + missing + ": ENOENT (No such file or directory)", n.getMessage());
+        e = assertThrows(ExecutionException.class, () -> d.mkdir(dir.toString(), 0755).get(60, TimeUnit.SECONDS));
+        assertEquals("EEXIST", ((NativeIOException) e.getCause()).errnoName());
+        e = assertThrows(ExecutionException.class, () -> d.unlink(missing).get(60, TimeUnit.SECONDS));
+        assertEquals("unlink", ((NativeIOException) e.getCause()).operation());
+        e = assertThrows(ExecutionException.class,
+                () -> d.fsync(new FileHandle(1 << 20, "/bad/fd"), false).get(60, TimeUnit.SECONDS));
+        assertEquals("fsync /bad/fd: EBADF (Bad file descriptor)", e.getCause().getMessage());
+    }
+
+    /** The same sequence of operations gives the same results and the same errors on both drivers. */
+    @Test
+    void ioUringMatchesBlocking() throws Exception {
+        List<String> results = new ArrayList<>();
+        for (FileIoDriver.Kind kind : KINDS) {
+            FileIoDriver d = driver(kind, 3);
+            Path base = Files.createDirectory(dir.resolve(kind.name()));
+            StringBuilder log = new StringBuilder();
+            String f = base + "/f";
+            String[] steps = {"open-missing", "create", "write", "read", "stat", "rename-missing", "unlink-dir", "mkdir-twice"};
+            for (String step : steps) {
+                try {
+                    Object r = switch (step) {
+                        case "open-missing" -> await(d.open(f, LibC.O_RDONLY, 0));
+                        case "create" -> { FileHandle h = await(d.open(f, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL, 0600));
+                            await(d.close(h)); yield "ok"; }
+                        case "write" -> { FileHandle h = await(d.open(f, LibC.O_WRONLY, 0));
+                            long n = await(d.write(h, bytes("abcdefg"), 3)); await(d.close(h)); yield n; }
+                        case "read" -> { FileHandle h = await(d.open(f, LibC.O_RDONLY, 0));
+                            MemorySegment b = Arena.ofAuto().allocate(16); long n = await(d.read(h, b, 0)); await(d.close(h)); yield n; }
+                        case "stat" -> await(d.stat(f)).size();
+                        case "rename-missing" -> await(d.rename(f + ".x", f + ".y"));
+                        case "unlink-dir" -> await(d.unlink(base.toString()));
+                        case "mkdir-twice" -> { await(d.mkdir(base + "/d", 0700)); yield await(d.mkdir(base + "/d", 0700)); }
+                        default -> throw new AssertionError(step);
+                    };
+                    log.append(step).append('=').append(r).append('\n');
+                } catch (ExecutionException e) {
+                    NativeIOException n = (NativeIOException) e.getCause();
+                    log.append(step).append(": ").append(n.operation()).append(' ').append(n.errnoName()).append('\n');
+                }
+            }
+            results.add(log.toString());
+        }
+        assertEquals(results.get(0), results.get(1));
+    }
+
+    /** Many threads, a ring of 8 entries, far more operations than entries: all complete, each with its own data. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void manyThreadsSmallRing(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 4);
+        if (d instanceof IoUringFileIoDriver u) assertTrue(u.ringEntries() <= 8, "ring " + u.ringEntries());
+        int threads = 8, perThread = 150;
+        List<Thread> ts = new ArrayList<>();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            int tt = t;
+            ts.add(Thread.ofPlatform().start(() -> {
+                try {
+                    List<CompletableFuture<Void>> fs = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        String p = dir + "/t" + tt + "-" + i;
+                        MemorySegment v = bytes("value " + tt + " " + i);
+                        // Completions arrive in any order; each chain checks its own result.
+                        fs.add(d.open(p, LibC.O_RDWR | LibC.O_CREAT, 0644)
+                                .thenCompose(h -> d.write(h, v, 0)
+                                        .thenCompose(n -> {
+                                            assertEquals(v.byteSize(), n);
+                                            return d.fstat(h);
+                                        })
+                                        .thenCompose(st -> {
+                                            assertEquals(v.byteSize(), st.size());
+                                            return d.close(h);
+                                        })));
+                    }
+                    for (CompletableFuture<Void> f : fs) f.get(120, TimeUnit.SECONDS);
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        for (Thread t : ts) t.join();
+        assertEquals(List.of(), errors);
+        for (int t = 0; t < threads; t++)
+            for (int i = 0; i < perThread; i++)
+                assertEquals("value " + t + " " + i, Files.readString(dir.resolve("t" + t + "-" + i)));
+    }
+
+    /** A 4-entry submission ring with up to 8 in flight: submissions wait for ring space, none is lost. */
+    @Test
+    void submissionRingFull() throws Exception {
+        IoUringFileIoDriver d = IoUringFileIoDriver.create(4, 64);
+        drivers.add(d);
+        assertEquals(4, d.ringEntries());
+        List<CompletableFuture<Long>> fs = new ArrayList<>();
+        FileHandle h = await(d.open(dir + "/ring", LibC.O_RDWR | LibC.O_CREAT, 0644));
+        List<Thread> ts = new ArrayList<>();
+        List<List<CompletableFuture<Long>>> perThread = new ArrayList<>();
+        for (int t = 0; t < 6; t++) {
+            List<CompletableFuture<Long>> mine = new ArrayList<>();
+            perThread.add(mine);
+            int tt = t;
+            ts.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 300; i++) {
+                    MemorySegment b = Arena.ofAuto().allocate(8);
+                    b.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, tt * 1000L + i);
+                    mine.add(d.write(h, b, 8L * (tt * 300 + i)));
+                }
+            }));
+        }
+        for (Thread t : ts) t.join();
+        for (List<CompletableFuture<Long>> l : perThread) fs.addAll(l);
+        for (CompletableFuture<Long> f : fs) assertEquals(8L, await(f));
+        await(d.close(h));
+        java.nio.ByteBuffer all = java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("ring"))).order(java.nio.ByteOrder.nativeOrder());
+        for (int t = 0; t < 6; t++)
+            for (int i = 0; i < 300; i++) assertEquals(t * 1000L + i, all.getLong(8 * (t * 300 + i)));
+    }
+
+    /**
+     * Opening a FIFO for reading blocks in the kernel until a writer comes: operations submitted
+     * after it complete first, and it completes once the writer opens.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void completionsArriveOutOfOrder(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 4);
+        Path fifo = dir.resolve("fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).start();
+        assertEquals(0, mk.waitFor());
+        // O_CREAT: io_uring's inline open attempt adds O_NONBLOCK (which opens a FIFO without waiting
+        // for a writer); an O_CREAT open always goes to a kernel worker and blocks as open(2) does.
+        CompletableFuture<FileHandle> first = d.open(fifo.toString(), LibC.O_RDONLY | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
+        for (int i = 0; i < 50; i++) assertTrue(await(d.stat(dir.toString())).isDirectory());
+        assertFalse(first.isDone(), () -> "no writer yet, so the FIFO open cannot have completed: " + first);
+        try (java.io.FileOutputStream w = new java.io.FileOutputStream(fifo.toFile())) {
+            FileHandle h = await(first);
+            assertFalse(await(d.fstat(h)).isRegularFile());
+            await(d.close(h));
+        }
+    }
+
+    /** Closing with hundreds of operations queued and in flight: every future completes, cleanly. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void closeWithOperationsInFlight(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = FileIoDriver.create(kind, 4);
+        String p = dir + "/f";
+        FileHandle h = d.open(p, LibC.O_RDWR | LibC.O_CREAT, 0644).get(60, TimeUnit.SECONDS);
+        List<CompletableFuture<?>> fs = new ArrayList<>();
+        MemorySegment block = Arena.ofAuto().allocate(4096);
+        for (int i = 0; i < 500; i++) {
+            fs.add(d.write(h, block, 4096L * i));
+            if (i % 50 == 0) fs.add(d.fsync(h, false));
+        }
+        d.close();
+        int ok = 0, closedErrors = 0;
+        for (CompletableFuture<?> f : fs) {
+            try {
+                f.get(60, TimeUnit.SECONDS);
+                ok++;
+            } catch (ExecutionException e) {
+                assertInstanceOf(FileIoDriver.DriverClosedException.class, e.getCause());
+                closedErrors++;
+            }
+        }
+        assertEquals(fs.size(), ok + closedErrors);
+        CompletionException after = assertThrows(CompletionException.class, () -> d.stat(p).join());
+        assertInstanceOf(FileIoDriver.DriverClosedException.class, after.getCause());
+        LibC.close(h.fd(), p);
+        d.close();
+    }
+
+    @Test
+    void libcLocksExcludeAcrossDescriptors() throws Exception {
+        String p = dir + "/l";
+        int a = LibC.open(p, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
+        int b = LibC.open(p, LibC.O_RDWR | LibC.O_CLOEXEC, 0644);
+        try {
+            assertTrue(LibC.lockExclusive(a, false, p));
+            assertFalse(LibC.lockExclusive(b, false, p));
+            LibC.unlock(a, p);
+            assertTrue(LibC.lockExclusive(b, false, p));
+            LibC.close(b, p);
+            b = -1;
+            assertTrue(LibC.lockExclusive(a, false, p), "closing the holder's descriptor releases the lock");
+        } finally {
+            LibC.close(a, p);
+            if (b >= 0) LibC.close(b, p);
+        }
+        NativeIOException e = assertThrows(NativeIOException.class, () -> LibC.fsync(999_999, false, "/d/a/0.0.__lock"));
+        assertEquals("fsync /d/a/0.0.__lock: EBADF (Bad file descriptor)", e.getMessage());
+        assertEquals("ENOSPC", Errno.name(28));
+        assertEquals("Read-only file system", Errno.message(Errno.EROFS));
+    }
+
+    @Test
+    void autoHonoursTheFlag() {
+        String old = System.getProperty("tessera.io_uring");
+        System.setProperty("tessera.io_uring", "false");
+        try (FileIoDriver d = FileIoDriver.create(FileIoDriver.Kind.AUTO, 2)) {
+            assertEquals("blocking", d.name());
+        } finally {
+            if (old == null) System.clearProperty("tessera.io_uring");
+            else System.setProperty("tessera.io_uring", old);
+        }
+        try (FileIoDriver d = FileIoDriver.create(FileIoDriver.Kind.AUTO, 2)) {
+            assertEquals(IoUringFileIoDriver.unavailableReason() == null ? "io_uring" : "blocking", d.name());
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.tessera.kvstore.file;
+
+import io.tessera.nativeio.FileIoDriver;
+import io.tessera.nativeio.LibC;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Group commit of directory fsyncs. A request is served by the first fsync of that directory that
+ * <em>starts</em> after the request, since an fsync already running may have begun before the
+ * caller's rename. So at most one fsync per directory runs, and every request that arrives while
+ * it runs shares the single fsync that follows it.
+ */
+final class DirectorySyncer {
+    private static final class State {
+        CompletableFuture<Void> running;
+        CompletableFuture<Void> next;
+    }
+
+    private final FileIoDriver driver;
+    private final Map<String, State> states = new HashMap<>();
+
+    DirectorySyncer(FileIoDriver driver) { this.driver = driver; }
+
+    /** Completes once {@code dir} has been fsync'd by a call that began after this request. */
+    CompletableFuture<Void> sync(String dir) {
+        CompletableFuture<Void> start;
+        synchronized (this) {
+            State s = states.computeIfAbsent(dir, d -> new State());
+            if (s.running != null) {
+                if (s.next == null) s.next = new CompletableFuture<>();
+                return s.next;
+            }
+            s.running = start = new CompletableFuture<>();
+        }
+        run(dir, start);
+        return start;
+    }
+
+    private void run(String dir, CompletableFuture<Void> done) {
+        driver.open(dir, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0)
+                .thenCompose(h -> driver.fsync(h, false)
+                        .handle((v, err) -> err)
+                        .thenCompose(err -> driver.close(h).handle((v, closeErr) -> {
+                            if (err != null) throw Errors.asCompletion(err);
+                            return null;
+                        })))
+                .whenComplete((v, err) -> {
+                    CompletableFuture<Void> following;
+                    synchronized (this) {
+                        State s = states.get(dir);
+                        following = s.running = s.next;
+                        s.next = null;
+                        if (following == null) states.remove(dir);
+                    }
+                    if (following != null) run(dir, following);
+                    if (err != null) done.completeExceptionally(Errors.unwrap(err));
+                    else done.complete(null);
+                });
+    }
+}

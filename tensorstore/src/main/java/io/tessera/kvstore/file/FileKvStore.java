@@ -1,0 +1,455 @@
+package io.tessera.kvstore.file;
+
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStore;
+import io.tessera.kvstore.KvStoreException;
+import io.tessera.kvstore.ReadResult;
+import io.tessera.kvstore.WriteResult;
+import io.tessera.nativeio.Errno;
+import io.tessera.nativeio.FileHandle;
+import io.tessera.nativeio.FileIoDriver;
+import io.tessera.nativeio.FileStat;
+import io.tessera.nativeio.LibC;
+import io.tessera.nativeio.NativeIOException;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * TensorStore's {@code file} key-value store: one file per key under a root directory, laid out
+ * on disk exactly as TensorStore lays it out, so either can read what the other wrote.
+ *
+ * <p>A value is never modified in place. A write goes to {@code <key>.__lock} while holding an
+ * open-file-description lock on it (TensorStore's lock, {@code fcntl F_OFD_SETLKW}), which is
+ * fsync'd, checked against the condition, renamed over {@code <key>}, and the directory fsync'd
+ * (every directory the write created too). Readers take no lock. A key's generation is its
+ * file's device, inode, modification time and size. A lock file left by a killed process
+ * holds no lock (the kernel drops it with the process) and is simply reused.
+ *
+ * <p>Renames into one directory share directory fsyncs, and with io_uring concurrent operations
+ * share submissions; no write completes before its own data and rename are durable.
+ */
+public final class FileKvStore implements KvStore {
+    /** TensorStore's suffix for the file a write is prepared in. */
+    public static final String LOCK_SUFFIX = ".__lock";
+
+    /**
+     * Options of a file store.
+     *
+     * @param fileIoSync whether writes fsync data and directories ({@code file_io_sync}); false
+     *     makes writes complete without durability
+     * @param ioConcurrency the most file operations in flight at once ({@code file_io_concurrency.limit})
+     * @param driver which file I/O driver to use
+     */
+    public record Options(boolean fileIoSync, int ioConcurrency, FileIoDriver.Kind driver) {
+        public Options {
+            if (ioConcurrency < 1) throw new IllegalArgumentException("ioConcurrency must be >= 1, got " + ioConcurrency);
+            if (driver == null) throw new IllegalArgumentException("driver must not be null");
+        }
+
+        /** fsync on, concurrency {@code max(4, processors)} as TensorStore's default, driver chosen automatically. */
+        public static Options defaults() {
+            return new Options(true, Math.max(4, Runtime.getRuntime().availableProcessors()), FileIoDriver.Kind.AUTO);
+        }
+
+        public Options withFileIoSync(boolean sync) { return new Options(sync, ioConcurrency, driver); }
+
+        public Options withIoConcurrency(int limit) { return new Options(fileIoSync, limit, driver); }
+
+        public Options withDriver(FileIoDriver.Kind kind) { return new Options(fileIoSync, ioConcurrency, kind); }
+    }
+
+    private static final int FILE_MODE = 0666; // as TensorStore; the umask narrows it
+    private static final int DIR_MODE = 0755;
+    private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+
+    private final String root;
+    private final Options options;
+    private final FileIoDriver driver;
+    private final DirectorySyncer dirSyncer;
+    /** For what must block: waiting on a lock another process holds, and listing. */
+    private final ExecutorService blocking;
+    /** Completes the futures handed to callers (see {@link #handOff}). */
+    private final ExecutorService callbacks;
+    /** Tail of the chain of this process's mutations per key, so they never contend for the OS lock among themselves. */
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> keyTails = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    private FileKvStore(Path root, Options options, FileIoDriver driver) {
+        String r = root.toAbsolutePath().normalize().toString();
+        this.root = r.endsWith("/") && r.length() > 1 ? r.substring(0, r.length() - 1) : r;
+        this.options = options;
+        this.driver = driver;
+        this.dirSyncer = new DirectorySyncer(driver);
+        this.blocking = Executors.newCachedThreadPool(task -> {
+            Thread t = new Thread(task, "tessera-file-kvstore-" + THREAD_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.callbacks = Executors.newCachedThreadPool(task -> {
+            Thread t = new Thread(task, "tessera-file-kvstore-callback-" + THREAD_IDS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens a store rooted at {@code root}; the directory need not exist (writes create it).
+     *
+     * @throws UnsupportedOperationException when {@code options.driver()} is
+     *     {@link FileIoDriver.Kind#IO_URING} and io_uring is unavailable
+     */
+    public static FileKvStore open(Path root, Options options) {
+        return new FileKvStore(root, options, FileIoDriver.create(options.driver(), options.ioConcurrency()));
+    }
+
+    /** Opens a store on a given driver, which the store closes when it is closed (tests inject faults this way). */
+    static FileKvStore open(Path root, Options options, FileIoDriver driver) {
+        return new FileKvStore(root, options, driver);
+    }
+
+    /** The name of the file I/O driver in use: {@code io_uring} or {@code blocking}. */
+    public String driverName() { return driver.name(); }
+
+    /** The options the store was opened with. */
+    public Options options() { return options; }
+
+    @Override
+    public String describe() { return "file://" + root + "/"; }
+
+    @Override
+    public String describeKey(String key) { return path(key); }
+
+    private String path(String key) { return root + "/" + key; }
+
+    // ---- keys and generations ----
+
+    /** Whether TensorStore's file store accepts {@code key}. */
+    static boolean isValidKey(String key) {
+        if (key.isEmpty() || key.indexOf('\0') >= 0 || key.startsWith("/") || key.endsWith("/")) return false;
+        for (String c : key.split("/", -1)) {
+            if (c.isEmpty() || c.equals(".") || c.equals("..") || c.endsWith(LOCK_SUFFIX)) return false;
+        }
+        return true;
+    }
+
+    private static void validate(String key) {
+        if (!isValidKey(key)) throw new KvStoreException("Invalid key: \"" + key.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+    }
+
+    static Generation generation(FileStat st) {
+        return new Generation(Long.toHexString(st.dev()) + "." + Long.toHexString(st.ino()) + "."
+                + Long.toHexString(st.mtimeNanos()) + "." + Long.toHexString(st.size()));
+    }
+
+    private static String parent(String path) { return path.substring(0, path.lastIndexOf('/')); }
+
+    private <T> CompletableFuture<T> guard(String key, Supplier<CompletableFuture<T>> op) {
+        try {
+            if (closed) throw new KvStoreException("The file key-value store " + describe() + " is closed");
+            validate(key);
+            return handOff(op.get());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * The future callers get: completed on the store's own thread pool, never on a driver thread,
+     * so a caller's callback that blocks cannot stall the I/O every other operation waits on.
+     */
+    private <T> CompletableFuture<T> handOff(CompletableFuture<T> internal) {
+        if (internal.isDone()) return internal;
+        CompletableFuture<T> out = new CompletableFuture<>();
+        internal.whenComplete((v, e) -> {
+            Runnable finish = () -> {
+                if (e != null) out.completeExceptionally(Errors.unwrap(e));
+                else out.complete(v);
+            };
+            try {
+                callbacks.execute(finish);
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                finish.run();
+            }
+        });
+        return out;
+    }
+
+    // ---- read ----
+
+    @Override
+    public CompletableFuture<ReadResult> read(String key) {
+        return guard(key, () -> {
+            String p = path(key);
+            CompletableFuture<ReadResult> out = new CompletableFuture<>();
+            driver.open(p, LibC.O_RDONLY | LibC.O_CLOEXEC, 0).whenComplete((h, err) -> {
+                if (err != null) {
+                    int e = Errors.errno(err);
+                    if (e == Errno.ENOENT || e == Errno.ENOTDIR) out.complete(ReadResult.missing());
+                    else out.completeExceptionally(Errors.kv("Error reading " + p, err));
+                    return;
+                }
+                // The descriptor pins the file read: a concurrent rename replaces the name, not these bytes.
+                driver.fstat(h)
+                        .thenCompose(st -> st.isDirectory()
+                                ? CompletableFuture.completedFuture(ReadResult.missing())
+                                : readFully(h, Arena.ofAuto().allocate(st.size(), 16), 0)
+                                        .thenApply(v -> new ReadResult(v, generation(st))))
+                        .whenComplete((r, e) -> driver.close(h).whenComplete((v, closeErr) -> {
+                            if (e != null) out.completeExceptionally(Errors.kv("Error reading " + p, e));
+                            else out.complete(r);
+                        }));
+            });
+            return out;
+        });
+    }
+
+    private CompletableFuture<MemorySegment> readFully(FileHandle h, MemorySegment buf, long done) {
+        if (done == buf.byteSize()) return CompletableFuture.completedFuture(buf);
+        return driver.read(h, buf.asSlice(done), done).thenCompose(n ->
+                n == 0 ? CompletableFuture.completedFuture(buf.asSlice(0, done)) : readFully(h, buf, done + n));
+    }
+
+    private CompletableFuture<Void> writeFully(FileHandle h, MemorySegment value, long done) {
+        if (done == value.byteSize()) return CompletableFuture.completedFuture(null);
+        return driver.write(h, value.asSlice(done), done).thenCompose(n -> writeFully(h, value, done + n));
+    }
+
+    // ---- write and delete ----
+
+    @Override
+    public CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual) {
+        return guard(key, () -> {
+            MemorySegment v = value;
+            if (!v.isNative()) {
+                // The kernel needs a stable address; heap arrays move.
+                v = Arena.ofAuto().allocate(value.byteSize(), 16).copyFrom(value);
+            }
+            MemorySegment data = v;
+            return serialized(key, release -> mutate(key, data, ifEqual, release));
+        });
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> delete(String key, Generation ifEqual) {
+        return guard(key, () -> serialized(key, release -> mutate(key, null, ifEqual, release)));
+    }
+
+    /**
+     * Runs {@code op} after this process's earlier mutations of {@code key} released it. The op
+     * completes {@code release} once it no longer holds the key's lock file (before its directory
+     * fsync), so the next mutation may start while this one is still becoming durable.
+     */
+    private <T> CompletableFuture<T> serialized(String key, java.util.function.Function<CompletableFuture<Void>, CompletableFuture<T>> op) {
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        CompletableFuture<Void> previous = keyTails.put(key, release);
+        release.whenComplete((v, e) -> keyTails.remove(key, release));
+        CompletableFuture<Void> start = previous == null ? CompletableFuture.completedFuture(null) : previous;
+        CompletableFuture<T> result = start.handle((v, e) -> null).thenCompose(v -> op.apply(release));
+        // Whatever happens, the next mutation of this key must be able to start.
+        result.whenComplete((v, e) -> release.complete(null));
+        return result;
+    }
+
+    /** A lock file we hold, with its stat as of locking. */
+    private record Lock(FileHandle handle, FileStat stat) {}
+
+    private CompletableFuture<WriteResult> mutate(String key, MemorySegment value, Generation ifEqual, CompletableFuture<Void> release) {
+        String p = path(key);
+        String lockPath = p + LOCK_SUFFIX;
+        String dir = parent(p);
+        boolean sync = options.fileIoSync();
+        String what = (value != null ? "Error writing " : "Error deleting ") + p;
+        List<CompletableFuture<Void>> createdDirSyncs = new ArrayList<>();
+
+        CompletableFuture<Lock> locked = acquire(lockPath, value != null, createdDirSyncs);
+        return locked.thenCompose(lock -> {
+            if (lock == null) {
+                // Delete, and the directory does not exist: the key is missing.
+                return CompletableFuture.completedFuture(ifEqual.matches(Generation.NO_VALUE)
+                        ? WriteResult.written(Generation.NO_VALUE) : WriteResult.conditionFailed());
+            }
+            FileHandle h = lock.handle();
+            CompletableFuture<Boolean> condition = ifEqual.isUnknown()
+                    ? CompletableFuture.completedFuture(true)
+                    : currentGeneration(p).thenApply(ifEqual::matches);
+            CompletableFuture<Generation> committed = condition.thenCompose(ok -> {
+                if (!ok) return CompletableFuture.completedFuture((Generation) null);
+                if (value == null) {
+                    return driver.unlink(p)
+                            .exceptionallyCompose(e -> Errors.errno(e) == Errno.ENOENT
+                                    ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(e))
+                            .thenApply(v -> Generation.NO_VALUE);
+                }
+                CompletableFuture<Void> written;
+                try {
+                    // A lock file left by a killed writer may hold stale bytes.
+                    if (lock.stat().size() > 0) LibC.ftruncate(h.fd(), 0, lockPath);
+                    written = writeFully(h, value, 0);
+                } catch (NativeIOException e) {
+                    written = CompletableFuture.failedFuture(e);
+                }
+                if (sync) written = written.thenCompose(v -> driver.fsync(h, false));
+                return written.thenCompose(v -> driver.fstat(h))
+                        .thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
+            });
+            // On success the lock file became the value (write) or must go (delete, failed condition);
+            // on failure it goes too, so the stored value is the previous one and no temp file remains.
+            return committed.handle((gen, err) -> new Object[] {gen, err})
+                    .thenCompose(r -> {
+                        Generation gen = (Generation) r[0];
+                        Throwable err = (Throwable) r[1];
+                        boolean renamed = err == null && gen != null && value != null;
+                        CompletableFuture<Void> cleanup = renamed ? CompletableFuture.completedFuture(null)
+                                : driver.unlink(lockPath).handle((v, e) -> null);
+                        return cleanup
+                                .thenCompose(v -> driver.close(h).handle((x, e) -> (Void) null))
+                                .thenCompose(v -> {
+                                    release.complete(null);
+                                    if (err != null) return CompletableFuture.failedFuture(err);
+                                    if (gen == null) return CompletableFuture.completedFuture(WriteResult.conditionFailed());
+                                    CompletableFuture<Void> durable = sync ? dirSyncer.sync(dir) : CompletableFuture.completedFuture(null);
+                                    for (CompletableFuture<Void> c : createdDirSyncs) durable = durable.thenCombine(c, (a, b) -> null);
+                                    return durable.thenApply(x -> WriteResult.written(gen));
+                                });
+                    });
+        }).exceptionallyCompose(e -> CompletableFuture.failedFuture(Errors.kv(what, e)));
+    }
+
+    private CompletableFuture<Generation> currentGeneration(String p) {
+        return driver.stat(p).thenApply(FileKvStore::generation)
+                .exceptionallyCompose(e -> {
+                    int n = Errors.errno(e);
+                    return n == Errno.ENOENT || n == Errno.ENOTDIR
+                            ? CompletableFuture.completedFuture(Generation.NO_VALUE) : CompletableFuture.failedFuture(e);
+                });
+    }
+
+    /**
+     * Opens and locks {@code lockPath}, as TensorStore does: lock, then check that the path still
+     * names the file locked (a previous holder may have renamed it over the key meanwhile), else
+     * retry. Completes with null when {@code create} is false and the directory is missing.
+     */
+    private CompletableFuture<Lock> acquire(String lockPath, boolean create, List<CompletableFuture<Void>> createdDirSyncs) {
+        int flags = LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC;
+        return driver.open(lockPath, flags, FILE_MODE)
+                .exceptionallyCompose(e -> {
+                    if (Errors.errno(e) != Errno.ENOENT) return CompletableFuture.failedFuture(e);
+                    if (!create) return CompletableFuture.completedFuture(null);
+                    return mkdirs(parent(lockPath), createdDirSyncs)
+                            .thenCompose(v -> driver.open(lockPath, flags, FILE_MODE));
+                })
+                .thenCompose(h -> h == null ? CompletableFuture.completedFuture(null) : lockAndVerify(h, lockPath, create, createdDirSyncs));
+    }
+
+    private CompletableFuture<Lock> lockAndVerify(FileHandle h, String lockPath, boolean create, List<CompletableFuture<Void>> createdDirSyncs) {
+        CompletableFuture<Void> lockTaken;
+        try {
+            lockTaken = LibC.lockExclusive(h.fd(), false, lockPath)
+                    ? CompletableFuture.completedFuture(null)
+                    // Another process holds it: wait on a thread of our own, never on the driver's.
+                    : CompletableFuture.runAsync(() -> {
+                        try {
+                            LibC.lockExclusive(h.fd(), true, lockPath);
+                        } catch (NativeIOException e) {
+                            throw new java.util.concurrent.CompletionException(e);
+                        }
+                    }, blocking);
+        } catch (NativeIOException e) {
+            lockTaken = CompletableFuture.failedFuture(e);
+        }
+        return lockTaken
+                .thenCompose(v -> driver.fstat(h).thenCombine(
+                        driver.stat(lockPath).handle((st, e) -> st), (mine, atPath) -> {
+                            return atPath != null && atPath.sameFile(mine) ? new Lock(h, mine) : null;
+                        }))
+                .handle((lock, err) -> new Object[] {lock, err})
+                .thenCompose(r -> {
+                    if (r[0] != null) return CompletableFuture.completedFuture((Lock) r[0]);
+                    // Lost the race or failed: drop this descriptor (and its lock) first.
+                    return driver.close(h).handle((v, e) -> null).thenCompose(v -> r[1] != null
+                            ? CompletableFuture.failedFuture((Throwable) r[1])
+                            : acquire(lockPath, create, createdDirSyncs));
+                });
+    }
+
+    /** mkdir -p; each directory created gets its entry made durable through its parent's fsync. */
+    private CompletableFuture<Void> mkdirs(String dir, List<CompletableFuture<Void>> createdDirSyncs) {
+        return driver.mkdir(dir, DIR_MODE)
+                .exceptionallyCompose(e -> {
+                    int n = Errors.errno(e);
+                    if (n == Errno.EEXIST) return CompletableFuture.completedFuture(null);
+                    if (n != Errno.ENOENT || dir.lastIndexOf('/') <= 0) return CompletableFuture.failedFuture(e);
+                    return mkdirs(parent(dir), createdDirSyncs).thenCompose(v -> driver.mkdir(dir, DIR_MODE)
+                            .exceptionallyCompose(e2 -> Errors.errno(e2) == Errno.EEXIST
+                                    ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(e2)));
+                })
+                .thenRun(() -> {
+                    if (options.fileIoSync()) {
+                        synchronized (createdDirSyncs) {
+                            createdDirSyncs.add(dirSyncer.sync(parent(dir)));
+                        }
+                    }
+                });
+    }
+
+    // ---- listing ----
+
+    @Override
+    public CompletableFuture<List<String>> list(String prefix) {
+        if (closed) return CompletableFuture.failedFuture(new KvStoreException("The file key-value store " + describe() + " is closed"));
+        return handOff(CompletableFuture.supplyAsync(() -> {
+            // Walk only below the deepest directory the prefix names.
+            int slash = prefix.lastIndexOf('/');
+            Path start = Path.of(root, slash < 0 ? "" : prefix.substring(0, slash));
+            Path rootPath = Path.of(root);
+            List<String> keys = new ArrayList<>();
+            try (Stream<Path> s = Files.walk(start)) {
+                s.forEach(f -> {
+                    if (!Files.isRegularFile(f)) return;
+                    String k = rootPath.relativize(f).toString();
+                    if (k.startsWith(prefix) && !k.endsWith(LOCK_SUFFIX)) keys.add(k);
+                });
+            } catch (NoSuchFileException e) {
+                return keys;
+            } catch (IOException | UncheckedIOException e) {
+                Throwable c = e instanceof UncheckedIOException u ? u.getCause() : e;
+                if (c instanceof NoSuchFileException) return keys;
+                throw new KvStoreException("Error listing " + start + ": " + c.getMessage(), c);
+            }
+            return keys;
+        }, blocking));
+    }
+
+    @Override
+    public CompletableFuture<Void> deletePrefix(String prefix) {
+        return list(prefix).thenCompose(keys -> CompletableFuture.allOf(
+                keys.stream().map(k -> delete(k, Generation.UNKNOWN)).toArray(CompletableFuture[]::new)));
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        driver.close();
+        blocking.shutdown();
+        callbacks.shutdown();
+    }
+
+    @Override
+    public String toString() { return "FileKvStore[" + describe() + ", driver=" + driver.name() + ", sync=" + options.fileIoSync() + "]"; }
+}

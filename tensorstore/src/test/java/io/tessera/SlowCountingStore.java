@@ -1,0 +1,72 @@
+package io.tessera;
+
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStore;
+import io.tessera.kvstore.ReadResult;
+import io.tessera.kvstore.WriteResult;
+import io.tessera.kvstore.memory.MemoryKvStore;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A memory store whose writes take {@code delayMillis} to become durable, counting operations. */
+final class SlowCountingStore implements KvStore {
+    final MemoryKvStore inner = new MemoryKvStore();
+    final AtomicInteger reads = new AtomicInteger();
+    final AtomicInteger writes = new AtomicInteger();
+    private final Executor delayed;
+
+    SlowCountingStore(long delayMillis) {
+        delayed = CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Binds this store as {@code memory://} of {@code ctx}. */
+    SlowCountingStore bindTo(Context ctx) {
+        ctx.resource("memory_key_value_store", k -> this);
+        return this;
+    }
+
+    @Override
+    public CompletableFuture<ReadResult> read(String key) {
+        reads.incrementAndGet();
+        return inner.read(key);
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual) {
+        if (!key.endsWith(".zarray")) writes.incrementAndGet();
+        // The value becomes visible, and the future completes, only after the delay.
+        return CompletableFuture.supplyAsync(() -> inner.write(key, value, ifEqual).join(), delayed);
+    }
+
+    @Override
+    public CompletableFuture<WriteResult> delete(String key, Generation ifEqual) {
+        writes.incrementAndGet();
+        return CompletableFuture.supplyAsync(() -> inner.delete(key, ifEqual).join(), delayed);
+    }
+
+    @Override
+    public CompletableFuture<List<String>> list(String prefix) { return inner.list(prefix); }
+
+    @Override
+    public CompletableFuture<Void> deletePrefix(String prefix) { return inner.deletePrefix(prefix); }
+
+    @Override
+    public CompletableFuture<Boolean> writeAtomically(List<Mutation> mutations) {
+        writes.addAndGet(mutations.size());
+        return CompletableFuture.supplyAsync(() -> inner.writeAtomically(mutations).join(), delayed);
+    }
+
+    @Override
+    public String describeKey(String key) { return inner.describeKey(key); }
+
+    @Override
+    public String describe() { return "slow+" + inner.describe(); }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,176 @@
+package io.tessera;
+
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Transactions: staging, isolation, commit, abort, rebasing, atomicity, and a randomized model check. */
+class TransactionTest {
+    static TensorStore open(Context ctx, long... shape) {
+        return TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":{\"chunks\":[8,8]}}",
+                OpenOptions.create().dtype(DataType.INT32).shape(shape).context(ctx)).join();
+    }
+
+    static String message(Runnable r) {
+        try {
+            r.run();
+        } catch (CompletionException e) {
+            return e.getCause().getMessage();
+        } catch (TensorStoreException e) {
+            return e.getMessage();
+        }
+        return "no error";
+    }
+
+    @Test
+    void abortLeavesTheStoreUnchangedAndClosesTheTransaction() {
+        Context ctx = new Context();
+        TensorStore ds = open(ctx, 16, 16);
+        ds.get("0:4, 0:4").write(5).join();
+        long writesBefore = ctx.memoryKvStore().writeCount();
+        Transaction txn = new Transaction();
+        ds.withTransaction(txn).get("2:10, 2:10").write(7).join();
+        assertEquals(7, ds.withTransaction(txn).read().join().getLong(3, 3));
+        txn.abort();
+        assertEquals(writesBefore, ctx.memoryKvStore().writeCount());
+        assertEquals(5, ds.read().join().getLong(3, 3));
+        assertEquals(0, ds.read().join().getLong(8, 8));
+        assertEquals("Transaction aborted", message(() -> txn.commitAsync().join()));
+        assertEquals("Transaction not open", message(() -> ds.withTransaction(txn).get("0").write(1).join()));
+        assertEquals("Transaction not open", message(() -> ds.withTransaction(txn).read().join()));
+    }
+
+    @Test
+    void outsideChangesAreRebasedNotFailed() {
+        Context ctx = new Context();
+        TensorStore ds = open(ctx, 16, 16);
+        Transaction txn = new Transaction();
+        ds.withTransaction(txn).get("1, 0:5").write(9).join();
+        ds.get("1, 5:10").write(3).join();
+        txn.commitSync();
+        NDArray row = ds.get("1, 0:12").read().join();
+        long[] want = {9, 9, 9, 9, 9, 3, 3, 3, 3, 3, 0, 0};
+        for (int i = 0; i < want.length; i++) assertEquals(want[i], row.getLong(i), "element " + i);
+    }
+
+    @Test
+    void writesToOneChunkMergeIntoOneStoreWriteAtCommit() {
+        Context ctx = new Context();
+        SlowCountingStore store = new SlowCountingStore(1).bindTo(ctx);
+        TensorStore ds = open(ctx, 8, 8);
+        Transaction txn = new Transaction();
+        for (int i = 0; i < 64; i++) ds.withTransaction(txn).get(i / 8 + ", " + i % 8).write(i);
+        assertEquals(0, store.writes.get());
+        txn.commitAsync().join();
+        assertEquals(1, store.writes.get());
+        NDArray all = ds.read().join();
+        for (int i = 0; i < 64; i++) assertEquals(i, all.getLong(i / 8, i % 8));
+    }
+
+    @Test
+    void atomicTransactionCommitsEveryChunkInOneBatch() {
+        Context ctx = new Context();
+        SlowCountingStore store = new SlowCountingStore(1).bindTo(ctx);
+        TensorStore ds = open(ctx, 64, 64);
+        Transaction txn = new Transaction(true);
+        ds.withTransaction(txn).get("::3, ::5").write(4).join();
+        txn.commitSync();
+        assertEquals(64, store.writes.get()); // all 64 chunks, through one writeAtomically batch
+        NDArray all = ds.read().join();
+        for (int i = 0; i < 64; i++) for (int j = 0; j < 64; j++) assertEquals(i % 3 == 0 && j % 5 == 0 ? 4 : 0, all.getLong(i, j));
+    }
+
+    @Test
+    void runHelperCommitsOnReturnAndAbortsOnException() {
+        Context ctx = new Context();
+        TensorStore ds = open(ctx, 8, 8);
+        Transaction.run(false, txn -> ds.withTransaction(txn).get("0, 0").write(1).commit().join());
+        assertEquals(1, ds.read().join().getLong(0, 0));
+        assertThrows(IllegalStateException.class, () -> Transaction.run(true, txn -> {
+            ds.withTransaction(txn).get("0, 1").write(2).join();
+            throw new IllegalStateException("boom");
+        }));
+        assertEquals(0, ds.read().join().getLong(0, 1));
+    }
+
+    /**
+     * Threads own interleaved rows (so chunks are shared) and run random sequences of plain writes,
+     * transactional writes, transactional reads, commits and aborts; a per-thread model predicts
+     * every read and the final array.
+     */
+    @Test
+    void randomInterleavingsMatchTheModel() throws Exception {
+        Context ctx = new Context();
+        int threads = 6, rows = 24, cols = 20;
+        TensorStore ds = open(ctx, rows, cols);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        List<Future<int[][]>> models = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            models.add(pool.submit(() -> {
+                Random r = new Random(77 + thread);
+                int[][] model = new int[rows][cols];
+                Map<Long, Integer> staged = new HashMap<>();
+                Transaction txn = null;
+                for (int op = 0; op < 400; op++) {
+                    int row = thread + threads * r.nextInt(rows / threads);
+                    int a = r.nextInt(cols), b = a + 1 + r.nextInt(cols - a);
+                    int value = thread * 100_000 + op;
+                    int kind = r.nextInt(10);
+                    if (txn == null && kind < 2) {
+                        txn = new Transaction(r.nextBoolean());
+                    } else if (txn != null && kind < 5) {
+                        ds.withTransaction(txn).get(row + ", " + a + ":" + b).write(value).join();
+                        for (int c = a; c < b; c++) staged.put((long) row * cols + c, value);
+                    } else if (txn != null && kind == 5) {
+                        NDArray seen = ds.withTransaction(txn).get(row + ", :").read().join();
+                        for (int c = 0; c < cols; c++) {
+                            int want = staged.getOrDefault((long) row * cols + c, model[row][c]);
+                            if (seen.getLong(c) != want) throw new AssertionError("txn read row " + row + " col " + c + ": " + seen.getLong(c) + " != " + want);
+                        }
+                    } else if (txn != null && kind == 6) {
+                        txn.commitSync();
+                        for (var e : staged.entrySet()) model[(int) (e.getKey() / cols)][(int) (e.getKey() % cols)] = e.getValue();
+                        staged.clear();
+                        txn = null;
+                    } else if (txn != null && kind == 7) {
+                        txn.abort();
+                        staged.clear();
+                        txn = null;
+                    } else {
+                        ds.get(row + ", " + a + ":" + b).write(value).join();
+                        for (int c = a; c < b; c++) model[row][c] = value;
+                    }
+                }
+                if (txn != null) {
+                    txn.commitSync();
+                    for (var e : staged.entrySet()) model[(int) (e.getKey() / cols)][(int) (e.getKey() % cols)] = e.getValue();
+                }
+                return model;
+            }));
+        }
+        int[][] combined = new int[rows][cols];
+        for (int t = 0; t < threads; t++) {
+            int[][] m = models.get(t).get();
+            for (int row = t; row < rows; row += threads) combined[row] = m[row];
+        }
+        pool.shutdown();
+        NDArray got = ds.read().join();
+        for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) assertEquals(combined[i][j], got.getLong(i, j), "element " + i + "," + j);
+        assertTrue(ctx.memoryKvStore().writeCount() > 0);
+    }
+}

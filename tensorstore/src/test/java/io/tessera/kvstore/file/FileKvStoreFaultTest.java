@@ -1,0 +1,165 @@
+package io.tessera.kvstore.file;
+
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStoreException;
+import io.tessera.nativeio.Errno;
+import io.tessera.nativeio.FileIoDriver;
+import io.tessera.nativeio.NativeIOException;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Failures: a full disk and a read-only file system (real ones, on a small tmpfs, when the tests
+ * run as root), and injected errors at every step of a write. Each must fail the future with a
+ * KvStoreException caused by the NativeIOException, and leave the stored value and no temp file.
+ */
+class FileKvStoreFaultTest {
+    @TempDir Path dir;
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static NativeIOException failsWith(CompletableFuture<?> f, int errno) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(120, TimeUnit.SECONDS));
+        KvStoreException k = assertInstanceOf(KvStoreException.class, e.getCause());
+        NativeIOException n = assertInstanceOf(NativeIOException.class, k.getCause(), k.toString());
+        assertEquals(Errno.name(errno), n.errnoName(), n.getMessage());
+        assertTrue(k.getMessage().contains(n.getMessage()), k.getMessage());
+        return n;
+    }
+
+    private static void run(String... cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        if (p.exitValue() != 0) throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
+    }
+
+    /** Mounts a 1 MiB tmpfs at {@code mnt}; skips when this process may not mount (not root). */
+    private static void mountTmpfs(Path mnt) throws Exception {
+        Files.createDirectories(mnt);
+        boolean mounted;
+        try {
+            run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt.toString());
+            mounted = true;
+        } catch (Exception e) {
+            mounted = false;
+        }
+        assumeTrue(mounted, "cannot mount a tmpfs here; the injected-fault tests cover these paths");
+    }
+
+    private static void assertNoLockFiles(Path root) throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            assertEquals(List.of(), s.filter(p -> p.toString().endsWith(".__lock")).toList());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void fullDisk(FileIoDriver.Kind kind) throws Exception {
+        Path mnt = dir.resolve("mnt");
+        mountTmpfs(mnt);
+        try (FileKvStore s = FileKvStoreTest.open(mnt, kind, true)) {
+            byte[] small = bytes(100_000, 1);
+            assertTrue(s.write("a", MemorySegment.ofArray(small), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            NativeIOException n = failsWith(s.write("b", MemorySegment.ofArray(bytes(2 << 20, 2)), Generation.UNKNOWN), Errno.ENOSPC);
+            assertEquals(mnt.resolve("b.__lock").toString(), n.path());
+            assertFalse(Files.exists(mnt.resolve("b")));
+            failsWith(s.write("a", MemorySegment.ofArray(bytes(2 << 20, 3)), Generation.UNKNOWN), Errno.ENOSPC);
+            assertArrayEquals(small, s.read("a").get(120, TimeUnit.SECONDS).value().toArray(JAVA_BYTE));
+            assertArrayEquals(small, Files.readAllBytes(mnt.resolve("a")));
+            assertNoLockFiles(mnt);
+            // The failed writes freed their space: a write that fits goes through.
+            assertTrue(s.write("c", MemorySegment.ofArray(bytes(500_000, 4)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+        } finally {
+            run("umount", "-l", mnt.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void readOnlyFileSystem(FileIoDriver.Kind kind) throws Exception {
+        Path mnt = dir.resolve("mnt");
+        mountTmpfs(mnt);
+        try {
+            byte[] v = bytes(5000, 5);
+            try (FileKvStore s = FileKvStoreTest.open(mnt, kind, true)) {
+                assertTrue(s.write("d/a", MemorySegment.ofArray(v), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            }
+            run("mount", "-o", "remount,ro", mnt.toString());
+            try (FileKvStore s = FileKvStoreTest.open(mnt, kind, true)) {
+                NativeIOException n = failsWith(s.write("d/a", MemorySegment.ofArray(bytes(10, 6)), Generation.UNKNOWN), Errno.EROFS);
+                assertEquals("open", n.operation());
+                failsWith(s.write("new/dir/x", MemorySegment.ofArray(v), Generation.UNKNOWN), Errno.EROFS);
+                failsWith(s.delete("d/a", Generation.UNKNOWN), Errno.EROFS);
+                assertArrayEquals(v, s.read("d/a").get(120, TimeUnit.SECONDS).value().toArray(JAVA_BYTE));
+                assertEquals(List.of("d/a"), s.list("").get(120, TimeUnit.SECONDS));
+            }
+        } finally {
+            run("umount", "-l", mnt.toString());
+        }
+    }
+
+    /** An injected error at each step of a write: the old value stays, the lock file goes. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void injectedFaultsAtEveryStep(FileIoDriver.Kind kind) throws Exception {
+        Path root = dir.resolve("root");
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
+        try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            byte[] old = bytes(3000, 7);
+            assertTrue(s.write("x/k", MemorySegment.ofArray(old), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            String lock = root.resolve("x/k.__lock").toString();
+            record Fault(String op, String path, int errno) {}
+            for (Fault f : List.of(new Fault("write", lock, Errno.ENOSPC), new Fault("fsync", lock, Errno.EIO),
+                    new Fault("rename", lock, Errno.EACCES), new Fault("open", lock, Errno.EACCES),
+                    new Fault("statx", root.resolve("x/k").toString(), Errno.EIO))) {
+                driver.fault = (op, path) -> op.equals(f.op()) && path.equals(f.path()) ? f.errno() : 0;
+                Generation cond = f.op().equals("statx") ? new Generation("1.2.3.4") : Generation.UNKNOWN;
+                NativeIOException n = failsWith(s.write("x/k", MemorySegment.ofArray(bytes(9000, 8)), cond), f.errno());
+                assertEquals(f.op(), n.operation());
+                driver.fault = (op, path) -> 0;
+                assertArrayEquals(old, s.read("x/k").get(120, TimeUnit.SECONDS).value().toArray(JAVA_BYTE), f.toString());
+                assertNoLockFiles(root);
+            }
+            // A failed directory fsync fails the write: it was not made durable.
+            driver.fault = (op, path) -> op.equals("fsync") && path.equals(root.resolve("x").toString()) ? Errno.EIO : 0;
+            failsWith(s.write("x/k", MemorySegment.ofArray(bytes(10, 9)), Generation.UNKNOWN), Errno.EIO);
+            // A parent that cannot be created.
+            driver.fault = (op, path) -> op.equals("mkdir") ? Errno.EACCES : 0;
+            failsWith(s.write("y/z/k", MemorySegment.ofArray(old), Generation.UNKNOWN), Errno.EACCES);
+            driver.fault = (op, path) -> 0;
+            assertTrue(s.write("y/z/k", MemorySegment.ofArray(old), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+        }
+    }
+
+    /** A key whose parent is a regular file cannot be created: ENOTDIR, nothing changes. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void parentIsAFile(FileIoDriver.Kind kind) throws Exception {
+        try (FileKvStore s = FileKvStoreTest.open(dir.resolve("r"), kind, true)) {
+            assertTrue(s.write("f", MemorySegment.ofArray(new byte[] {1}), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            failsWith(s.write("f/g", MemorySegment.ofArray(new byte[] {2}), Generation.UNKNOWN), Errno.ENOTDIR);
+            assertFalse(s.read("f/g").get(120, TimeUnit.SECONDS).exists());
+            assertEquals(1, s.read("f").get(120, TimeUnit.SECONDS).value().byteSize());
+        }
+    }
+}

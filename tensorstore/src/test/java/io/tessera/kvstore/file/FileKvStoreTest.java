@@ -1,0 +1,239 @@
+package io.tessera.kvstore.file;
+
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStoreException;
+import io.tessera.kvstore.ReadResult;
+import io.tessera.kvstore.WriteResult;
+import io.tessera.nativeio.FileIoDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The file store's semantics and concurrency, on both drivers. */
+class FileKvStoreTest {
+    @TempDir Path dir;
+    private final List<FileKvStore> stores = new ArrayList<>();
+
+    static FileKvStore open(Path root, FileIoDriver.Kind kind, boolean sync) {
+        FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind).withFileIoSync(sync));
+        // A test that claims io_uring must really run on it.
+        assertEquals(kind == FileIoDriver.Kind.IO_URING ? "io_uring" : "blocking", s.driverName());
+        return s;
+    }
+
+    private FileKvStore store(FileIoDriver.Kind kind) {
+        FileKvStore s = open(dir.resolve("root"), kind, true);
+        stores.add(s);
+        return s;
+    }
+
+    @AfterEach
+    void close() { stores.forEach(FileKvStore::close); }
+
+    static <T> T await(CompletableFuture<T> f) throws Exception { return f.get(120, TimeUnit.SECONDS); }
+
+    static MemorySegment seg(String s) { return MemorySegment.ofArray(s.getBytes(StandardCharsets.UTF_8)); }
+
+    static String str(ReadResult r) { return new String(r.value().toArray(JAVA_BYTE), StandardCharsets.UTF_8); }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void readWriteDelete(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = store(kind);
+        ReadResult missing = await(s.read("a"));
+        assertFalse(missing.exists());
+        assertEquals(Generation.NO_VALUE, missing.generation());
+
+        WriteResult w = await(s.write("a", seg("hello"), Generation.UNKNOWN));
+        assertTrue(w.succeeded());
+        ReadResult r = await(s.read("a"));
+        assertEquals("hello", str(r));
+        assertEquals(w.generation(), r.generation());
+        assertEquals("hello", Files.readString(dir.resolve("root/a")));
+
+        WriteResult w2 = await(s.write("a", seg("world!"), Generation.UNKNOWN));
+        assertNotEquals(w.generation(), w2.generation());
+        assertEquals("world!", str(await(s.read("a"))));
+
+        WriteResult del = await(s.delete("a", Generation.UNKNOWN));
+        assertTrue(del.succeeded());
+        assertFalse(await(s.read("a")).exists());
+        assertFalse(Files.exists(dir.resolve("root/a")));
+        assertTrue(await(s.delete("a", Generation.UNKNOWN)).succeeded(), "deleting a missing key succeeds");
+        assertTrue(await(s.delete("no/such/dir/x", Generation.UNKNOWN)).succeeded());
+        assertFalse(Files.exists(dir.resolve("root/no")), "a delete creates no directories");
+        assertLockFilesGone();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void conditionalWritesAndDeletes(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = store(kind);
+        assertTrue(await(s.write("k", seg("1"), Generation.NO_VALUE)).succeeded());
+        assertFalse(await(s.write("k", seg("2"), Generation.NO_VALUE)).succeeded(), "NO_VALUE fails on an existing key");
+        Generation g1 = await(s.read("k")).generation();
+        WriteResult ok = await(s.write("k", seg("22"), g1));
+        assertTrue(ok.succeeded());
+        WriteResult stale = await(s.write("k", seg("333"), g1));
+        assertFalse(stale.succeeded());
+        assertEquals(Generation.UNKNOWN, stale.generation());
+        assertEquals("22", str(await(s.read("k"))));
+        assertFalse(await(s.delete("k", g1)).succeeded());
+        assertFalse(await(s.delete("k", Generation.NO_VALUE)).succeeded());
+        assertEquals("22", str(await(s.read("k"))));
+        assertTrue(await(s.delete("k", ok.generation())).succeeded());
+        assertFalse(await(s.read("k")).exists());
+        assertTrue(await(s.delete("k", Generation.NO_VALUE)).succeeded());
+        assertFalse(await(s.write("k", seg("x"), ok.generation())).succeeded(), "a generation of a deleted value fails");
+        assertFalse(await(s.delete("never/there", new Generation("1.2.3.4"))).succeeded());
+        assertLockFilesGone();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void nestedKeysValuesOfEverySizeAndListing(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = store(kind);
+        Random rnd = new Random(7);
+        byte[] big = new byte[3 * 1024 * 1024 + 17];
+        rnd.nextBytes(big);
+        MemorySegment offHeap = Arena.ofAuto().allocate(big.length).copyFrom(MemorySegment.ofArray(big));
+        await(s.write("x/y/z/big", offHeap, Generation.UNKNOWN));
+        await(s.write("x/y/empty", MemorySegment.ofArray(new byte[0]), Generation.UNKNOWN));
+        await(s.write("x/q", seg("q"), Generation.UNKNOWN));
+        await(s.write("top", seg("t"), Generation.UNKNOWN));
+        assertArrayEquals(big, Files.readAllBytes(dir.resolve("root/x/y/z/big")));
+        assertArrayEquals(big, await(s.read("x/y/z/big")).value().toArray(JAVA_BYTE));
+        ReadResult empty = await(s.read("x/y/empty"));
+        assertTrue(empty.exists());
+        assertEquals(0, empty.value().byteSize());
+        assertFalse(await(s.read("x/y")).exists(), "a directory is not a key");
+
+        // A lock file left behind by a killed writer is not a key.
+        Files.writeString(dir.resolve("root/x/q.__lock"), "stale");
+        assertEquals(List.of("top", "x/q", "x/y/empty", "x/y/z/big"), sorted(await(s.list(""))));
+        assertEquals(List.of("x/q", "x/y/empty", "x/y/z/big"), sorted(await(s.list("x/"))));
+        assertEquals(List.of("x/y/empty", "x/y/z/big"), sorted(await(s.list("x/y"))));
+        assertEquals(List.of(), await(s.list("nothing/here")));
+        // ...and it does not block the next writer.
+        assertTrue(await(s.write("x/q", seg("q2"), Generation.UNKNOWN)).succeeded());
+        assertEquals("q2", str(await(s.read("x/q"))));
+
+        await(s.deletePrefix("x/y"));
+        assertEquals(List.of("top", "x/q"), sorted(await(s.list(""))));
+        assertEquals(dir.resolve("root/x/y/z/big").toString(), s.describeKey("x/y/z/big"));
+        assertEquals("file://" + dir.resolve("root") + "/", s.describe());
+        assertLockFilesGone();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void invalidKeys(FileIoDriver.Kind kind) {
+        FileKvStore s = store(kind);
+        for (String key : new String[] {"", "/a", "a/", "a//b", ".", "..", "a/./b", "a/../b", "../a", "a.__lock",
+                "d/b.__lock", "a.__lock/b", "nul\0"}) {
+            for (CompletableFuture<?> f : List.of(s.read(key), s.write(key, seg("v"), Generation.UNKNOWN),
+                    s.delete(key, Generation.UNKNOWN))) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS), key);
+                assertInstanceOf(KvStoreException.class, e.getCause());
+                assertTrue(e.getCause().getMessage().startsWith("Invalid key: \""), e.getCause().getMessage());
+            }
+        }
+        assertTrue(FileKvStore.isValidKey("a.b/c..d/.e/__lock"));
+        assertFalse(Files.exists(dir.resolve("root")), "nothing was written");
+    }
+
+    /** Conditional read-modify-write increments from many threads: every increment survives. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void noLostUpdates(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = store(kind);
+        int threads = 8, increments = 40;
+        List<Throwable> errors = Collections.synchronizedList(new ArrayList<>());
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            ts.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int i = 0; i < increments; i++) {
+                        while (true) {
+                            ReadResult r = await(s.read("counters/c"));
+                            int n = r.exists() ? Integer.parseInt(str(r)) : 0;
+                            if (await(s.write("counters/c", seg(Integer.toString(n + 1)), r.generation())).succeeded()) break;
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        for (Thread t : ts) t.join();
+        assertEquals(List.of(), errors);
+        assertEquals(Integer.toString(threads * increments), str(await(s.read("counters/c"))));
+        assertLockFilesGone();
+    }
+
+    /** Two stores (as two processes would) on one directory, each writing every key concurrently. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void twoStoresManyKeys(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore a = store(kind);
+        FileKvStore b = store(kind);
+        List<CompletableFuture<WriteResult>> fs = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            int k = i % 50;
+            String key = "d" + (k % 7) + "/k" + k;
+            fs.add(a.write(key, seg("a" + i), Generation.UNKNOWN));
+            fs.add(b.write(key, seg("b" + i), Generation.UNKNOWN));
+        }
+        for (CompletableFuture<WriteResult> f : fs) assertTrue(await(f).succeeded());
+        for (int k = 0; k < 50; k++) {
+            String v = str(await(a.read("d" + (k % 7) + "/k" + k)));
+            assertTrue(v.matches("[ab]\\d+"), v);
+        }
+        assertEquals(50, await(b.list("")).size());
+        assertLockFilesGone();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void withoutSyncAndAfterClose(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = open(dir.resolve("nosync"), kind, false);
+        await(s.write("a/b", seg("v"), Generation.UNKNOWN));
+        assertEquals("v", str(await(s.read("a/b"))));
+        s.close();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> s.read("a/b").get(60, TimeUnit.SECONDS));
+        assertInstanceOf(KvStoreException.class, e.getCause());
+        s.close();
+    }
+
+    private static List<String> sorted(List<String> l) {
+        List<String> c = new ArrayList<>(l);
+        Collections.sort(c);
+        return c;
+    }
+
+    private void assertLockFilesGone() throws Exception {
+        if (!Files.exists(dir.resolve("root"))) return;
+        try (Stream<Path> s = Files.walk(dir.resolve("root"))) {
+            List<Path> locks = s.filter(p -> p.toString().endsWith(".__lock") && !p.toString().endsWith("q.__lock")).toList();
+            assertEquals(List.of(), locks);
+        }
+    }
+}
