@@ -29,7 +29,7 @@ class Row:
 
     def __init__(self, workload, metric, label, unit, target=None):
         self.workload, self.metric, self.label, self.unit, self.target = workload, metric, label, unit, target
-        self.lower_is_better = unit == "ms"
+        self.lower_is_better = unit in ("ms", "MiB")
         self.values = {"tensorstore": [], "tessera": []}  # one entry per round: float, or str (error)
 
 
@@ -59,6 +59,7 @@ def plan(quick):
     for limit in (1, 2):
         rows.append(Row("scale", f"write_{conc}MiB_copy{limit}",
                         f"5. scale: write {fmt_size(conc)}, data_copy_concurrency {limit}", "MiB/s", 1.5))
+    rows.append(Row("scale", "peak_rss", "5. scale: peak RSS of the process", "MiB"))
     return rows
 
 
@@ -126,7 +127,7 @@ def row_ratio(row):
 
 
 def fmt_value(v, unit):
-    if unit == "ms":
+    if unit in ("ms",):
         return f"{v:.2f}" if v < 100 else f"{v:.0f}"
     return f"{v:.0f}" if v >= 100 else f"{v:.1f}"
 

@@ -18,6 +18,7 @@ import collections
 import json
 import math
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -248,7 +249,7 @@ def scale_write(mib, context, metric, scratch):
 def scale(quick, scratch):
     sizes = [64, 512] if quick else [64, 512, 2048]
     conc = 64 if quick else 512
-    plan(*[f"write_{s}MiB" for s in sizes], f"write_{conc}MiB_copy1", f"write_{conc}MiB_copy2")
+    plan(*[f"write_{s}MiB" for s in sizes], f"write_{conc}MiB_copy1", f"write_{conc}MiB_copy2", "peak_rss")
     scale_write(64, SYNC, None, scratch)
     for s in sizes:
         try:
@@ -261,6 +262,8 @@ def scale(quick, scratch):
             scale_write(conc, dict(SYNC, data_copy_concurrency={"limit": limit}), metric, scratch)
         except Exception as e:  # noqa: BLE001
             fail_one(metric, e)
+    # ru_maxrss is in KiB on Linux: the process's peak resident set, as CompareMain's VmHWM.
+    emit("peak_rss", "MiB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0)
 
 
 def main():

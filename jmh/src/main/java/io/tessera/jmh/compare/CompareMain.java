@@ -251,12 +251,14 @@ public final class CompareMain {
         for (int s : sizes) metrics.add("write_" + s + "MiB");
         metrics.add("write_" + concSize + "MiB_copy1");
         metrics.add("write_" + concSize + "MiB_copy2");
+        metrics.add("peak_rss");
         plan(metrics.toArray(String[]::new));
         scaleWrite(64, SYNC, null);
         for (int s : sizes) tryScale(s, SYNC, "write_" + s + "MiB");
         for (int limit = 1; limit <= 2; limit++) {
             tryScale(concSize, "{\"file_io_sync\":true,\"data_copy_concurrency\":{\"limit\":" + limit + "}}", "write_" + concSize + "MiB_copy" + limit);
         }
+        emit("peak_rss", "MiB", peakRssKiB() / 1024.0);
     }
 
     private static void tryScale(int mib, String context, String metric) {
@@ -286,6 +288,18 @@ public final class CompareMain {
             deleteTree(dir);
             if (metric != null) emit(metric, "MiB/s", src.size() * 2.0 / MIB / ((t1 - t0) / 1e9));
         }
+    }
+
+    /** The process's peak resident set ({@code VmHWM} of /proc/self/status), in KiB. */
+    static long peakRssKiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException("no VmHWM in /proc/self/status");
     }
 
     // ---- helpers ------------------------------------------------------------------------------------
