@@ -112,7 +112,7 @@ def first_error(values):
 
 
 def speedup(row, ts, te):
-    """How many times faster Tessera is: a throughput ratio, or the inverse ratio of latencies."""
+    """How many times better Tessera is: a throughput ratio, or the inverse ratio of latencies and sizes."""
     if ts is None or te is None or ts <= 0 or te <= 0:
         return None
     return ts / te if row.lower_is_better else te / ts
@@ -157,7 +157,7 @@ def md_escape(s):
 
 
 def table(rows, rounds):
-    lines = ["| measurement | unit | TensorStore | Tessera | Tessera speedup | target | result |",
+    lines = ["| measurement | unit | TensorStore | Tessera | ratio (>1: Tessera better) | target | result |",
              "|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
         ratio = row_ratio(r)
@@ -215,7 +215,7 @@ def draw_matplotlib(path, rows, title):
     ax.set_ylim(-0.7, len(data) - 0.3)
     ax.set_yticks(ys)
     ax.set_yticklabels([d[0] for d in data], fontsize=8)
-    ax.set_xlabel("Tessera speedup over TensorStore (log scale; dashed: parity, black tick: target)")
+    ax.set_xlabel("Tessera relative to TensorStore, >1: Tessera better (log scale; dashed: parity, black tick: target)")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -309,9 +309,9 @@ def main():
           f"Load average at start / end: {load_start} / {loadavg()}; wall time {elapsed:.0f} s", "",
           "Each cell is the median over rounds; each round ran a fresh TensorStore process, then a fresh",
           "Tessera process (A B A B), each doing a warm-up pass and then the timed pass, results verified",
-          "outside the timed region. *Tessera speedup* is the median over rounds of that round's",
-          "Tessera/TensorStore throughput ratio (TensorStore/Tessera for latencies in ms): above 1 means",
-          "Tessera is faster.", "",
+          "outside the timed region. *ratio* is the median over rounds of that round's Tessera/TensorStore",
+          "throughput ratio (TensorStore/Tessera for latencies in ms and sizes in MiB): above 1 means",
+          "Tessera is faster (or smaller).", "",
           table(rows, args.rounds), "",
           "## Per round", "", raw_table(rows), ""]
     md_path = os.path.join(outdir, f"compare-{stamp}.md")

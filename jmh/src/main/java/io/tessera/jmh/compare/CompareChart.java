@@ -19,9 +19,9 @@ import java.util.Locale;
 
 /**
  * Draws the chart of {@code bench/compare} when matplotlib is not available: one horizontal bar
- * per measurement, the Tessera/TensorStore speedup on a log axis, a dashed line at parity and a
+ * per measurement, how many times better Tessera is than TensorStore on a log axis, a dashed line at parity and a
  * tick at the target. Headless; reads the title on the first line of stdin, then one line per
- * measurement, tab-separated: label, speedup (empty: not measured), target (empty: none),
+ * measurement, tab-separated: label, ratio (empty: not measured), target (empty: none),
  * verdict ({@code PASS}, {@code MISS}, or anything else for no verdict).
  *
  * <p>Usage: {@code CompareChart OUT.png < rows.tsv}
@@ -84,7 +84,7 @@ public final class CompareChart {
             g.drawLine(x, plotBottom, x, plotBottom + 4);
             g.drawString(s, x - fm.stringWidth(s) / 2, plotBottom + 18);
         }
-        g.drawString("Tessera speedup over TensorStore (log scale; dashed: parity, black tick: target)", labelW, plotBottom + 40);
+        g.drawString("Tessera relative to TensorStore, >1: Tessera better (log scale; dashed: parity, black tick: target)", labelW, plotBottom + 40);
         for (int i = 0; i < bars.size(); i++) {
             Bar b = bars.get(i);
             int yMid = top + rowH * i + rowH / 2;
