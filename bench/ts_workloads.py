@@ -86,11 +86,15 @@ def delete_tree(path):
 
 # ---- workloads 1 and 2 ------------------------------------------------------------------------
 
+# Untimed passes before the timed one, as many as the Java side makes (TESSERA_BENCH_WARMUPS).
+WARMUPS = int(os.environ.get("TESSERA_BENCH_WARMUPS", "3"))
+
+
 def write_read(store, compressor, shape, scratch):
     plan("write", "read")
     src = smooth(shape)
     nbytes = src.nbytes
-    for p in range(2):
+    for p in range(WARMUPS + 1):
         path = None if store is None else os.path.join(scratch, f"{store}-{p}")
         kv = {"driver": "memory"} if path is None else file_kv(path)
         ds = open_array(kv, {"chunks": [64, 64, 64], "compressor": compressor}, {} if path is None else SYNC, shape)
@@ -104,7 +108,7 @@ def write_read(store, compressor, shape, scratch):
         del back
         if path is not None:
             delete_tree(path)
-        if p == 1:
+        if p == WARMUPS:
             emit("write", "MiB/s", nbytes / MIB / (t1 - t0))
             emit("read", "MiB/s", nbytes / MIB / (t2 - t1))
 
@@ -197,7 +201,7 @@ def transactions(quick, scratch):
     for k in range(n):
         expected[txn_pos(k)] = value(k)
     try:
-        for p in range(2):
+        for p in range(WARMUPS + 1):
             ds = open_array({"driver": "memory"}, md, {}, shape)
             txn = ts.Transaction()
             t0 = time.perf_counter()
@@ -210,7 +214,7 @@ def transactions(quick, scratch):
         emit("staged", "writes/s", rate)
     except Exception as e:  # noqa: BLE001 - reported, then the next measurement runs
         fail_one("staged", e)
-    for p in range(2):
+    for p in range(WARMUPS + 1):
         path = os.path.join(scratch, f"txn-{p}")
         ds = open_array(file_kv(path), md, SYNC, shape)
         txn = ts.Transaction()

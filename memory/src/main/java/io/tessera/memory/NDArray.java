@@ -41,7 +41,23 @@ public final class NDArray {
 
     /** A zero-filled C-order array whose memory the garbage collector owns. */
     public static NDArray allocate(DataType dtype, long... shape) {
-        return allocate(Arena.ofAuto(), dtype, Order.C, shape);
+        return allocateOnHeap(dtype, Order.C, shape);
+    }
+
+    /**
+     * A zero-filled array backed by a Java {@code long[]} (8-byte aligned). Why the heap: the
+     * collector accounts for it (bounded by -Xmx) and recycles already-touched pages, where
+     * GC-freed native memory grows unaccounted between collections and every fresh allocation
+     * pays its page faults.
+     */
+    public static NDArray allocateOnHeap(DataType dtype, Order order, long... shape) {
+        long count = checkedCount(shape);
+        long bytes = count * dtype.byteSize();
+        if ((bytes + 7) / 8 > Integer.MAX_VALUE - 8) {
+            return allocate(Arena.ofAuto(), dtype, order, shape);
+        }
+        MemorySegment seg = MemorySegment.ofArray(new long[(int) Math.max(1, (bytes + 7) / 8)]);
+        return new NDArray(seg, 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order));
     }
 
     /** A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes). */

@@ -33,7 +33,8 @@ import java.util.stream.Stream;
  * same data, sizes and specs) and prints one JSON line per measurement on stdout:
  * <pre>{@code {"side":"tessera","workload":"memory_raw","metric":"write","unit":"MiB/s","value":5123.4}}</pre>
  * or, when a measurement could not be made, {@code "error":"..."} in place of the value.
- * Each measurement follows an untimed warm-up pass of the same work, and every result is checked
+ * Each measurement follows {@code -Dtessera.bench.warmups} (default 3) untimed warm-up passes of
+ * the same work (the JIT compiles the vector kernels only after a few), and and every result is checked
  * (read back and compared) outside the timed region; a failed check is reported as an error.
  *
  * <p>Usage: {@code CompareMain WORKLOAD [--quick] [--dir SCRATCH_DIR]}, WORKLOAD one of
@@ -41,6 +42,9 @@ import java.util.stream.Stream;
  */
 public final class CompareMain {
     private CompareMain() {}
+
+    /** Untimed passes before the timed one: a long-running JVM service runs compiled code. */
+    static final int WARMUPS = Integer.getInteger("tessera.bench.warmups", 3);
 
     static final double MIB = 1024.0 * 1024.0;
     static final String BLOSC = "{\"id\":\"blosc\",\"cname\":\"lz4\",\"clevel\":5,\"shuffle\":1,\"blocksize\":0}";
@@ -99,7 +103,7 @@ public final class CompareMain {
         plan("write", "read");
         NDArray src = smooth(Arena.ofAuto(), shape);
         double bytes = src.size() * 2.0;
-        for (int pass = 0; pass < 2; pass++) {
+        for (int pass = 0; pass <= WARMUPS; pass++) {
             Path dir = store == null ? null : scratch.resolve(store + "-" + pass);
             String kv = dir == null ? "{\"driver\":\"memory\"}" : fileKv(dir);
             Context ctx = dir == null ? new Context() : Context.fromJson(SYNC);
@@ -111,7 +115,7 @@ public final class CompareMain {
             long t2 = System.nanoTime();
             if (!back.contentEquals(src)) throw new IllegalStateException("verification failed: read-back differs from the written data");
             if (dir != null) deleteTree(dir);
-            if (pass == 1) {
+            if (pass == WARMUPS) {
                 emit("write", "MiB/s", bytes / MIB / ((t1 - t0) / 1e9));
                 emit("read", "MiB/s", bytes / MIB / ((t2 - t1) / 1e9));
             }
@@ -205,7 +209,7 @@ public final class CompareMain {
         // Staged writes per second, memory store.
         try {
             double rate = 0;
-            for (int pass = 0; pass < 2; pass++) {
+            for (int pass = 0; pass <= WARMUPS; pass++) {
                 TensorStore ds = open("{\"driver\":\"memory\"}", md, new Context(), 10 * CHUNK, 10 * CHUNK);
                 Transaction txn = new Transaction();
                 TensorStore t = ds.withTransaction(txn);
@@ -224,7 +228,7 @@ public final class CompareMain {
         }
         // Commit time of n scattered writes over 100 chunks, file store.
         double ms = 0;
-        for (int pass = 0; pass < 2; pass++) {
+        for (int pass = 0; pass <= WARMUPS; pass++) {
             Path dir = scratch.resolve("txn-" + pass);
             TensorStore ds = open(fileKv(dir), md, Context.fromJson(SYNC), 10 * CHUNK, 10 * CHUNK);
             Transaction txn = new Transaction();
