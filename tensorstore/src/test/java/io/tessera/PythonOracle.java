@@ -45,19 +45,20 @@ final class PythonOracle {
     static String run(String python, String code, String stdin) throws IOException, InterruptedException {
         Path script = Files.createTempFile("tessera-oracle", ".py");
         Files.writeString(script, code);
+        // stderr goes to a file, so a chatty script cannot block on a full pipe while we read stdout.
+        Path errors = Files.createTempFile("tessera-oracle", ".err");
         try {
-            Process p = new ProcessBuilder(python, script.toString()).start();
+            Process p = new ProcessBuilder(python, script.toString()).redirectError(errors.toFile()).start();
             p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
             p.getOutputStream().close();
-            byte[] err = new byte[0];
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            err = p.getErrorStream().readAllBytes();
             if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                throw new IllegalStateException("Python oracle failed: " + new String(err, StandardCharsets.UTF_8));
+                throw new IllegalStateException("Python oracle failed: " + Files.readString(errors));
             }
             return out;
         } finally {
             Files.deleteIfExists(script);
+            Files.deleteIfExists(errors);
         }
     }
 }

@@ -45,18 +45,18 @@ public final class NDArray {
     }
 
     /**
-     * A zero-filled array backed by a Java {@code long[]} (8-byte aligned). Why the heap: the
-     * collector accounts for it (bounded by -Xmx) and recycles already-touched pages, where
-     * GC-freed native memory grows unaccounted between collections and every fresh allocation
-     * pays its page faults.
+     * A zero-filled array backed by a Java {@code byte[]} (native ones beyond 2 GiB). Why the
+     * heap: the collector accounts for it (bounded by -Xmx) and recycles already-touched pages,
+     * where GC-freed native memory grows unaccounted between collections and every fresh
+     * allocation pays its page faults. A {@code byte[]} (not a wider array) keeps
+     * {@link MemorySegment#asByteBuffer()} available to I/O and codec libraries.
      */
     public static NDArray allocateOnHeap(DataType dtype, Order order, long... shape) {
-        long count = checkedCount(shape);
-        long bytes = count * dtype.byteSize();
-        if ((bytes + 7) / 8 > Integer.MAX_VALUE - 8) {
+        long bytes = Math.multiplyExact(checkedCount(shape), (long) dtype.byteSize());
+        if (bytes > Integer.MAX_VALUE - 16) {
             return allocate(Arena.ofAuto(), dtype, order, shape);
         }
-        MemorySegment seg = MemorySegment.ofArray(new long[(int) Math.max(1, (bytes + 7) / 8)]);
+        MemorySegment seg = MemorySegment.ofArray(new byte[(int) Math.max(1, bytes)]);
         return new NDArray(seg, 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order));
     }
 

@@ -163,7 +163,7 @@ public final class ZarrArray {
      */
     NDArray newChunkBuffer() {
         long bytes = meta.chunkBytes();
-        MemorySegment seg = MemorySegment.ofArray(new long[(int) Math.max(1, (bytes + 7) / 8)]).asSlice(0, bytes);
+        MemorySegment seg = MemorySegment.ofArray(new byte[(int) Math.max(1, bytes)]).asSlice(0, bytes);
         return NDArray.view(seg, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
     }
 

@@ -23,13 +23,12 @@ import java.util.concurrent.TimeUnit;
 import static io.tessera.kvstore.file.FileKvStoreTest.seg;
 import static io.tessera.kvstore.file.FileKvStoreTest.str;
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Against TensorStore itself: each reads what the other wrote, neither lists lock files, and a
  * lock held by another process the way TensorStore holds it ({@code F_OFD_SETLKW} on
  * {@code <key>.__lock}) holds our writer back. Needs a Python with {@code tensorstore}: the one
- * named by {@code -Dtessera.tensorstore.python}, else {@code python3}; skipped when there is none.
+ * named by {@code -Dtessera.tensorstore.python}, else the project's venv (build/python-env.sh).
  */
 class FileKvStoreTensorStoreInteropTest {
     @TempDir Path dir;
@@ -37,16 +36,20 @@ class FileKvStoreTensorStoreInteropTest {
 
     @BeforeAll
     static void findPython() throws Exception {
-        String candidate = System.getProperty("tessera.tensorstore.python", "python3");
-        try {
-            Process p = new ProcessBuilder(candidate, "-c", "import tensorstore; tensorstore.KvStore")
-                    .directory(Path.of(System.getProperty("java.io.tmpdir")).toFile()).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) python = candidate;
-        } catch (java.io.IOException e) {
-            python = null;
+        String candidate = System.getProperty("tessera.tensorstore.python");
+        if (candidate == null) {
+            // The project's venv (build/python-env.sh creates it on first use); missing Python fails the test.
+            Path script = Path.of(System.getProperty("tessera.repo.root", ".")).resolve("build/python-env.sh");
+            Process p = new ProcessBuilder("bash", script.toString()).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            candidate = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            assertTrue(p.waitFor(600, TimeUnit.SECONDS) && p.exitValue() == 0 && !candidate.isEmpty(),
+                    "build/python-env.sh could not provide a Python with tensorstore");
         }
-        assumeTrue(python != null, "no Python with tensorstore (set -Dtessera.tensorstore.python)");
+        Process p = new ProcessBuilder(candidate, "-c", "import tensorstore; tensorstore.KvStore")
+                .directory(Path.of(System.getProperty("java.io.tmpdir")).toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0, "no tensorstore in " + candidate + ": " + out);
+        python = candidate;
     }
 
     private static List<String> runPython(String script, String... args) throws Exception {
