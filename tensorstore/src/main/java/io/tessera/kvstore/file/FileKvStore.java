@@ -14,7 +14,6 @@ import io.tessera.nativeio.NativeIOException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -81,6 +80,8 @@ public final class FileKvStore implements KvStore {
     private final Options options;
     private final FileIoDriver driver;
     private final DirectorySyncer dirSyncer;
+    /** Native buffers for I/O of heap values; a budget of a few dozen chunks in flight. */
+    private final StagingBuffers staging = new StagingBuffers(64L << 20);
     /** For what must block: waiting on a lock another process holds, and listing. */
     private final ExecutorService blocking;
     /** Completes the futures handed to callers (see {@link #handOff}). */
@@ -212,14 +213,34 @@ public final class FileKvStore implements KvStore {
                 driver.fstat(h)
                         .thenCompose(st -> st.isDirectory()
                                 ? CompletableFuture.completedFuture(ReadResult.missing())
-                                : readFully(h, Arena.ofAuto().allocate(st.size(), 16), 0)
-                                        .thenApply(v -> new ReadResult(v, generation(st))))
+                                : readIntoHeap(h, st.size()).thenApply(v -> new ReadResult(v, generation(st))))
                         .whenComplete((r, e) -> driver.close(h).whenComplete((v, closeErr) -> {
                             if (e != null) out.completeExceptionally(Errors.kv("Error reading " + p, e));
                             else out.complete(r);
                         }));
             });
             return out;
+        });
+    }
+
+    /** Reads the whole file through a pooled native buffer into a new heap segment (GC-owned, no page faults). */
+    private CompletableFuture<MemorySegment> readIntoHeap(FileHandle h, long size) {
+        StagingBuffers.Buffer b = staging.borrow(size);
+        CompletableFuture<MemorySegment> read;
+        try {
+            read = readFully(h, b.segment().asSlice(0, size), 0);
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        // The driver completes a read only once the kernel is done with the buffer.
+        return read.handle((bytes, e) -> {
+            try {
+                if (e != null) throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
+                MemorySegment copy = MemorySegment.ofArray(new byte[(int) bytes.byteSize()]);
+                return copy.copyFrom(bytes);
+            } finally {
+                staging.release(b);
+            }
         });
     }
 
@@ -239,13 +260,15 @@ public final class FileKvStore implements KvStore {
     @Override
     public CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual) {
         return guard(key, () -> {
-            MemorySegment v = value;
-            if (!v.isNative()) {
-                // The kernel needs a stable address; heap arrays move.
-                v = Arena.ofAuto().allocate(value.byteSize(), 16).copyFrom(value);
-            }
-            MemorySegment data = v;
-            return serialized(key, release -> mutate(key, data, ifEqual, release));
+            if (value.isNative()) return serialized(key, release -> mutate(key, value, ifEqual, release));
+            // The kernel needs a stable address; heap arrays move. The staging buffer goes back to
+            // the pool once the whole mutation (and so every I/O on it) has completed.
+            StagingBuffers.Buffer b = staging.borrow(value.byteSize());
+            MemorySegment data = b.segment().asSlice(0, value.byteSize()).copyFrom(value);
+            CompletableFuture<WriteResult> f = serialized(key, release -> mutate(key, data, ifEqual, release));
+            f.whenComplete((r, e) -> staging.release(b));
+            // A dependent copy: cancelling what the caller holds must not release the buffer early.
+            return f.thenApply(r -> r);
         });
     }
 
