@@ -21,7 +21,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 WORKLOADS = ["memory_raw", "file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale"]
-JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-Xms6g"]
+JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-Xms6g",
+             # Both sides make the same number of untimed passes (the Python side reads the variable).
+             "-Dtessera.bench.warmups=" + os.environ.get("TESSERA_BENCH_WARMUPS", "3")]
 
 
 class Row:
@@ -308,7 +310,7 @@ def main():
           "Environment: " + "; ".join(describe_env(args)) + "  ",
           f"Load average at start / end: {load_start} / {loadavg()}; wall time {elapsed:.0f} s", "",
           "Each cell is the median over rounds; each round ran a fresh TensorStore process, then a fresh",
-          "Tessera process (A B A B), each doing a warm-up pass and then the timed pass, results verified",
+          "Tessera process (A B A B), each doing 3 warm-up passes (TESSERA_BENCH_WARMUPS) and then the timed pass, results verified",
           "outside the timed region. *ratio* is the median over rounds of that round's Tessera/TensorStore",
           "throughput ratio (TensorStore/Tessera for latencies in ms and sizes in MiB): above 1 means",
           "Tessera is faster (or smaller).", "",
