@@ -97,10 +97,15 @@ public final class Elements {
      * TensorStore's (C++ {@code static_cast}) semantics; integers keep full 64-bit precision.
      */
     public static void convert(MemorySegment src, long srcOff, DataType from, MemorySegment dst, long dstOff, DataType to) {
-        if (from.isComplex() || to.isComplex()) {
+        if (to == DataType.COMPLEX64 && from == DataType.UINT64) {
+            dst.set(FLOAT, dstOff, unsignedToFloat(src.get(LONG, srcOff)));
+            dst.set(FLOAT, dstOff + 4, 0f);
+        } else if (from.isComplex() || to.isComplex()) {
             setComplex(dst, dstOff, to, getDouble(src, srcOff, from), getImag(src, srcOff, from));
         } else if (from.isFloatingPoint()) {
             setDouble(dst, dstOff, to, getDouble(src, srcOff, from));
+        } else if (to == DataType.FLOAT32 && from == DataType.UINT64) {
+            dst.set(FLOAT, dstOff, unsignedToFloat(src.get(LONG, srcOff)));
         } else if (to.isFloatingPoint() && from == DataType.UINT64) {
             setDouble(dst, dstOff, to, unsignedToDouble(src.get(LONG, srcOff)));
         } else if (to == DataType.BOOL) {
@@ -110,9 +115,18 @@ public final class Elements {
         }
     }
 
+    /** uint64 to the nearest double, rounded once (as C++ {@code static_cast<double>}). */
     static double unsignedToDouble(long v) {
-        double d = (double) (v >>> 1) * 2.0;
-        return v >= 0 ? (double) v : d + (v & 1);
+        if (v >= 0) return v;
+        // Halve, keeping the lost bit as a sticky bit, so the single rounding lands where it would
+        // for the full 64-bit value; doubling is then exact.
+        return (double) ((v >>> 1) | (v & 1)) * 2.0;
+    }
+
+    /** uint64 to the nearest float, rounded once (going through double would round twice). */
+    static float unsignedToFloat(long v) {
+        if (v >= 0) return v;
+        return (float) ((v >>> 1) | (v & 1)) * 2.0f;
     }
 
     /** Truncates toward zero; saturates at the 64-bit range of the target (unsigned for uint64). */
