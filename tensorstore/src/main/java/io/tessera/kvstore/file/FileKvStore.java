@@ -82,6 +82,8 @@ public final class FileKvStore implements KvStore {
     private final DirectorySyncer dirSyncer;
     /** Native buffers for I/O of heap values; a budget of a few dozen chunks in flight. */
     private final StagingBuffers staging = new StagingBuffers(64L << 20);
+    /** Reads and heap-value writes in progress at once; each holds one staging buffer. */
+    private final AsyncPermits permits;
     /** For what must block: waiting on a lock another process holds, and listing. */
     private final ExecutorService blocking;
     /** Completes the futures handed to callers (see {@link #handOff}). */
@@ -106,6 +108,7 @@ public final class FileKvStore implements KvStore {
             t.setDaemon(true);
             return t;
         });
+        this.permits = new AsyncPermits(Math.max(16, 4 * options.ioConcurrency()), callbacks);
     }
 
     /**
@@ -199,7 +202,7 @@ public final class FileKvStore implements KvStore {
 
     @Override
     public CompletableFuture<ReadResult> read(String key) {
-        return guard(key, () -> {
+        return guard(key, () -> permits.run(() -> {
             String p = path(key);
             CompletableFuture<ReadResult> out = new CompletableFuture<>();
             driver.open(p, LibC.O_RDONLY | LibC.O_CLOEXEC, 0).whenComplete((h, err) -> {
@@ -220,7 +223,7 @@ public final class FileKvStore implements KvStore {
                         }));
             });
             return out;
-        });
+        }));
     }
 
     /** Reads the whole file through a pooled native buffer into a new heap segment (GC-owned, no page faults). */
@@ -263,10 +266,13 @@ public final class FileKvStore implements KvStore {
             if (value.isNative()) return serialized(key, release -> mutate(key, value, ifEqual, release));
             // The kernel needs a stable address; heap arrays move. The staging buffer goes back to
             // the pool once the whole mutation (and so every I/O on it) has completed.
-            StagingBuffers.Buffer b = staging.borrow(value.byteSize());
-            MemorySegment data = b.segment().asSlice(0, value.byteSize()).copyFrom(value);
-            CompletableFuture<WriteResult> f = serialized(key, release -> mutate(key, data, ifEqual, release));
-            f.whenComplete((r, e) -> staging.release(b));
+            CompletableFuture<WriteResult> f = permits.run(() -> {
+                StagingBuffers.Buffer b = staging.borrow(value.byteSize());
+                MemorySegment data = b.segment().asSlice(0, value.byteSize()).copyFrom(value);
+                CompletableFuture<WriteResult> w = serialized(key, release -> mutate(key, data, ifEqual, release));
+                w.whenComplete((r, e) -> staging.release(b));
+                return w;
+            });
             // A dependent copy: cancelling what the caller holds must not release the buffer early.
             return f.thenApply(r -> r);
         });
