@@ -123,7 +123,7 @@ public final class Transaction {
         synchronized (this) {
             checkOpen();
             StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
-            CompletableFuture<Void> f = lastStaged.handle((v, e) -> null).thenRunAsync(() -> write.accept(s), executorOf(array));
+            CompletableFuture<Void> f = lastStaged.handle((v, e) -> null).thenRunAsync(() -> write.accept(s), array.executor());
             lastStaged = f;
             return f;
         }
@@ -136,10 +136,6 @@ public final class Transaction {
             StagedWrites s = staged.get(array);
             return lastStaged.handle((v, e) -> s);
         }
-    }
-
-    private static java.util.concurrent.Executor executorOf(ZarrArray array) {
-        return array.executorForTransactions();
     }
 
     private void checkOpen() {

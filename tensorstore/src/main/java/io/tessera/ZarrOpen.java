@@ -174,10 +174,11 @@ final class ZarrOpen {
 
     /** Checks the stored metadata against every constraint the spec and options give. */
     private static ZarrMetadata validate(ZarrMetadata stored, Constraints c) {
+        ObjectNode storedJson = stored.toJson();
         for (Iterator<String> it = c.metadata().fieldNames(); it.hasNext(); ) {
             String f = it.next();
             JsonNode want = ZarrMetadatas.normalizeMember(f, c.metadata().get(f), stored.dataType());
-            JsonNode got = stored.toJson().get(f);
+            JsonNode got = storedJson.get(f);
             if (f.equals("fill_value")) got = stored.fillValue();
             // Compared as JSON text: Jackson's int and long nodes of equal value are not equal().
             if (!String.valueOf(want).equals(String.valueOf(got))) {
@@ -209,7 +210,8 @@ final class ZarrOpen {
     }
 
     private static ZarrArray array(Context ctx, KvStore store, String prefix, ZarrMetadata m) {
-        String key = "zarr:" + System.identityHashCode(store) + ":" + prefix + ":" + m;
+        // Within one context each store has its own description (one memory store, one file store per directory).
+        String key = "zarr:" + store.describe() + prefix + ":" + m;
         io.tessera.zarr.ChunkCache cache = ctx.cachePool();
         java.util.concurrent.ExecutorService executor = ctx.dataCopyExecutor();
         return ctx.resource(key, k -> new ZarrArray(store, prefix, m, executor, cache));

@@ -153,16 +153,10 @@ final class Commands {
 
         @Override
         public Integer call() {
-            Spec given = Specs.parse(spec);
-            TensorStore ds = Specs.open(given, new OpenOptions(), env);
-            env.out.println(Json.pretty(resolved(ds, given)));
+            TensorStore ds = Specs.open(Specs.parse(spec), new OpenOptions(), env);
+            env.out.println(Json.pretty(ds.spec().toJson()));
             return 0;
         }
-    }
-
-    /** The store's resolved spec, as TensorStore prints it (the spec's "path" folded into the kvstore's). */
-    static com.fasterxml.jackson.databind.node.ObjectNode resolved(TensorStore ds, Spec given) {
-        return ds.spec().toJson();
     }
 
     /** {@code .npy} files, with errors that name the file. */

@@ -45,14 +45,15 @@ public interface KvStore extends AutoCloseable {
      *     condition failed and nothing was written
      */
     default CompletableFuture<Boolean> writeAtomically(List<Mutation> mutations) {
-        if (mutations.size() == 1) {
-            Mutation m = mutations.getFirst();
-            CompletableFuture<WriteResult> f = m.value() == null ? delete(m.key(), m.ifEqual()) : write(m.key(), m.value(), m.ifEqual());
-            return f.thenApply(WriteResult::succeeded);
-        }
+        if (mutations.size() == 1) return apply(mutations.getFirst()).thenApply(WriteResult::succeeded);
         return CompletableFuture.failedFuture(new UnsupportedOperationException(
                 "Cannot commit an atomic transaction of " + mutations.size() + " keys on " + describe()
                         + ": only single-key atomic writes are supported by this key-value store"));
+    }
+
+    /** Applies one mutation: {@link #write} or, for a null value, {@link #delete}. */
+    default CompletableFuture<WriteResult> apply(Mutation m) {
+        return m.value() == null ? delete(m.key(), m.ifEqual()) : write(m.key(), m.value(), m.ifEqual());
     }
 
     /** A human-readable description of {@code key} for error messages, e.g. its file path. */

@@ -4,7 +4,6 @@ import io.tessera.index.IndexTransform;
 import io.tessera.kvstore.Generation;
 import io.tessera.kvstore.KvStore;
 import io.tessera.kvstore.ReadResult;
-import io.tessera.memory.ArrayOps;
 import io.tessera.memory.NDArray;
 
 import java.util.ArrayList;
@@ -21,19 +20,7 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class StagedWrites {
     private final ZarrArray array;
-    private final Map<String, Staged> chunks = new HashMap<>();
-
-    private static final class Staged {
-        final long[] chunkIndex;
-        final NDArray buffer;
-        final List<ZarrArray.StagedRegion> regions = new ArrayList<>();
-        boolean full;
-
-        Staged(long[] chunkIndex, NDArray buffer) {
-            this.chunkIndex = chunkIndex;
-            this.buffer = buffer;
-        }
-    }
+    private final Map<String, StagedChunk> chunks = new HashMap<>();
 
     public StagedWrites(ZarrArray array) { this.array = array; }
 
@@ -41,22 +28,10 @@ public final class StagedWrites {
 
     /** Stages {@code source} (shaped like {@code t}'s input domain) into the region {@code t} selects. */
     public synchronized void write(IndexTransform t, NDArray source) {
-        for (ChunkPart part : ChunkPart.split(t, array.metadata().chunks())) {
-            String key = array.chunkKey(part.chunkIndex);
-            Staged s = chunks.get(key);
-            boolean covers = part.coversChunk(array.metadata().chunks(), t);
-            if (s == null) {
-                s = new Staged(part.chunkIndex, array.newChunkBuffer());
-                ArrayOps.fill(s.buffer, array.fillValue());
-                chunks.put(key, s);
-            }
-            ArrayOps.copy(part.userView(source), part.chunkView(s.buffer, t));
-            if (covers) {
-                s.full = true;
-                s.regions.clear();
-            } else if (!s.full) {
-                s.regions.add(new ZarrArray.StagedRegion(part, t));
-            }
+        long[] chunkShape = array.metadata().chunks();
+        for (ChunkPart part : ChunkPart.split(t, chunkShape)) {
+            boolean covers = part.coversChunk(chunkShape, t);
+            chunks.computeIfAbsent(array.chunkKey(part.chunkIndex), k -> new StagedChunk(array, covers)).add(part, t, source, covers);
         }
     }
 
@@ -67,40 +42,26 @@ public final class StagedWrites {
 
     /** The chunk {@code key} as the transaction sees it, given what the store holds ({@code null}: missing). */
     private synchronized NDArray overlay(String key, NDArray stored) {
-        Staged s = chunks.get(key);
-        if (s == null) return stored;
-        return merge(s, stored);
+        StagedChunk s = chunks.get(key);
+        return s == null ? stored : s.mergeOver(stored);
     }
-
-    private NDArray merge(Staged s, NDArray stored) {
-        if (s.full) return s.buffer;
-        NDArray merged = array.newChunkBuffer();
-        if (stored == null) ArrayOps.fill(merged, array.fillValue()); else ArrayOps.copy(stored, merged);
-        for (ZarrArray.StagedRegion r : s.regions) r.copy(s.buffer, merged);
-        return merged;
-    }
-
-    public synchronized boolean isEmpty() { return chunks.isEmpty(); }
-
-    /** Number of chunks with staged writes. */
-    public synchronized int chunkCount() { return chunks.size(); }
 
     /**
      * The store mutations that commit the staged chunks onto what the store holds now, each
      * conditioned on the generation it was merged with.
      */
     public CompletableFuture<List<KvStore.Mutation>> prepare() {
-        List<Map.Entry<String, Staged>> list;
+        List<Map.Entry<String, StagedChunk>> list;
         synchronized (this) {
             list = new ArrayList<>(chunks.entrySet());
         }
         List<CompletableFuture<KvStore.Mutation>> fs = new ArrayList<>();
-        for (Map.Entry<String, Staged> e : list) {
+        for (Map.Entry<String, StagedChunk> e : list) {
             String key = e.getKey();
-            Staged s = e.getValue();
-            CompletableFuture<ReadResult> r = s.full ? CompletableFuture.completedFuture(null) : array.store().read(key);
+            StagedChunk s = e.getValue();
+            CompletableFuture<ReadResult> r = s.full() ? CompletableFuture.completedFuture(null) : array.store().read(key);
             fs.add(r.thenApplyAsync(rr -> {
-                NDArray chunk = s.full ? s.buffer : merge(s, array.decode(rr, key));
+                NDArray chunk = s.mergeOver(rr == null ? null : array.decode(rr, key));
                 Generation g = rr == null ? Generation.UNKNOWN : rr.generation();
                 return array.mutation(key, chunk, g);
             }, array.executor()));
@@ -120,14 +81,13 @@ public final class StagedWrites {
 
     private CompletableFuture<Void> commitOne(KvStore.Mutation m) {
         KvStore store = array.store();
-        var f = m.value() == null ? store.delete(m.key(), m.ifEqual()) : store.write(m.key(), m.value(), m.ifEqual());
-        return f.thenCompose(w -> {
+        return store.apply(m).thenCompose(w -> {
             if (w.succeeded()) return CompletableFuture.<Void>completedFuture(null);
-            Staged s;
+            StagedChunk s;
             synchronized (this) {
                 s = chunks.get(m.key());
             }
-            return store.read(m.key()).thenApplyAsync(rr -> array.mutation(m.key(), merge(s, array.decode(rr, m.key())), rr.generation()), array.executor())
+            return store.read(m.key()).thenApplyAsync(rr -> array.mutation(m.key(), s.mergeOver(array.decode(rr, m.key())), rr.generation()), array.executor())
                     .thenCompose(this::commitOne);
         });
     }

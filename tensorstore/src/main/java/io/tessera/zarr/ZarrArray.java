@@ -45,10 +45,6 @@ public final class ZarrArray {
     /** The futures of one write: source consumed, and data committed. */
     public record Futures(CompletableFuture<Void> copy, CompletableFuture<Void> commit) {}
 
-    public ZarrArray(KvStore store, String prefix, ZarrMetadata meta, Executor executor) {
-        this(store, prefix, meta, executor, null);
-    }
-
     /** An array whose read-modify-writes may start from chunks held in {@code cache} (may be null). */
     public ZarrArray(KvStore store, String prefix, ZarrMetadata meta, Executor executor, ChunkCache cache) {
         if (meta.chunkBytes() > io.tessera.codecs.Codecs.MAX_CHUNK_BYTES) {
@@ -145,15 +141,13 @@ public final class ZarrArray {
     }
 
     /** The store mutation that stores {@code chunk} (a delete when it is all fill value). */
-    io.tessera.kvstore.KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual) {
+    KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual) {
         boolean elide = elideFillChunks && ArrayOps.allEqual(chunk, fill);
-        return new io.tessera.kvstore.KvStore.Mutation(key, elide ? null : encode(chunk), ifEqual);
+        return new KvStore.Mutation(key, elide ? null : encode(chunk), ifEqual);
     }
 
-    Executor executor() { return executor; }
-
-    /** The executor that stages transactional writes. */
-    public Executor executorForTransactions() { return executor; }
+    /** The copy executor: staging, encoding and decoding run on it. */
+    public Executor executor() { return executor; }
 
     /**
      * A zeroed buffer in the chunk's layout. Chunk buffers live on the Java heap: they become
@@ -229,17 +223,11 @@ public final class ZarrArray {
         }
     }
 
-    /** Writes staged for one chunk but not yet handed to a writeback. */
-    private final class Pending {
-        final NDArray buffer;
-        final List<StagedRegion> regions = new ArrayList<>();
+    /** Writes staged for one chunk but not yet handed to a writeback, and who waits for them. */
+    private final class Pending extends StagedChunk {
         final List<CompletableFuture<Void>> waiters = new ArrayList<>();
-        boolean full;
 
-        Pending(boolean needsFill) {
-            buffer = newChunkBuffer();
-            if (needsFill) ArrayOps.fill(buffer, fill);
-        }
+        Pending(boolean firstWriteCovers) { super(ZarrArray.this, firstWriteCovers); }
     }
 
     /** The write state of one chunk. */
@@ -262,16 +250,9 @@ public final class ZarrArray {
                 awaitTurn(seq);
                 try {
                     boolean covers = part.coversChunk(meta.chunks(), t);
-                    if (pending == null) pending = new Pending(!covers);
-                    Pending p = pending;
-                    ArrayOps.copy(part.userView(source), part.chunkView(p.buffer, t));
-                    if (covers) {
-                        p.full = true;
-                        p.regions.clear();
-                    } else if (!p.full) {
-                        p.regions.add(new StagedRegion(part, t));
-                    }
-                    p.waiters.add(committed);
+                    if (pending == null) pending = new Pending(covers);
+                    pending.add(part, t, source, covers);
+                    pending.waiters.add(committed);
                     if (!writebackRunning) {
                         writebackRunning = true;
                         start = true;
@@ -323,7 +304,7 @@ public final class ZarrArray {
             }
             CompletableFuture<Void> done;
             try {
-                done = p.full ? writeWhole(p.buffer, Generation.UNKNOWN).thenApply(r -> null) : modifyCachedOrStored(p);
+                done = p.full() ? writeWhole(p.buffer, Generation.UNKNOWN).thenApply(r -> null) : modifyCachedOrStored(p);
             } catch (Throwable e) {
                 done = CompletableFuture.failedFuture(e);
             }
@@ -368,18 +349,15 @@ public final class ZarrArray {
 
         /** Writes {@code stored} (null: missing) with the staged regions over it, if it is still at {@code generation}. */
         private CompletableFuture<Boolean> mergeAndWrite(Pending p, NDArray stored, Generation generation) {
-            NDArray merged = newChunkBuffer();
-            if (stored == null) ArrayOps.fill(merged, fill); else ArrayOps.copy(stored, merged);
-            for (StagedRegion region : p.regions) region.copy(p.buffer, merged);
-            return writeWhole(merged, generation).thenApply(WriteResult::succeeded);
+            return writeWhole(p.mergeOver(stored), generation).thenApply(WriteResult::succeeded);
         }
 
         private CompletableFuture<WriteResult> writeWhole(NDArray chunk, Generation ifEqual) {
-            boolean elide = elideFillChunks && ArrayOps.allEqual(chunk, fill);
-            CompletableFuture<WriteResult> f = elide ? store.delete(key, ifEqual) : store.write(key, encode(chunk), ifEqual);
+            KvStore.Mutation m = mutation(key, chunk, ifEqual);
+            CompletableFuture<WriteResult> f = store.apply(m);
             if (cache == null) return f;
             return f.thenApply(w -> {
-                if (w.succeeded() && !elide) cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes());
+                if (w.succeeded() && m.value() != null) cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes());
                 else cache.invalidate(cacheKey());
                 return w;
             });
@@ -389,13 +367,6 @@ public final class ZarrArray {
     }
 
     private record CacheKey(ZarrArray array, String key) {}
-
-    /** The elements of a chunk one write staged; merged over the stored chunk at writeback. */
-    record StagedRegion(ChunkPart part, IndexTransform t) {
-        void copy(NDArray from, NDArray to) {
-            ArrayOps.copy(part.chunkView(from, t), part.chunkView(to, t));
-        }
-    }
 
     /** A stored chunk could not be decoded; the message names its key. */
     public static final class ChunkDecodeException extends RuntimeException {

@@ -259,15 +259,6 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
         return f;
     }
 
-    /** The JSON form TensorStore writes for a fill value given by the user as a number. */
-    static JsonNode fillValueJson(double v, DataType type) {
-        if (type.isInteger()) return NODES.numberNode((long) v);
-        if (type == DataType.BOOL) return NODES.booleanNode(v != 0);
-        JsonNode re = Double.isNaN(v) ? NODES.textNode("NaN") : Double.isInfinite(v) ? NODES.textNode(v > 0 ? "Infinity" : "-Infinity") : NODES.numberNode(v);
-        if (type.isComplex()) return NODES.arrayNode().add(re).add(NODES.numberNode(0.0));
-        return re;
-    }
-
     static JsonNode require(JsonNode j, String name) {
         JsonNode v = j.get(name);
         if (v == null) throw new IllegalArgumentException("Error parsing object member \"" + name + "\": Expected member to be present");

@@ -1,0 +1,61 @@
+package io.tessera.zarr;
+
+import io.tessera.index.IndexTransform;
+import io.tessera.memory.ArrayOps;
+import io.tessera.memory.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes staged into one chunk and not yet stored: a buffer in the chunk's layout holding the
+ * written elements, and which elements those are. Both a plain write's pending state and a
+ * transaction's staged state are one of these; either is merged over the stored chunk when it
+ * is written back.
+ */
+class StagedChunk {
+    /** The elements one write staged, as views of a chunk buffer. */
+    private record Region(ChunkPart part, IndexTransform t) {
+        void copy(NDArray from, NDArray to) {
+            ArrayOps.copy(part.chunkView(from, t), part.chunkView(to, t));
+        }
+    }
+
+    private final ZarrArray array;
+    final NDArray buffer;
+    private final List<Region> regions = new ArrayList<>();
+    private boolean full;
+
+    /**
+     * An empty staging buffer; it starts as the fill value unless the first write covers the
+     * whole chunk, which then overwrites every element anyway.
+     */
+    StagedChunk(ZarrArray array, boolean firstWriteCovers) {
+        this.array = array;
+        this.buffer = array.newChunkBuffer();
+        if (!firstWriteCovers) ArrayOps.fill(buffer, array.fillValue());
+    }
+
+    /** Copies {@code source} (shaped like {@code t}'s input domain) into this part of the chunk. */
+    void add(ChunkPart part, IndexTransform t, NDArray source, boolean covers) {
+        ArrayOps.copy(part.userView(source), part.chunkView(buffer, t));
+        if (covers) {
+            full = true;
+            regions.clear();
+        } else if (!full) {
+            regions.add(new Region(part, t));
+        }
+    }
+
+    /** Whether every element of the chunk has been written, so nothing stored needs reading. */
+    boolean full() { return full; }
+
+    /** The chunk these writes leave behind over {@code stored} ({@code null}: missing). */
+    NDArray mergeOver(NDArray stored) {
+        if (full) return buffer;
+        NDArray merged = array.newChunkBuffer();
+        if (stored == null) ArrayOps.fill(merged, array.fillValue()); else ArrayOps.copy(stored, merged);
+        for (Region r : regions) r.copy(buffer, merged);
+        return merged;
+    }
+}
