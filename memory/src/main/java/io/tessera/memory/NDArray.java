@@ -60,6 +60,17 @@ public final class NDArray {
         return new NDArray(seg, 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order));
     }
 
+    /**
+     * An array whose contents are unspecified, for a caller that writes every element before it
+     * reads one: from the {@link BufferPool} (recycled native memory, returned when the array is
+     * unreachable) when large, else on the heap.
+     */
+    public static NDArray allocateUninitialized(DataType dtype, Order order, long... shape) {
+        long bytes = Math.multiplyExact(checkedCount(shape), (long) dtype.byteSize());
+        if (bytes < BufferPool.MIN_POOLED) return allocateOnHeap(dtype, order, shape);
+        return new NDArray(BufferPool.shared().allocate(bytes), 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order));
+    }
+
     /** A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes). */
     public static NDArray allocate(Arena arena, DataType dtype, Order order, long... shape) {
         long count = checkedCount(shape);

@@ -56,6 +56,13 @@ public interface KvStore extends AutoCloseable {
         return m.value() == null ? delete(m.key(), m.ifEqual()) : write(m.key(), m.value(), m.ifEqual());
     }
 
+    /**
+     * Whether the store keeps a reference to the segments handed to {@link #write} (the memory
+     * store keeps them as its values). When false, a writer owns its segment again once the
+     * write's future has completed, and may recycle it.
+     */
+    default boolean retainsWrittenValues() { return true; }
+
     /** A human-readable description of {@code key} for error messages, e.g. its file path. */
     String describeKey(String key);
 

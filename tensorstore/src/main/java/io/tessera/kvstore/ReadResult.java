@@ -1,5 +1,7 @@
 package io.tessera.kvstore;
 
+import io.tessera.memory.BufferPool;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -7,9 +9,29 @@ import java.lang.foreign.MemorySegment;
  *
  * @param value the bytes, or {@code null} when the key is missing
  * @param generation the generation of what was read; {@link Generation#NO_VALUE} when missing
+ * @param buffer the pooled buffer behind {@code value} when the reader owns it outright (the store
+ *     keeps no reference), so that it may {@link #releaseValue() release} it early; else null
  */
-public record ReadResult(MemorySegment value, Generation generation) {
+public record ReadResult(MemorySegment value, Generation generation, BufferPool.Buffer buffer) {
+    /** A value the store may still hold (the reader must not release it). */
+    public ReadResult(MemorySegment value, Generation generation) {
+        this(value, generation, null);
+    }
+
+    /** A value in {@code buffer}, which passes to the reader. */
+    public static ReadResult owned(BufferPool.Buffer buffer, MemorySegment value, Generation generation) {
+        return new ReadResult(value, generation, buffer);
+    }
+
     public static ReadResult missing() { return new ReadResult(null, Generation.NO_VALUE); }
 
     public boolean exists() { return value != null; }
+
+    /**
+     * Gives the value's memory back to the pool when the reader owns it; the value must not be
+     * used afterwards. Optional: a value never released returns once it is unreachable.
+     */
+    public void releaseValue() {
+        if (buffer != null) buffer.release();
+    }
 }

@@ -35,10 +35,10 @@ final class Compressors {
         return json == null || json.isNull() ? null : Codecs.fromJson(json);
     }
 
-    /** Decodes a chunk of exactly {@code size} bytes; a corrupt chunk fails naming {@code key}. */
-    static MemorySegment decode(Codec codec, MemorySegment encoded, long size, String key) {
+    /** Decodes a chunk of exactly {@code destination.byteSize()} bytes into it; a corrupt chunk fails naming {@code key}. */
+    static void decode(Codec codec, MemorySegment encoded, MemorySegment destination, String key) {
         try {
-            return codec.decode(encoded, size, key);
+            codec.decode(encoded, destination, key);
         } catch (CodecException e) {
             throw new ZarrArray.ChunkDecodeException(e.getMessage());
         }

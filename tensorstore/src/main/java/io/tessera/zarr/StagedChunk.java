@@ -2,6 +2,7 @@ package io.tessera.zarr;
 
 import io.tessera.index.IndexTransform;
 import io.tessera.memory.ArrayOps;
+import io.tessera.memory.BufferPool;
 import io.tessera.memory.NDArray;
 
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ class StagedChunk {
 
     private final ZarrArray array;
     final NDArray buffer;
+    /** The pooled memory of {@link #buffer} and of every chunk {@link #mergeOver} made. */
+    private final List<BufferPool.Buffer> owned = new ArrayList<>();
     private final List<Region> regions = new ArrayList<>();
     private boolean full;
 
@@ -32,7 +35,9 @@ class StagedChunk {
      */
     StagedChunk(ZarrArray array, boolean firstWriteCovers) {
         this.array = array;
-        this.buffer = array.newChunkBuffer();
+        BufferPool.Buffer b = array.takeChunkBuffer();
+        owned.add(b);
+        this.buffer = array.chunkView(b.segment());
         if (!firstWriteCovers) ArrayOps.fill(buffer, array.fillValue());
     }
 
@@ -53,9 +58,24 @@ class StagedChunk {
     /** The chunk these writes leave behind over {@code stored} ({@code null}: missing). */
     NDArray mergeOver(NDArray stored) {
         if (full) return buffer;
-        NDArray merged = array.newChunkBuffer();
+        BufferPool.Buffer b = array.takeChunkBuffer();
+        synchronized (owned) {
+            owned.add(b);
+        }
+        NDArray merged = array.chunkView(b.segment());
         if (stored == null) ArrayOps.fill(merged, array.fillValue()); else ArrayOps.copy(stored, merged);
         for (Region r : regions) r.copy(buffer, merged);
         return merged;
+    }
+
+    /**
+     * Recycles the staging buffer and every merged chunk at once. Only for a writer that knows
+     * nothing refers to them any more: the store did not keep them and no cache holds them.
+     */
+    void releaseBuffers() {
+        synchronized (owned) {
+            for (BufferPool.Buffer b : owned) b.release();
+            owned.clear();
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.tessera.kvstore.KvStore;
 import io.tessera.kvstore.ReadResult;
 import io.tessera.kvstore.WriteResult;
 import io.tessera.memory.ArrayOps;
+import io.tessera.memory.BufferPool;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 
@@ -99,66 +100,122 @@ public final class ZarrArray {
     }
 
     CompletableFuture<NDArray> read(IndexTransform t, ChunkOverlay overlay) {
-        NDArray out = NDArray.allocate(meta.dataType(), t.inputShape());
+        // Every element is written below, by a chunk's copy or its fill.
+        NDArray out = NDArray.allocateUninitialized(meta.dataType(), NDArray.Order.C, t.inputShape());
         List<ChunkPart> parts = ChunkPart.split(t, meta.chunks());
         CompletableFuture<?>[] fs = new CompletableFuture<?>[parts.size()];
         for (int i = 0; i < fs.length; i++) {
             ChunkPart part = parts.get(i);
             String key = chunkKey(part.chunkIndex);
             fs[i] = store.read(key).thenAcceptAsync(r -> {
-                NDArray chunk = overlay.apply(key, decode(r, key));
-                if (chunk == null) ArrayOps.fill(part.userView(out), fill);
-                else ArrayOps.copy(part.chunkView(chunk, t), part.userView(out));
+                Decoded d = decodeOwned(r, key);
+                try {
+                    NDArray chunk = overlay.apply(key, d == null ? null : d.chunk());
+                    if (chunk == null) ArrayOps.fill(part.userView(out), fill);
+                    else ArrayOps.copy(part.chunkView(chunk, t), part.userView(out));
+                } finally {
+                    if (d != null) d.release();
+                }
             }, executor);
         }
         return CompletableFuture.allOf(fs).thenApply(v -> out);
     }
 
-    /** The decoded chunk (a view in the chunk's layout), or null when it is missing. */
-    NDArray decode(ReadResult r, String key) {
-        if (!r.exists()) return null;
-        long expected = meta.chunkBytes();
-        MemorySegment raw = compressor == null ? r.value() : Compressors.decode(compressor, r.value(), expected, store.describeKey(key));
-        if (raw.byteSize() != expected) {
-            throw new ChunkDecodeException("Error decoding chunk " + store.describeKey(key) + ": expected " + expected
-                    + " bytes but received " + raw.byteSize());
+    /**
+     * A decoded chunk and the pooled memory behind it when only its reader refers to it (a
+     * decompressed or byte-swapped copy, or a value the store handed over), else null.
+     */
+    record Decoded(NDArray chunk, BufferPool.Buffer buffer) {
+        /** Recycles the memory; the chunk must not be used afterwards. */
+        void release() {
+            if (buffer != null) buffer.release();
         }
-        NDArray chunk = NDArray.view(raw, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
-        if (!swapBytes) return chunk;
-        NDArray native_ = newChunkBuffer();
-        ArrayOps.byteSwap(chunk, native_);
-        return native_;
     }
 
-    MemorySegment encode(NDArray chunk) {
+    /** The decoded chunk (a view in the chunk's layout), or null when it is missing. */
+    NDArray decode(ReadResult r, String key) {
+        Decoded d = decodeOwned(r, key);
+        return d == null ? null : d.chunk();
+    }
+
+    /**
+     * Decodes {@code r}, which passes to this method: once a decoded copy exists, the read value
+     * is released. The caller may release the result once it is done with the chunk.
+     */
+    Decoded decodeOwned(ReadResult r, String key) {
+        if (!r.exists()) return null;
+        long expected = meta.chunkBytes();
+        if (compressor == null && r.value().byteSize() != expected) {
+            throw new ChunkDecodeException("Error decoding chunk " + store.describeKey(key) + ": expected " + expected
+                    + " bytes but received " + r.value().byteSize());
+        }
+        if (compressor == null && !swapBytes) return new Decoded(chunkView(r.value()), r.buffer());
+        BufferPool.Buffer b = takeChunkBuffer();
+        try {
+            NDArray chunk = chunkView(b.segment());
+            if (compressor == null) {
+                ArrayOps.byteSwap(chunkView(r.value()), chunk);
+            } else if (!swapBytes) {
+                Compressors.decode(compressor, r.value(), b.segment(), store.describeKey(key));
+            } else {
+                BufferPool.Buffer raw = takeChunkBuffer();
+                try {
+                    Compressors.decode(compressor, r.value(), raw.segment(), store.describeKey(key));
+                    ArrayOps.byteSwap(chunkView(raw.segment()), chunk);
+                } finally {
+                    raw.release();
+                }
+            }
+            r.releaseValue();
+            return new Decoded(chunk, b);
+        } catch (RuntimeException e) {
+            b.release();
+            throw e;
+        }
+    }
+
+    /** The stored form of {@code chunk}; a new pooled buffer (in {@code encoded}, if given) when it is not the chunk itself. */
+    MemorySegment encode(NDArray chunk, List<BufferPool.Buffer> encoded) {
         MemorySegment bytes = chunk.segment().asSlice(chunk.offset(), meta.chunkBytes());
         if (swapBytes) {
-            NDArray swapped = newChunkBuffer();
+            BufferPool.Buffer b = takeChunkBuffer();
+            if (encoded != null) encoded.add(b);
+            NDArray swapped = chunkView(b.segment());
             ArrayOps.byteSwap(chunk, swapped);
             bytes = swapped.segment();
         }
-        return compressor == null ? bytes : compressor.encode(bytes, meta.dataType().byteSize());
+        if (compressor == null) return bytes;
+        return compressor.encode(bytes, meta.dataType().byteSize(), (size, align) -> {
+            BufferPool.Buffer b = BufferPool.shared().take(size);
+            if (encoded != null) encoded.add(b);
+            return b.segment();
+        });
     }
 
     /** The store mutation that stores {@code chunk} (a delete when it is all fill value). */
     KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual) {
+        return mutation(key, chunk, ifEqual, null);
+    }
+
+    private KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual, List<BufferPool.Buffer> encoded) {
         boolean elide = elideFillChunks && ArrayOps.allEqual(chunk, fill);
-        return new KvStore.Mutation(key, elide ? null : encode(chunk), ifEqual);
+        return new KvStore.Mutation(key, elide ? null : encode(chunk, encoded), ifEqual);
     }
 
     /** The copy executor: staging, encoding and decoding run on it. */
     public Executor executor() { return executor; }
 
     /**
-     * A zeroed buffer in the chunk's layout. Chunk buffers live on the Java heap: they become
-     * stored values, cache entries and merge bases whose lifetimes only the garbage collector
-     * knows, and heap memory is accounted (bounded by -Xmx) and recycled without page faults,
-     * where GC-freed native memory would grow unaccounted between collections.
+     * Pooled memory for one chunk, contents unspecified. Chunk buffers live off the heap: a
+     * memory store keeps hundreds of MiB of them, which a young collection would otherwise copy.
      */
-    NDArray newChunkBuffer() {
-        long bytes = meta.chunkBytes();
-        MemorySegment seg = MemorySegment.ofArray(new byte[(int) Math.max(1, bytes)]).asSlice(0, bytes);
-        return NDArray.view(seg, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
+    BufferPool.Buffer takeChunkBuffer() {
+        return BufferPool.shared().take(meta.chunkBytes());
+    }
+
+    /** {@code segment} (a chunk's bytes, in native byte order) as an array in the chunk's layout. */
+    NDArray chunkView(MemorySegment segment) {
+        return NDArray.view(segment, 0, meta.dataType(), new long[meta.rank()], meta.chunks(), chunkStrides);
     }
 
     // ---- write -----------------------------------------------------------------------------
@@ -309,6 +366,7 @@ public final class ZarrArray {
                 done = CompletableFuture.failedFuture(e);
             }
             done.whenComplete((v, e) -> {
+                if (cache == null && !store.retainsWrittenValues()) p.releaseBuffers();
                 for (CompletableFuture<Void> w : p.waiters) {
                     if (e == null) w.complete(null); else w.completeExceptionally(e);
                 }
@@ -343,7 +401,16 @@ public final class ZarrArray {
         }
 
         private CompletableFuture<Void> readModifyWrite(Pending p) {
-            return store.read(key).thenComposeAsync(r -> mergeAndWrite(p, decode(r, key), r.generation()), executor)
+            return store.read(key).thenComposeAsync(r -> {
+                        Decoded d = decodeOwned(r, key);
+                        NDArray merged;
+                        try {
+                            merged = p.mergeOver(d == null ? null : d.chunk());
+                        } finally {
+                            if (d != null) d.release();
+                        }
+                        return writeWhole(merged, r.generation()).thenApply(WriteResult::succeeded);
+                    }, executor)
                     .thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null) : readModifyWrite(p));
         }
 
@@ -353,8 +420,12 @@ public final class ZarrArray {
         }
 
         private CompletableFuture<WriteResult> writeWhole(NDArray chunk, Generation ifEqual) {
-            KvStore.Mutation m = mutation(key, chunk, ifEqual);
+            List<BufferPool.Buffer> encoded = new ArrayList<>(1);
+            KvStore.Mutation m = mutation(key, chunk, ifEqual, encoded);
             CompletableFuture<WriteResult> f = store.apply(m);
+            if (!store.retainsWrittenValues() && !encoded.isEmpty()) {
+                f = f.whenComplete((w, e) -> encoded.forEach(BufferPool.Buffer::release));
+            }
             if (cache == null) return f;
             return f.thenApply(w -> {
                 if (w.succeeded() && m.value() != null) cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes());

@@ -46,6 +46,9 @@ public final class CompareMain {
     /** Untimed passes before the timed one: a long-running JVM service runs compiled code. */
     static final int WARMUPS = Integer.getInteger("tessera.bench.warmups", 3);
 
+    /** {@code -Dtessera.bench.verbose=true}: every pass's figures on stderr, warm-ups included. */
+    static final boolean VERBOSE = Boolean.getBoolean("tessera.bench.verbose");
+
     static final double MIB = 1024.0 * 1024.0;
     static final String BLOSC = "{\"id\":\"blosc\",\"cname\":\"lz4\",\"clevel\":5,\"shuffle\":1,\"blocksize\":0}";
     static final String ZSTD = "{\"id\":\"zstd\",\"level\":1}";
@@ -115,6 +118,8 @@ public final class CompareMain {
             long t2 = System.nanoTime();
             if (!back.contentEquals(src)) throw new IllegalStateException("verification failed: read-back differs from the written data");
             if (dir != null) deleteTree(dir);
+            if (VERBOSE) System.err.printf(Locale.ROOT, "pass %d: write %.0f MiB/s, read %.0f MiB/s%n", pass,
+                    bytes / MIB / ((t1 - t0) / 1e9), bytes / MIB / ((t2 - t1) / 1e9));
             if (pass == WARMUPS) {
                 emit("write", "MiB/s", bytes / MIB / ((t1 - t0) / 1e9));
                 emit("read", "MiB/s", bytes / MIB / ((t2 - t1) / 1e9));

@@ -5,6 +5,7 @@ import io.tessera.kvstore.KvStore;
 import io.tessera.kvstore.KvStoreException;
 import io.tessera.kvstore.ReadResult;
 import io.tessera.kvstore.WriteResult;
+import io.tessera.memory.BufferPool;
 import io.tessera.nativeio.Errno;
 import io.tessera.nativeio.FileHandle;
 import io.tessera.nativeio.FileIoDriver;
@@ -141,6 +142,9 @@ public final class FileKvStore implements KvStore {
     public String describe() { return "file://" + root + "/"; }
 
     @Override
+    public boolean retainsWrittenValues() { return false; }
+
+    @Override
     public String describeKey(String key) { return path(key); }
 
     private String path(String key) { return root + "/" + key; }
@@ -216,7 +220,7 @@ public final class FileKvStore implements KvStore {
                 driver.fstat(h)
                         .thenCompose(st -> st.isDirectory()
                                 ? CompletableFuture.completedFuture(ReadResult.missing())
-                                : readIntoHeap(h, st.size()).thenApply(v -> new ReadResult(v, generation(st))))
+                                : readWhole(h, st))
                         .whenComplete((r, e) -> driver.close(h).whenComplete((v, closeErr) -> {
                             if (e != null) out.completeExceptionally(Errors.kv("Error reading " + p, e));
                             else out.complete(r);
@@ -226,25 +230,22 @@ public final class FileKvStore implements KvStore {
         }));
     }
 
-    /** Reads the whole file through a pooled native buffer into a new heap segment (GC-owned, no page faults). */
-    private CompletableFuture<MemorySegment> readIntoHeap(FileHandle h, long size) {
-        StagingBuffers.Buffer b = staging.borrow(size);
+    /**
+     * Reads the whole file into a pooled native buffer that passes to the reader: the kernel
+     * copies straight into memory the decoder reads, with no staging copy in between.
+     */
+    private CompletableFuture<ReadResult> readWhole(FileHandle h, FileStat st) {
+        BufferPool.Buffer b = BufferPool.shared().take(st.size());
         CompletableFuture<MemorySegment> read;
         try {
-            read = readFully(h, b.segment().asSlice(0, size), 0);
+            read = readFully(h, b.segment(), 0);
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }
         // The driver completes a read only once the kernel is done with the buffer.
-        return read.handle((bytes, e) -> {
-            try {
-                if (e != null) throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
-                MemorySegment copy = MemorySegment.ofArray(new byte[(int) bytes.byteSize()]);
-                return copy.copyFrom(bytes);
-            } finally {
-                staging.release(b);
-            }
-        });
+        return read.whenComplete((bytes, e) -> {
+            if (e != null) b.release();
+        }).thenApply(bytes -> ReadResult.owned(b, bytes, generation(st)));
     }
 
     private CompletableFuture<MemorySegment> readFully(FileHandle h, MemorySegment buf, long done) {
