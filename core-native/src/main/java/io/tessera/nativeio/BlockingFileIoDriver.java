@@ -98,6 +98,11 @@ final class BlockingFileIoDriver implements FileIoDriver {
     }
 
     @Override
+    public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
+        return submit(() -> FileIoDrivers.readFileNow(path, allocate));
+    }
+
+    @Override
     public CompletableFuture<Void> close(FileHandle file) {
         return submit(() -> { LibC.close(file.fd(), file.path()); return null; });
     }

@@ -32,6 +32,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * <p>Every operation's buffers (caller's data, path strings, statx buffer) are referenced from
  * its {@link Op} while the kernel may touch them, and the op stays in {@link #inFlight} until its
  * completion arrives, whatever happens to the future.
+ *
+ * <p>Whole-file reads ({@link #readFile}) are the exception: they run as four blocking calls on a
+ * small pool of their own. A file in the page cache is copied within the read call, so the ring
+ * buys nothing there, while four dependent ring round trips cost eight thread hand-offs.
  */
 final class IoUringFileIoDriver implements FileIoDriver {
     private static final long SYS_IO_URING_SETUP = 425;
@@ -118,6 +122,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private volatile boolean closedFromCompleter;
     private final Thread submitter;
     private final Thread completer;
+    private final java.util.concurrent.ThreadPoolExecutor readers;
 
     private IoUringFileIoDriver(int fd, MemorySegment params, int maxInFlight) throws NativeIOException {
         this.ringFd = fd;
@@ -154,6 +159,13 @@ final class IoUringFileIoDriver implements FileIoDriver {
         sqTail = (int) INT_AT.getAcquire(sqRing, sqTailOff);
         // Never more in flight than the CQ holds, so completions cannot overflow.
         this.maxInFlight = Math.min(maxInFlight, cqEntries);
+        readers = new java.util.concurrent.ThreadPoolExecutor(maxInFlight, maxInFlight, 30, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "tessera-io_uring-read");
+                    t.setDaemon(true);
+                    return t;
+                });
+        readers.allowCoreThreadTimeOut(true);
         submitter = new Thread(this::submitLoop, "tessera-io_uring-submit");
         submitter.setDaemon(true);
         completer = new Thread(this::completionLoop, "tessera-io_uring-completion");
@@ -368,6 +380,24 @@ final class IoUringFileIoDriver implements FileIoDriver {
         return submit(op);
     }
 
+    @Override
+    public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
+        if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
+        CompletableFuture<FileContents> f = new CompletableFuture<>();
+        try {
+            readers.execute(() -> {
+                try {
+                    f.complete(FileIoDrivers.readFileNow(path, allocate));
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.completeExceptionally(new DriverClosedException(name()));
+        }
+        return f;
+    }
+
     // ---- ring ----
 
     private void prep(int slot, Op op, long userData) {
@@ -514,6 +544,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        readers.shutdown();
         LockSupport.unpark(submitter);
         if (Thread.currentThread() == completer) {
             // Closed from a callback on the completion thread: it unmaps the ring itself once drained.

@@ -52,7 +52,8 @@ public final class CompareMain {
     static final double MIB = 1024.0 * 1024.0;
     static final String BLOSC = "{\"id\":\"blosc\",\"cname\":\"lz4\",\"clevel\":5,\"shuffle\":1,\"blocksize\":0}";
     static final String ZSTD = "{\"id\":\"zstd\",\"level\":1}";
-    static final String SYNC = "{\"file_io_sync\":true}";
+    /** The file workloads' context; {@code -Dtessera.bench.context} replaces it (e.g. to try another file_io_concurrency). */
+    static final String SYNC = System.getProperty("tessera.bench.context", "{\"file_io_sync\":true}");
 
     private static boolean quick;
     private static Path scratch;

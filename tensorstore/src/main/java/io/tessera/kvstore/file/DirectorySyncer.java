@@ -1,6 +1,8 @@
 package io.tessera.kvstore.file;
 
+import io.tessera.nativeio.FileHandle;
 import io.tessera.nativeio.FileIoDriver;
+import io.tessera.nativeio.NativeIOException;
 import io.tessera.nativeio.LibC;
 
 import java.util.HashMap;
@@ -40,13 +42,23 @@ final class DirectorySyncer {
     }
 
     private void run(String dir, CompletableFuture<Void> done) {
-        driver.open(dir, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0)
-                .thenCompose(h -> driver.fsync(h, false)
-                        .handle((v, err) -> err)
-                        .thenCompose(err -> driver.close(h).handle((v, closeErr) -> {
-                            if (err != null) throw Errors.asCompletion(err);
-                            return null;
-                        })))
+        // Opening and closing a directory are cheap calls, made inline; only the fsync waits on the disk.
+        CompletableFuture<Void> synced;
+        int fd;
+        try {
+            fd = LibC.open(dir, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+            FileHandle h = new FileHandle(fd, dir);
+            synced = driver.fsync(h, false).whenComplete((v, err) -> {
+                try {
+                    LibC.close(fd, dir);
+                } catch (NativeIOException ignored) {
+                    // The fsync's own result is what counts.
+                }
+            });
+        } catch (NativeIOException e) {
+            synced = CompletableFuture.failedFuture(e);
+        }
+        synced
                 .whenComplete((v, err) -> {
                     CompletableFuture<Void> following;
                     synchronized (this) {

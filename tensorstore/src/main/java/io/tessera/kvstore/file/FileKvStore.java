@@ -208,50 +208,18 @@ public final class FileKvStore implements KvStore {
     public CompletableFuture<ReadResult> read(String key) {
         return guard(key, () -> permits.run(() -> {
             String p = path(key);
-            CompletableFuture<ReadResult> out = new CompletableFuture<>();
-            driver.open(p, LibC.O_RDONLY | LibC.O_CLOEXEC, 0).whenComplete((h, err) -> {
-                if (err != null) {
-                    int e = Errors.errno(err);
-                    if (e == Errno.ENOENT || e == Errno.ENOTDIR) out.complete(ReadResult.missing());
-                    else out.completeExceptionally(Errors.kv("Error reading " + p, err));
-                    return;
-                }
-                // The descriptor pins the file read: a concurrent rename replaces the name, not these bytes.
-                driver.fstat(h)
-                        .thenCompose(st -> st.isDirectory()
-                                ? CompletableFuture.completedFuture(ReadResult.missing())
-                                : readWhole(h, st))
-                        .whenComplete((r, e) -> driver.close(h).whenComplete((v, closeErr) -> {
-                            if (e != null) out.completeExceptionally(Errors.kv("Error reading " + p, e));
-                            else out.complete(r);
-                        }));
-            });
-            return out;
+            // The file is read into a pooled native buffer that passes to the reader: the kernel
+            // copies straight into memory the decoder reads, with no staging copy in between.
+            BufferPool.Buffer[] taken = new BufferPool.Buffer[1];
+            return driver.readFile(p, size -> (taken[0] = BufferPool.shared().take(size)).segment())
+                    .handle((c, e) -> {
+                        if (e != null) {
+                            if (taken[0] != null) taken[0].release();
+                            throw new java.util.concurrent.CompletionException(Errors.kv("Error reading " + p, e));
+                        }
+                        return c == null ? ReadResult.missing() : ReadResult.owned(taken[0], c.bytes(), generation(c.stat()));
+                    });
         }));
-    }
-
-    /**
-     * Reads the whole file into a pooled native buffer that passes to the reader: the kernel
-     * copies straight into memory the decoder reads, with no staging copy in between.
-     */
-    private CompletableFuture<ReadResult> readWhole(FileHandle h, FileStat st) {
-        BufferPool.Buffer b = BufferPool.shared().take(st.size());
-        CompletableFuture<MemorySegment> read;
-        try {
-            read = readFully(h, b.segment(), 0);
-        } catch (RuntimeException e) {
-            read = CompletableFuture.failedFuture(e);
-        }
-        // The driver completes a read only once the kernel is done with the buffer.
-        return read.whenComplete((bytes, e) -> {
-            if (e != null) b.release();
-        }).thenApply(bytes -> ReadResult.owned(b, bytes, generation(st)));
-    }
-
-    private CompletableFuture<MemorySegment> readFully(FileHandle h, MemorySegment buf, long done) {
-        if (done == buf.byteSize()) return CompletableFuture.completedFuture(buf);
-        return driver.read(h, buf.asSlice(done), done).thenCompose(n ->
-                n == 0 ? CompletableFuture.completedFuture(buf.asSlice(0, done)) : readFully(h, buf, done + n));
     }
 
     private CompletableFuture<Void> writeFully(FileHandle h, MemorySegment value, long done) {
@@ -338,10 +306,12 @@ public final class FileKvStore implements KvStore {
                 } catch (NativeIOException e) {
                     written = CompletableFuture.failedFuture(e);
                 }
-                // fsync changes neither mtime nor size, so the generation can be read while it runs.
-                CompletableFuture<FileStat> durable = written.thenCompose(v -> sync
-                        ? driver.fsync(h, false).thenCombine(driver.fstat(h), (x, st) -> st)
-                        : driver.fstat(h));
+                // fsync changes neither mtime nor size, so the generation is read before it. The cheap
+                // calls (fstat, close) run inline: a ring round trip costs more than the call.
+                CompletableFuture<FileStat> durable = written.thenCompose(v -> {
+                    FileStat st = fstatNow(h, lockPath);
+                    return sync ? driver.fsync(h, false).thenApply(x -> st) : CompletableFuture.completedFuture(st);
+                });
                 return durable.thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
             });
             // On success the lock file became the value (write) or must go (delete, failed condition);
@@ -354,7 +324,10 @@ public final class FileKvStore implements KvStore {
                         CompletableFuture<Void> cleanup = renamed ? CompletableFuture.completedFuture(null)
                                 : driver.unlink(lockPath).handle((v, e) -> null);
                         return cleanup
-                                .thenCompose(v -> driver.close(h).handle((x, e) -> (Void) null))
+                                .thenApply(v -> {
+                                    closeQuietly(h);
+                                    return (Void) null;
+                                })
                                 .thenCompose(v -> {
                                     release.complete(null);
                                     if (err != null) return CompletableFuture.failedFuture(err);
@@ -365,6 +338,23 @@ public final class FileKvStore implements KvStore {
                                 });
                     });
         }).exceptionallyCompose(e -> CompletableFuture.failedFuture(Errors.kv(what, e)));
+    }
+
+    private static FileStat fstatNow(FileHandle h, String path) {
+        try {
+            return LibC.fstat(h.fd(), path);
+        } catch (NativeIOException e) {
+            throw new java.util.concurrent.CompletionException(e);
+        }
+    }
+
+    /** Closes a descriptor we wrote through; the data is already durable or the write already failed. */
+    private static void closeQuietly(FileHandle h) {
+        try {
+            LibC.close(h.fd(), h.path());
+        } catch (NativeIOException ignored) {
+            // Nothing depends on it: fsync reported the data's fate.
+        }
     }
 
     private CompletableFuture<Generation> currentGeneration(String p) {
@@ -410,17 +400,24 @@ public final class FileKvStore implements KvStore {
             lockTaken = CompletableFuture.failedFuture(e);
         }
         return lockTaken
-                .thenCompose(v -> driver.fstat(h).thenCombine(
-                        driver.stat(lockPath).handle((st, e) -> st), (mine, atPath) -> {
-                            return atPath != null && atPath.sameFile(mine) ? new Lock(h, mine) : null;
-                        }))
+                .thenApply(v -> {
+                    FileStat mine = fstatNow(h, lockPath);
+                    FileStat atPath;
+                    try {
+                        atPath = LibC.stat(lockPath);
+                    } catch (NativeIOException e) {
+                        atPath = null;
+                    }
+                    return atPath != null && atPath.sameFile(mine) ? new Lock(h, mine) : null;
+                })
                 .handle((lock, err) -> new Object[] {lock, err})
                 .thenCompose(r -> {
                     if (r[0] != null) return CompletableFuture.completedFuture((Lock) r[0]);
                     // Lost the race or failed: drop this descriptor (and its lock) first.
-                    return driver.close(h).handle((v, e) -> null).thenCompose(v -> r[1] != null
+                    closeQuietly(h);
+                    return r[1] != null
                             ? CompletableFuture.failedFuture((Throwable) r[1])
-                            : acquire(lockPath, create, createdDirSyncs));
+                            : acquire(lockPath, create, createdDirSyncs);
                 });
     }
 
