@@ -27,6 +27,7 @@ public final class Context {
     private final long cachePoolBytes;
     private final int dataCopyConcurrency;
     private final int fileIoConcurrency;
+    private final boolean fileIoConcurrencyGiven;
     private final boolean fileIoSync;
     private final ObjectNode json;
     private volatile ExecutorService dataCopyExecutor;
@@ -43,6 +44,7 @@ public final class Context {
         int cores = Runtime.getRuntime().availableProcessors();
         this.dataCopyConcurrency = (int) longMember(json, "data_copy_concurrency", "limit", cores);
         this.fileIoConcurrency = (int) longMember(json, "file_io_concurrency", "limit", Math.max(4, cores));
+        this.fileIoConcurrencyGiven = longMember(json, "file_io_concurrency", "limit", -1) >= 0;
         JsonNode sync = json.get("file_io_sync");
         if (sync != null && !sync.isBoolean()) {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"file_io_sync\": Expected boolean, but received: " + sync);
@@ -86,7 +88,11 @@ public final class Context {
 
     public int dataCopyConcurrency() { return dataCopyConcurrency; }
 
+    /** {@code file_io_concurrency.limit}; TensorStore's default {@code max(4, cores)} when not given. */
     public int fileIoConcurrency() { return fileIoConcurrency; }
+
+    /** Whether the context JSON gave {@code file_io_concurrency.limit} (else the file store picks per driver). */
+    boolean fileIoConcurrencyGiven() { return fileIoConcurrencyGiven; }
 
     public boolean fileIoSync() { return fileIoSync; }
 

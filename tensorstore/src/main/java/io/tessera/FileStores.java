@@ -13,9 +13,8 @@ final class FileStores {
             throw KvStores.invalid("Error parsing object member \"kvstore\": Error parsing object member \"path\": file kvstore requires a path");
         }
         Path root = Path.of(path).toAbsolutePath().normalize();
-        FileKvStore.Options options = FileKvStore.Options.defaults()
-                .withFileIoSync(ctx.fileIoSync())
-                .withIoConcurrency(ctx.fileIoConcurrency());
+        FileKvStore.Options defaults = FileKvStore.Options.defaults().withFileIoSync(ctx.fileIoSync());
+        FileKvStore.Options options = ctx.fileIoConcurrencyGiven() ? defaults.withIoConcurrency(ctx.fileIoConcurrency()) : defaults;
         FileKvStore store = (FileKvStore) ctx.kvStore("file:" + root, k -> FileKvStore.open(root, options));
         String dir = root.toString().endsWith("/") ? root.toString() : root + "/";
         return new KvStores.Resolved(store, "", "file://" + dir);

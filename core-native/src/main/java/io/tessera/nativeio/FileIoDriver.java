@@ -32,7 +32,11 @@ public interface FileIoDriver extends AutoCloseable {
      * Builds a driver.
      *
      * @param kind which implementation
-     * @param concurrency the most operations in flight at once ({@code file_io_concurrency.limit})
+     * @param concurrency the most operations in flight at once ({@code file_io_concurrency.limit}),
+     *     or 0 for the driver's default: {@code max(4, cores)} threads for the blocking driver, as
+     *     TensorStore; {@value FileIoDrivers#DEFAULT_RING_IN_FLIGHT} operations in flight for
+     *     io_uring, where an operation in flight costs no thread and concurrent fsyncs share the
+     *     file system's journal commits
      * @throws UnsupportedOperationException when {@code kind} is {@link Kind#IO_URING} and io_uring is unavailable
      */
     static FileIoDriver create(Kind kind, int concurrency) {

@@ -10,10 +10,18 @@ final class FileIoDrivers {
 
     private FileIoDrivers() {}
 
-    static FileIoDriver create(FileIoDriver.Kind kind, int concurrency) {
-        if (concurrency < 1) throw new IllegalArgumentException("file I/O concurrency must be >= 1, got " + concurrency);
+    /** Operations in flight on an io_uring when the context sets no limit. */
+    static final int DEFAULT_RING_IN_FLIGHT = 64;
+
+    /** Threads of the blocking driver when the context sets no limit: TensorStore's default. */
+    static int defaultThreads() { return Math.max(4, Runtime.getRuntime().availableProcessors()); }
+
+    static FileIoDriver create(FileIoDriver.Kind kind, int requested) {
+        if (requested < 0) throw new IllegalArgumentException("file I/O concurrency must be >= 0, got " + requested);
+        int threads = requested == 0 ? defaultThreads() : requested;
+        int concurrency = requested == 0 ? DEFAULT_RING_IN_FLIGHT : requested;
         return switch (kind) {
-            case BLOCKING -> new BlockingFileIoDriver(concurrency);
+            case BLOCKING -> new BlockingFileIoDriver(threads);
             case IO_URING -> {
                 String why = IoUringFileIoDriver.unavailableReason();
                 if (why != null) throw new UnsupportedOperationException("io_uring is unavailable: " + why);
@@ -30,7 +38,7 @@ final class FileIoDrivers {
                         why = e.getMessage();
                     }
                 }
-                if (d == null) d = new BlockingFileIoDriver(concurrency);
+                if (d == null) d = new BlockingFileIoDriver(threads);
                 if (LOGGED.compareAndSet(false, true)) {
                     LOG.log(Level.INFO, why == null
                             ? "file I/O driver: io_uring (-D" + FLAG + "=false selects blocking system calls on a thread pool)"

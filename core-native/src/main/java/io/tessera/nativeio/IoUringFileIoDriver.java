@@ -159,7 +159,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
         sqTail = (int) INT_AT.getAcquire(sqRing, sqTailOff);
         // Never more in flight than the CQ holds, so completions cannot overflow.
         this.maxInFlight = Math.min(maxInFlight, cqEntries);
-        readers = new java.util.concurrent.ThreadPoolExecutor(maxInFlight, maxInFlight, 30, java.util.concurrent.TimeUnit.SECONDS,
+        int readThreads = Math.min(this.maxInFlight, FileIoDrivers.defaultThreads());
+        readers = new java.util.concurrent.ThreadPoolExecutor(readThreads, readThreads, 30, java.util.concurrent.TimeUnit.SECONDS,
                 new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "tessera-io_uring-read");
                     t.setDaemon(true);

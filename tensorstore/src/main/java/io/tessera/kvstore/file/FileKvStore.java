@@ -52,18 +52,19 @@ public final class FileKvStore implements KvStore {
      *
      * @param fileIoSync whether writes fsync data and directories ({@code file_io_sync}); false
      *     makes writes complete without durability
-     * @param ioConcurrency the most file operations in flight at once ({@code file_io_concurrency.limit})
+     * @param ioConcurrency the most file operations in flight at once ({@code file_io_concurrency.limit});
+     *     0 lets the driver choose ({@link FileIoDriver#create})
      * @param driver which file I/O driver to use
      */
     public record Options(boolean fileIoSync, int ioConcurrency, FileIoDriver.Kind driver) {
         public Options {
-            if (ioConcurrency < 1) throw new IllegalArgumentException("ioConcurrency must be >= 1, got " + ioConcurrency);
+            if (ioConcurrency < 0) throw new IllegalArgumentException("ioConcurrency must be >= 0, got " + ioConcurrency);
             if (driver == null) throw new IllegalArgumentException("driver must not be null");
         }
 
-        /** fsync on, concurrency {@code max(4, processors)} as TensorStore's default, driver chosen automatically. */
+        /** fsync on, concurrency chosen by the driver, driver chosen automatically. */
         public static Options defaults() {
-            return new Options(true, Math.max(4, Runtime.getRuntime().availableProcessors()), FileIoDriver.Kind.AUTO);
+            return new Options(true, 0, FileIoDriver.Kind.AUTO);
         }
 
         public Options withFileIoSync(boolean sync) { return new Options(sync, ioConcurrency, driver); }

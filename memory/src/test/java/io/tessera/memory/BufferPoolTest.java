@@ -1,0 +1,116 @@
+package io.tessera.memory;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BufferPoolTest {
+    private static final long MIB = 1 << 20;
+
+    @Test
+    void bucketsRoundUpByAtMostAnEighth() {
+        Random r = new Random(1);
+        for (int i = 0; i < 100_000; i++) {
+            long n = BufferPool.MIN_POOLED + (long) (r.nextDouble() * (1L << (17 + r.nextInt(14))));
+            long b = BufferPool.bucket(n);
+            assertTrue(b >= n && b - n <= n / 8 + 4096, n + " -> " + b);
+            assertEquals(0, b % 4096, "page multiple: " + b);
+            assertEquals(b, BufferPool.bucket(b), "a bucket size is its own bucket");
+        }
+        assertEquals(512 << 10, BufferPool.bucket(512 << 10));
+    }
+
+    @Test
+    void segmentsHaveTheSizeAskedForAndAreAligned() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        for (long n : new long[] {0, 1, 1000, BufferPool.MIN_POOLED - 1, BufferPool.MIN_POOLED, 100_001, 3 * MIB + 5}) {
+            MemorySegment s = pool.take(n).segment();
+            assertEquals(n, s.byteSize());
+            assertTrue(s.isNative());
+            assertEquals(0, s.address() % 64, "aligned");
+        }
+    }
+
+    @Test
+    void releasedBuffersAreReusedAndReleaseIsIdempotent() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.take(MIB);
+        long address = a.segment().address();
+        a.release();
+        a.release();
+        assertEquals(MIB, pool.idleBytes());
+        assertEquals(0, pool.outstandingBytes());
+        BufferPool.Buffer b = pool.take(MIB - 100);
+        assertEquals(address, b.segment().address(), "the idle buffer of that bucket is handed out again");
+        // The first owner's late second release must not hand b's memory to a third owner.
+        a.release();
+        BufferPool.Buffer c = pool.take(MIB);
+        assertFalse(c.segment().address() == address, "memory still owned by b was handed out twice");
+        assertEquals(2 * MIB, pool.freshBytes(), "a's memory and then c's: b reused a's");
+    }
+
+    @Test
+    void idleMemoryIsBoundedByTheRetainLimit() {
+        BufferPool pool = new BufferPool(2 * MIB, 1L << 40);
+        List<BufferPool.Buffer> bs = new ArrayList<>();
+        for (int i = 0; i < 5; i++) bs.add(pool.take(MIB));
+        bs.forEach(BufferPool.Buffer::release);
+        assertEquals(2 * MIB, pool.idleBytes());
+        assertEquals(0, pool.outstandingBytes());
+    }
+
+    @Test
+    void droppedBuffersComeBackAfterACollection() throws Exception {
+        BufferPool pool = new BufferPool(256 * MIB, 1L << 40);
+        for (int i = 0; i < 16; i++) pool.take(MIB).segment().set(ValueLayout.JAVA_BYTE, 0, (byte) i);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (pool.outstandingBytes() > 0 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(0, pool.outstandingBytes(), "unreachable buffers returned by their cleaners");
+        assertEquals(16 * MIB, pool.idleBytes());
+    }
+
+    @Test
+    void manyThreadsNeverShareABuffer() throws Exception {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        ExecutorService ex = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                byte mark = (byte) (t + 1);
+                fs.add(ex.submit(() -> {
+                    Random r = new Random(mark);
+                    for (int i = 0; i < 2000; i++) {
+                        BufferPool.Buffer b = pool.take(BufferPool.MIN_POOLED + r.nextInt(300_000));
+                        MemorySegment s = b.segment();
+                        s.fill(mark);
+                        Thread.yield();
+                        for (long o = 0; o < s.byteSize(); o += 4093) {
+                            if (s.get(ValueLayout.JAVA_BYTE, o) != mark) throw new AssertionError("buffer shared between owners");
+                        }
+                        b.release();
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) f.get();
+        } finally {
+            ex.shutdown();
+        }
+        assertEquals(0, pool.outstandingBytes());
+        assertTrue(pool.idleBytes() <= 64 * MIB, "retain limit holds under contention");
+    }
+}
