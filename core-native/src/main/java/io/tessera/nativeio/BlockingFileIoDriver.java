@@ -16,6 +16,9 @@ final class BlockingFileIoDriver implements FileIoDriver {
     @FunctionalInterface
     private interface Call<T> { T run() throws NativeIOException; }
 
+    /** The driver whose pool runs the current thread, if any. */
+    private static final ThreadLocal<BlockingFileIoDriver> POOL_THREAD = new ThreadLocal<>();
+
     private final ExecutorService pool;
     private volatile boolean closed;
 
@@ -23,7 +26,10 @@ final class BlockingFileIoDriver implements FileIoDriver {
         int id = IDS.incrementAndGet();
         AtomicInteger n = new AtomicInteger();
         pool = new ThreadPoolExecutor(concurrency, concurrency, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "tessera-file-io-" + id + "-" + n.incrementAndGet());
+            Thread t = new Thread(() -> {
+                POOL_THREAD.set(this);
+                r.run();
+            }, "tessera-file-io-" + id + "-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -36,6 +42,16 @@ final class BlockingFileIoDriver implements FileIoDriver {
     private <T> CompletableFuture<T> submit(Call<T> call) {
         CompletableFuture<T> f = new CompletableFuture<>();
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
+        // The next step of a chain, asked for by a callback on one of our threads: run it here
+        // rather than hand it to another thread of the same pool.
+        if (POOL_THREAD.get() == this) {
+            try {
+                f.complete(call.run());
+            } catch (Throwable t) {
+                f.completeExceptionally(t);
+            }
+            return f;
+        }
         try {
             pool.execute(() -> {
                 try {

@@ -23,11 +23,12 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Callers queue operations; one submitter thread moves everything queued into the ring and
  * hands it over with one {@code io_uring_enter}, so operations from many threads share few
- * system calls. Only that long-lived thread submits because the kernel ties a request to the
- * task that submitted it and cancels it ({@code ECANCELED}) when that task exits: a caller's
- * short-lived thread must never be the submitter. The completion thread wakes the submitter
- * after reaping, which moves queued operations along when the ring or the in-flight limit was
- * full.
+ * system calls. Only the driver's two long-lived threads submit because the kernel ties a
+ * request to the task that submitted it and cancels it ({@code ECANCELED}) when that task exits:
+ * a caller's short-lived thread must never be the submitter. The completion thread submits too:
+ * the next step of a chain (write after open, rename after fsync) is queued by a callback it
+ * runs, and submitting that itself spares waking the submitter for every step. Whichever holds
+ * {@link #sqLock} owns the submission queue.
  *
  * <p>Every operation's buffers (caller's data, path strings, statx buffer) are referenced from
  * its {@link Op} while the kernel may touch them, and the op stays in {@link #inFlight} until its
@@ -115,7 +116,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private final ConcurrentHashMap<Long, Op> inFlight = new ConcurrentHashMap<>();
     private final AtomicInteger inFlightCount = new AtomicInteger();
     private final AtomicLong nextId = new AtomicLong(1);
-    /** Owned by the submitter thread: our copy of the SQ tail, and SQEs placed but not yet accepted by the kernel. */
+    /** Guarded by sqLock: our copy of the SQ tail, and SQEs placed but not yet accepted by the kernel. */
+    private final java.util.concurrent.locks.ReentrantLock sqLock = new java.util.concurrent.locks.ReentrantLock();
     private int sqTail;
     private int unsubmitted;
     private volatile boolean closed;
@@ -413,44 +415,63 @@ final class IoUringFileIoDriver implements FileIoDriver {
         sqe.set(JAVA_LONG, 32, userData);
     }
 
+    /** Moves queued operations into the ring and hands them to the kernel; the count placed. Holds sqLock. */
+    private int placeAndSubmit() {
+        int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+        int placed = 0;
+        while (sqTail - head < sqEntries && inFlightCount.get() < maxInFlight) {
+            Op op = queue.poll();
+            if (op == null) break;
+            long id = nextId.getAndIncrement();
+            inFlight.put(id, op);
+            inFlightCount.incrementAndGet();
+            prep(sqTail & sqMask, op, id);
+            sqTail++;
+            placed++;
+        }
+        if (placed > 0) {
+            INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+            unsubmitted += placed;
+        }
+        enterSubmit();
+        return placed;
+    }
+
     private void submitLoop() {
         while (!closed) {
-            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
-            int placed = 0;
-            while (sqTail - head < sqEntries && inFlightCount.get() < maxInFlight) {
-                Op op = queue.poll();
-                if (op == null) break;
-                long id = nextId.getAndIncrement();
-                inFlight.put(id, op);
-                inFlightCount.incrementAndGet();
-                prep(sqTail & sqMask, op, id);
-                sqTail++;
-                placed++;
+            int placed;
+            boolean waiting;
+            sqLock.lock();
+            try {
+                placed = placeAndSubmit();
+                waiting = unsubmitted > 0;
+            } finally {
+                sqLock.unlock();
             }
-            if (placed > 0) {
-                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
-                unsubmitted += placed;
-            }
-            enterSubmit();
             // Nothing to do, or no room: sleep until a caller queues or the completion thread frees room.
             if (placed == 0) {
-                if (unsubmitted > 0) LockSupport.parkNanos(this, 1_000_000);
+                if (waiting) LockSupport.parkNanos(this, 1_000_000);
                 else LockSupport.park(this);
             }
         }
         for (Op op; (op = queue.poll()) != null; ) op.future.completeExceptionally(new DriverClosedException(name()));
         // Wake the completion thread with a no-op so it sees `closed` even when nothing else is in flight.
         for (int tries = 0; tries < 10_000; tries++) {
-            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
-            if (sqTail - head < sqEntries) {
-                prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
-                sqTail++;
-                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
-                unsubmitted++;
+            sqLock.lock();
+            try {
+                int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+                if (sqTail - head < sqEntries) {
+                    prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
+                    sqTail++;
+                    INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+                    unsubmitted++;
+                    enterSubmit();
+                    return;
+                }
                 enterSubmit();
-                return;
+            } finally {
+                sqLock.unlock();
             }
-            enterSubmit();
             LockSupport.parkNanos(1_000_000);
         }
     }
@@ -481,6 +502,14 @@ final class IoUringFileIoDriver implements FileIoDriver {
                 return;
             }
             boolean woken = reap();
+            // Submit what the callbacks just queued ourselves; the submitter only if we cannot.
+            if (!closed && !queue.isEmpty() && sqLock.tryLock()) {
+                try {
+                    placeAndSubmit();
+                } finally {
+                    sqLock.unlock();
+                }
+            }
             if (!queue.isEmpty() || unsubmittedHint()) LockSupport.unpark(submitter);
             if (closed && inFlightCount.get() == 0 && (woken || !submitter.isAlive())) {
                 if (closedFromCompleter) {
