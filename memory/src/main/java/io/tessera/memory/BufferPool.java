@@ -30,11 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap); more are given back to the system.
  *
  * <p>Dropped buffers come back only after a collection finds them, and a heap that holds little
- * but segment objects is rarely collected. So once the pool has had to take
- * {@code -Dtessera.buffers.collect} fresh bytes from the system (default: an eighth of the maximum
- * heap, at least 256 MiB) since it last asked, it asks for a collection ({@link System#gc()}), as
- * the JDK does for direct buffers. A collection that finds nothing costs a few tens of
- * milliseconds; faulting in that much fresh memory costs several times more.
+ * but segment objects is rarely collected. So when the pool has no idle buffer of a size and has
+ * handed out {@code -Dtessera.buffers.collect} bytes (default: a sixteenth of the maximum heap, at
+ * least 256 MiB) since it last asked, it asks for a collection ({@link System#gc()}), as the JDK
+ * does for direct buffers, and waits up to 20 ms for the buffers it frees. A collection of such a
+ * heap costs a few tens of milliseconds; faulting in that much fresh memory costs several times more.
  */
 public final class BufferPool {
     /** The smallest buffer that is pooled. */
@@ -43,11 +43,12 @@ public final class BufferPool {
 
     private static final BufferPool SHARED = new BufferPool(
             Long.getLong("tessera.buffers.retain", Runtime.getRuntime().maxMemory() / 4),
-            Long.getLong("tessera.buffers.collect", Math.max(256L << 20, Runtime.getRuntime().maxMemory() / 8)));
+            Long.getLong("tessera.buffers.collect", Math.max(256L << 20, Runtime.getRuntime().maxMemory() / 16)));
 
     private final long retainLimit;
     private final long collectAfter;
-    private final AtomicLong freshSinceRequest = new AtomicLong();
+    /** Bytes handed out since the pool last asked for a collection: what a collection might bring back. */
+    private final AtomicLong takenSinceRequest = new AtomicLong();
     private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<MemorySegment>> free = new ConcurrentHashMap<>();
     private final AtomicLong idleBytes = new AtomicLong();
     private final AtomicLong outstandingBytes = new AtomicLong();
@@ -69,13 +70,14 @@ public final class BufferPool {
         ConcurrentLinkedDeque<MemorySegment> list = free.computeIfAbsent(size, s -> new ConcurrentLinkedDeque<>());
         // Most recently returned first: its pages are the likeliest to be in cache.
         MemorySegment base = list.pollFirst();
+        if (base == null && takenSinceRequest.get() >= collectAfter) base = collectAndRetry(list);
         if (base != null) {
             idleBytes.addAndGet(-size);
         } else {
             base = Arena.ofAuto().allocate(size, PAGE);
             freshBytes.addAndGet(size);
-            maybeRequestCollection(size);
         }
+        takenSinceRequest.addAndGet(size);
         outstandingBytes.addAndGet(size);
         Slot slot = new Slot(this, base, size);
         // The slot (not the segment) is captured, so the cleanup cannot keep the segment reachable.
@@ -104,9 +106,26 @@ public final class BufferPool {
         return Math.ceilDiv(bytes, step) * step;
     }
 
-    private void maybeRequestCollection(long size) {
-        long fresh = freshSinceRequest.addAndGet(size);
-        if (fresh >= collectAfter && freshSinceRequest.compareAndSet(fresh, 0)) System.gc();
+    /**
+     * Asks for a collection and waits briefly for the cleaners it triggers to bring a buffer of
+     * this size back: recycled memory is worth the wait, as fresh memory costs more to fault in
+     * than a collection of a heap that holds little but segment objects costs.
+     */
+    private MemorySegment collectAndRetry(ConcurrentLinkedDeque<MemorySegment> list) {
+        long taken = takenSinceRequest.get();
+        if (taken < collectAfter || !takenSinceRequest.compareAndSet(taken, 0)) return list.pollFirst();
+        System.gc();
+        for (int i = 0; i < 20; i++) {
+            MemorySegment base = list.pollFirst();
+            if (base != null) return base;
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
     }
 
     private void giveBack(MemorySegment base, long size) {
