@@ -89,6 +89,11 @@ final class BlockingFileIoDriver implements FileIoDriver {
     }
 
     @Override
+    public CompletableFuture<Void> syncFileSystem(FileHandle file) {
+        return submit(() -> { LibC.syncfs(file.fd(), file.path()); return null; });
+    }
+
+    @Override
     public CompletableFuture<Void> rename(String from, String to) {
         return submit(() -> { LibC.rename(from, to); return null; });
     }

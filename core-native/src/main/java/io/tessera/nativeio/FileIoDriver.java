@@ -58,6 +58,15 @@ public interface FileIoDriver extends AutoCloseable {
     /** {@code fsync}, or {@code fdatasync} when {@code dataOnly}. */
     CompletableFuture<Void> fsync(FileHandle file, boolean dataOnly);
 
+    /**
+     * {@code syncfs} of the file system holding {@code file}: one journal commit and device flush
+     * that makes everything written to it so far durable, the way a batch of fsyncs would. This
+     * default fails with {@link UnsupportedOperationException}; callers then fsync file by file.
+     */
+    default CompletableFuture<Void> syncFileSystem(FileHandle file) {
+        return CompletableFuture.failedFuture(new UnsupportedOperationException(name() + " driver has no syncfs"));
+    }
+
     /** {@code renameat(AT_FDCWD, from, AT_FDCWD, to)}. */
     CompletableFuture<Void> rename(String from, String to);
 

@@ -35,7 +35,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * completion arrives, whatever happens to the future.
  *
  * <p>Whole-file reads ({@link #readFile}) are the exception: they run as four blocking calls on a
- * small pool of their own. A file in the page cache is copied within the read call, so the ring
+ * small helper pool (as does {@code syncfs}, which has no opcode). A file in the page cache is copied within the read call, so the ring
  * buys nothing there, while four dependent ring round trips cost eight thread hand-offs.
  */
 final class IoUringFileIoDriver implements FileIoDriver {
@@ -124,7 +124,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private volatile boolean closedFromCompleter;
     private final Thread submitter;
     private final Thread completer;
-    private final java.util.concurrent.ThreadPoolExecutor readers;
+    /** Runs what io_uring does not serve well or at all: whole-file reads, syncfs. */
+    private final java.util.concurrent.ThreadPoolExecutor helpers;
 
     private IoUringFileIoDriver(int fd, MemorySegment params, int maxInFlight) throws NativeIOException {
         this.ringFd = fd;
@@ -162,13 +163,13 @@ final class IoUringFileIoDriver implements FileIoDriver {
         // Never more in flight than the CQ holds, so completions cannot overflow.
         this.maxInFlight = Math.min(maxInFlight, cqEntries);
         int readThreads = Math.min(this.maxInFlight, FileIoDrivers.defaultThreads());
-        readers = new java.util.concurrent.ThreadPoolExecutor(readThreads, readThreads, 30, java.util.concurrent.TimeUnit.SECONDS,
+        helpers = new java.util.concurrent.ThreadPoolExecutor(readThreads, readThreads, 30, java.util.concurrent.TimeUnit.SECONDS,
                 new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "tessera-io_uring-read");
+                    Thread t = new Thread(r, "tessera-io_uring-helper");
                     t.setDaemon(true);
                     return t;
                 });
-        readers.allowCoreThreadTimeOut(true);
+        helpers.allowCoreThreadTimeOut(true);
         submitter = new Thread(this::submitLoop, "tessera-io_uring-submit");
         submitter.setDaemon(true);
         completer = new Thread(this::completionLoop, "tessera-io_uring-completion");
@@ -385,12 +386,27 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
+        return onHelper(() -> FileIoDrivers.readFileNow(path, allocate));
+    }
+
+    /** io_uring has no syncfs opcode: a blocking call on the helper pool. */
+    @Override
+    public CompletableFuture<Void> syncFileSystem(FileHandle file) {
+        return onHelper(() -> {
+            LibC.syncfs(file.fd(), file.path());
+            return null;
+        });
+    }
+
+    private interface Call<T> { T run() throws NativeIOException; }
+
+    private <T> CompletableFuture<T> onHelper(Call<T> call) {
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
-        CompletableFuture<FileContents> f = new CompletableFuture<>();
+        CompletableFuture<T> f = new CompletableFuture<>();
         try {
-            readers.execute(() -> {
+            helpers.execute(() -> {
                 try {
-                    f.complete(FileIoDrivers.readFileNow(path, allocate));
+                    f.complete(call.run());
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }
@@ -574,7 +590,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        readers.shutdown();
+        helpers.shutdown();
         LockSupport.unpark(submitter);
         if (Thread.currentThread() == completer) {
             // Closed from a callback on the completion thread: it unmaps the ring itself once drained.

@@ -69,6 +69,7 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle SYNCFS = downcall("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle FTRUNCATE = downcall("ftruncate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle RENAMEAT = downcall("renameat",
@@ -262,6 +263,20 @@ public final class LibC {
             r = dataOnly ? (int) FDATASYNC.invokeExact(cap, fd) : (int) FSYNC.invokeExact(cap, fd);
         } catch (Throwable t) { throw rethrow(t); }
         if (r != 0) throw fail(dataOnly ? "fdatasync" : "fsync", path, cap);
+    }
+
+    /**
+     * {@code syncfs(2)}: writes back every dirty page and inode of the file system that holds
+     * {@code fd} and waits for the device; since Linux 5.8 it reports writeback errors that
+     * occurred on that file system since {@code fd} was opened.
+     */
+    public static void syncfs(int fd, String path) throws NativeIOException {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = (int) SYNCFS.invokeExact(cap, fd);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) throw fail("syncfs", path, cap);
     }
 
     /** {@code ftruncate(2)}. */

@@ -40,8 +40,9 @@ import java.util.stream.Stream;
  * file's device, inode, modification time and size. A lock file left by a killed process
  * holds no lock (the kernel drops it with the process) and is simply reused.
  *
- * <p>Renames into one directory share directory fsyncs, and with io_uring concurrent operations
- * share submissions; no write completes before its own data and rename are durable.
+ * <p>Group commit: concurrent writes share data syncs ({@link DataSyncer}: one {@code syncfs} per
+ * batch), renames into one directory share directory fsyncs, and with io_uring concurrent
+ * operations share submissions; no write completes before its own data and rename are durable.
  */
 public final class FileKvStore implements KvStore {
     /** TensorStore's suffix for the file a write is prepared in. */
@@ -82,6 +83,7 @@ public final class FileKvStore implements KvStore {
     private final Options options;
     private final FileIoDriver driver;
     private final DirectorySyncer dirSyncer;
+    private final DataSyncer dataSyncer;
     /** Native buffers for I/O of heap values; a budget of a few dozen chunks in flight. */
     private final StagingBuffers staging = new StagingBuffers(64L << 20);
     /** Reads and heap-value writes in progress at once; each holds one staging buffer. */
@@ -100,6 +102,7 @@ public final class FileKvStore implements KvStore {
         this.options = options;
         this.driver = driver;
         this.dirSyncer = new DirectorySyncer(driver);
+        this.dataSyncer = new DataSyncer(driver);
         this.blocking = Executors.newCachedThreadPool(task -> {
             Thread t = new Thread(task, "tessera-file-kvstore-" + THREAD_IDS.incrementAndGet());
             t.setDaemon(true);
@@ -311,7 +314,7 @@ public final class FileKvStore implements KvStore {
                 // calls (fstat, close) run inline: a ring round trip costs more than the call.
                 CompletableFuture<FileStat> durable = written.thenCompose(v -> {
                     FileStat st = fstatNow(h, lockPath);
-                    return sync ? driver.fsync(h, false).thenApply(x -> st) : CompletableFuture.completedFuture(st);
+                    return sync ? dataSyncer.sync(h).thenApply(x -> st) : CompletableFuture.completedFuture(st);
                 });
                 return durable.thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
             });

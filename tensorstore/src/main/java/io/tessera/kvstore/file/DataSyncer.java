@@ -1,0 +1,98 @@
+package io.tessera.kvstore.file;
+
+import io.tessera.nativeio.FileHandle;
+import io.tessera.nativeio.FileIoDriver;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Group commit of written files. On a journaling file system every fsync of a new file waits for
+ * a journal commit and a device flush, so durable writes one by one are bound by flushes per
+ * second. Here at most one sync runs at a time: a request that finds none running is served by
+ * its own fsync; requests that arrive while one runs wait, and the next sync serves them all with
+ * a single {@code syncfs} of the file system (one commit, one flush), which makes durable
+ * everything written before it started. A request is thus always served by a sync that began
+ * after its data was written, and completes only once that sync succeeded.
+ *
+ * <p>A failing {@code syncfs} fails every request it served: the kernel reports a writeback error
+ * per file system, not per file, so none of them can be known durable. Where the driver has no
+ * {@code syncfs}, or with {@code -Dtessera.file.syncfs=false}, batches fall back to one fsync per
+ * file, run concurrently.
+ */
+final class DataSyncer {
+    private record Request(FileHandle file, CompletableFuture<Void> done) {}
+
+    private final FileIoDriver driver;
+    private boolean running;
+    private List<Request> waiting = new ArrayList<>();
+    private volatile boolean noSyncfs = !Boolean.parseBoolean(System.getProperty("tessera.file.syncfs", "true"));
+    private final LongAdder fileSyncs = new LongAdder();
+    private final LongAdder fileSystemSyncs = new LongAdder();
+
+    DataSyncer(FileIoDriver driver) { this.driver = driver; }
+
+    /** Completes once everything written to {@code file} before this call is durable. */
+    CompletableFuture<Void> sync(FileHandle file) {
+        Request r = new Request(file, new CompletableFuture<>());
+        synchronized (this) {
+            if (running) {
+                waiting.add(r);
+                return r.done();
+            }
+            running = true;
+        }
+        run(List.of(r));
+        return r.done();
+    }
+
+    /** fsyncs issued so far (a request served alone, or a batch without syncfs). */
+    long fileSyncs() { return fileSyncs.sum(); }
+
+    /** syncfs calls issued so far, each serving a batch. */
+    long fileSystemSyncs() { return fileSystemSyncs.sum(); }
+
+    private void run(List<Request> batch) {
+        CompletableFuture<Void> all;
+        if (batch.size() == 1 || noSyncfs) {
+            all = CompletableFuture.allOf(batch.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
+        } else {
+            fileSystemSyncs.increment();
+            all = driver.syncFileSystem(batch.getFirst().file()).handle((v, e) -> {
+                if (e != null && Errors.unwrap(e) instanceof UnsupportedOperationException) {
+                    noSyncfs = true;
+                    return CompletableFuture.allOf(batch.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
+                }
+                for (Request r : batch) {
+                    if (e == null) r.done().complete(null);
+                    else r.done().completeExceptionally(Errors.unwrap(e));
+                }
+                return CompletableFuture.<Void>completedFuture(null);
+            }).thenCompose(f -> f);
+        }
+        all.handle((v, e) -> null).thenRun(this::next);
+    }
+
+    private CompletableFuture<Void> fsyncOne(Request r) {
+        fileSyncs.increment();
+        return driver.fsync(r.file(), false).whenComplete((v, e) -> {
+            if (e == null) r.done().complete(null);
+            else r.done().completeExceptionally(Errors.unwrap(e));
+        });
+    }
+
+    private void next() {
+        List<Request> batch;
+        synchronized (this) {
+            if (waiting.isEmpty()) {
+                running = false;
+                return;
+            }
+            batch = waiting;
+            waiting = new ArrayList<>();
+        }
+        run(batch);
+    }
+}
