@@ -139,6 +139,9 @@ public final class FileKvStore implements KvStore {
     /** The name of the file I/O driver in use: {@code io_uring} or {@code blocking}. */
     public String driverName() { return driver.name(); }
 
+    /** The group commit of written data (tests count its syncs). */
+    DataSyncer dataSyncs() { return dataSyncer; }
+
     /** The options the store was opened with. */
     public Options options() { return options; }
 

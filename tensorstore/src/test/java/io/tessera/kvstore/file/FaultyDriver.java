@@ -18,6 +18,9 @@ final class FaultyDriver implements FileIoDriver {
     /** When set, takes over every fsync. */
     volatile java.util.function.Function<FileHandle, CompletableFuture<Void>> fsyncHook;
 
+    /** When set, takes over every syncfs. */
+    volatile java.util.function.Function<FileHandle, CompletableFuture<Void>> syncfsHook;
+
     FaultyDriver(FileIoDriver real) { this.real = real; }
 
     private <T> CompletableFuture<T> maybe(String op, String path, java.util.function.Supplier<CompletableFuture<T>> call) {
@@ -32,6 +35,10 @@ final class FaultyDriver implements FileIoDriver {
     @Override public CompletableFuture<Void> fsync(FileHandle f, boolean dataOnly) { 
         var hook = fsyncHook;
         return maybe("fsync", f.path(), () -> hook != null ? hook.apply(f) : real.fsync(f, dataOnly));
+    }
+    @Override public CompletableFuture<Void> syncFileSystem(FileHandle f) {
+        var hook = syncfsHook;
+        return maybe("syncfs", f.path(), () -> hook != null ? hook.apply(f) : real.syncFileSystem(f));
     }
     @Override public CompletableFuture<Void> rename(String from, String to) { return maybe("rename", from, () -> real.rename(from, to)); }
     @Override public CompletableFuture<Void> unlink(String path) { return maybe("unlink", path, () -> real.unlink(path)); }

@@ -1,0 +1,138 @@
+package io.tessera.kvstore.file;
+
+import io.tessera.kvstore.Generation;
+import io.tessera.nativeio.FileHandle;
+import io.tessera.nativeio.FileIoDriver;
+import io.tessera.nativeio.NativeIOException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Group commit of written data: who is served by which sync, and what a failed syncfs fails. */
+class DataSyncerTest {
+    @TempDir Path dir;
+
+    private record Call(String kind, FileHandle file, CompletableFuture<Void> gate) {}
+
+    private static void awaitCalls(List<Call> calls, int n) throws InterruptedException {
+        // A bounded wait for asynchronous hand-offs, not a timing assertion.
+        for (int i = 0; i < 12_000 && calls.size() < n; i++) Thread.sleep(5);
+        assertEquals(n, calls.size());
+    }
+
+    private static FileHandle handle(Path p) { return new FileHandle(-1, p.toString()); }
+
+    @Test
+    void aLoneRequestFsyncsItsFileAndLaterOnesShareOneSyncfs() throws Exception {
+        List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+        try (FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.BLOCKING, 2))) {
+            driver.fsyncHook = h -> gate(calls, "fsync", h);
+            driver.syncfsHook = h -> gate(calls, "syncfs", h);
+            DataSyncer syncer = new DataSyncer(driver);
+            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")));
+            awaitCalls(calls, 1);
+            assertEquals("fsync", calls.get(0).kind());
+            // These are written while the first sync runs, which may not cover them.
+            List<CompletableFuture<Void>> later = new ArrayList<>();
+            for (int i = 0; i < 5; i++) later.add(syncer.sync(handle(dir.resolve("b" + i))));
+            Thread.sleep(50);
+            assertEquals(1, calls.size(), "no second sync while one runs");
+            calls.get(0).gate().complete(null);
+            first.get(60, TimeUnit.SECONDS);
+            awaitCalls(calls, 2);
+            assertEquals("syncfs", calls.get(1).kind(), "the waiting batch shares one syncfs");
+            for (CompletableFuture<Void> f : later) assertFalse(f.isDone(), "completed before the sync that covers it");
+            calls.get(1).gate().complete(null);
+            for (CompletableFuture<Void> f : later) f.get(60, TimeUnit.SECONDS);
+            assertEquals(1, syncer.fileSyncs());
+            assertEquals(1, syncer.fileSystemSyncs());
+
+            // A failed syncfs fails every request it served, with its cause.
+            CompletableFuture<Void> x = syncer.sync(handle(dir.resolve("x")));
+            awaitCalls(calls, 3);
+            CompletableFuture<Void> y = syncer.sync(handle(dir.resolve("y"))), z = syncer.sync(handle(dir.resolve("z")));
+            calls.get(2).gate().complete(null);
+            x.get(60, TimeUnit.SECONDS);
+            awaitCalls(calls, 4);
+            calls.get(3).gate().completeExceptionally(new NativeIOException("syncfs", dir.toString(), 5));
+            for (CompletableFuture<Void> f : List.of(y, z)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
+                assertEquals("syncfs", ((NativeIOException) e.getCause()).operation());
+            }
+        }
+    }
+
+    private static CompletableFuture<Void> gate(List<Call> calls, String kind, FileHandle h) {
+        CompletableFuture<Void> g = new CompletableFuture<>();
+        calls.add(new Call(kind, h, g));
+        return g;
+    }
+
+    /** Many writers at once on a real store: all data lands, and syncfs batches served most of them. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void concurrentWritesShareSyncs(FileIoDriver.Kind kind) throws Exception {
+        Path root = dir.resolve("root-" + kind);
+        try (FileKvStore s = FileKvStoreTest.open(root, kind, true)) {
+            int n = 300;
+            List<CompletableFuture<?>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) fs.add(s.write("k/" + i, MemorySegment.ofArray(value(i)), Generation.UNKNOWN));
+            for (CompletableFuture<?> f : fs) f.get(120, TimeUnit.SECONDS);
+            for (int i = 0; i < n; i++) assertArrayEquals(value(i), Files.readAllBytes(root.resolve("k/" + i)));
+            long syncs = s.dataSyncs().fileSyncs() + s.dataSyncs().fileSystemSyncs();
+            assertTrue(syncs < n / 2, "300 concurrent writes took " + syncs + " data syncs");
+            assertTrue(s.dataSyncs().fileSystemSyncs() > 0);
+            try (var files = Files.list(root.resolve("k"))) {
+                assertEquals(0, files.filter(p -> p.toString().endsWith(FileKvStore.LOCK_SUFFIX)).count());
+            }
+        }
+    }
+
+    /** A failed syncfs under a real store: each write of the batch fails and keeps the old value. */
+    @Test
+    void aFailedSyncfsLeavesTheOldValues() throws Exception {
+        Path root = dir.resolve("root");
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.IO_URING, 8));
+        try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(FileIoDriver.Kind.IO_URING), driver)) {
+            int n = 40;
+            List<CompletableFuture<?>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) fs.add(s.write("k/" + i, MemorySegment.ofArray(value(i)), Generation.UNKNOWN));
+            for (CompletableFuture<?> f : fs) f.get(120, TimeUnit.SECONDS);
+            driver.fault = (op, path) -> op.equals("syncfs") ? 5 : 0;
+            fs.clear();
+            for (int i = 0; i < n; i++) fs.add(s.write("k/" + i, MemorySegment.ofArray(value(i + 1000)), Generation.UNKNOWN));
+            int failed = 0;
+            for (int i = 0; i < n; i++) {
+                try {
+                    fs.get(i).get(120, TimeUnit.SECONDS);
+                    assertArrayEquals(value(i + 1000), s.read("k/" + i).get(60, TimeUnit.SECONDS).value().toArray(JAVA_BYTE));
+                } catch (ExecutionException e) {
+                    failed++;
+                    assertTrue(e.getCause().getMessage().contains("syncfs"), e.getCause().getMessage());
+                    assertArrayEquals(value(i), s.read("k/" + i).get(60, TimeUnit.SECONDS).value().toArray(JAVA_BYTE), "old value kept");
+                }
+            }
+            assertTrue(failed > 0, "some writes were batched behind a failing syncfs");
+        }
+    }
+
+    private static byte[] value(int i) {
+        byte[] b = new byte[4096 + i];
+        for (int j = 0; j < b.length; j++) b[j] = (byte) (i * 31 + j);
+        return b;
+    }
+}
