@@ -26,6 +26,12 @@ JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-U
              "-Dtessera.bench.warmups=" + os.environ.get("TESSERA_BENCH_WARMUPS", "3")]
 
 
+# Display names of side A ("tensorstore" in the data) and side B; --baseline blocking makes side A
+# Tessera on the blocking file driver, to compare the io_uring driver with its fallback.
+NAMES = {"tensorstore": "TensorStore", "tessera": "Tessera"}
+BASELINE = "tensorstore"
+
+
 class Row:
     """One line of the table: a measurement both sides report under the same name."""
 
@@ -72,10 +78,11 @@ def fmt_size(mib):
 def run_side(side, workload, args, scratch_base):
     """Runs one side once; returns ({metric: float or error str}, failure description or None)."""
     scratch = tempfile.mkdtemp(prefix=f"{side}-{workload}-", dir=scratch_base)
-    if side == "tensorstore":
+    if side == "tensorstore" and BASELINE == "tensorstore":
         cmd = [args.python, os.path.join(HERE, "ts_workloads.py"), workload]
     else:
-        cmd = [args.java, *JVM_FLAGS, "-cp", args.jar, "io.tessera.jmh.compare.CompareMain", workload]
+        driver = ["-Dtessera.io_uring=" + ("false" if side == "tensorstore" else "true")] if BASELINE == "blocking" else []
+        cmd = [args.java, *JVM_FLAGS, *driver, "-cp", args.jar, "io.tessera.jmh.compare.CompareMain", workload]
     cmd += ["--dir", scratch] + (["--quick"] if args.quick else [])
     out, failure = {}, None
     try:
@@ -147,7 +154,7 @@ def cell(row, side, rounds):
 
 
 def verdict(row, ratio):
-    if row.target is None:
+    if row.target is None or BASELINE != "tensorstore":
         return "—"
     if ratio is None:
         return "n/a"
@@ -159,14 +166,15 @@ def md_escape(s):
 
 
 def table(rows, rounds):
-    lines = ["| measurement | unit | TensorStore | Tessera | ratio (>1: Tessera better) | target | result |",
+    a, b = NAMES["tensorstore"], NAMES["tessera"]
+    lines = [f"| measurement | unit | {a} | {b} | ratio (>1: {b} better) | target | result |",
              "|---|---|---:|---:|---:|---:|---|"]
     for r in rows:
         ratio = row_ratio(r)
         lines.append("| " + " | ".join(md_escape(c) for c in [
             r.label, r.unit, cell(r, "tensorstore", rounds), cell(r, "tessera", rounds),
             "n/a" if ratio is None else f"{ratio:.2f}x",
-            "—" if r.target is None else f">= {r.target:g}x",
+            "—" if r.target is None or BASELINE != "tensorstore" else f">= {r.target:g}x",
             verdict(r, ratio)]) + " |")
     return "\n".join(lines)
 
@@ -176,7 +184,7 @@ def raw_table(rows):
     for r in rows:
         for side in ("tensorstore", "tessera"):
             vals = ", ".join(fmt_value(v, r.unit) if isinstance(v, (int, float)) else "error" for v in r.values[side])
-            lines.append(f"| {md_escape(r.label)} | {side} | {vals} |")
+            lines.append(f"| {md_escape(r.label)} | {NAMES[side]} | {vals} |")
     return "\n".join(lines)
 
 
@@ -184,7 +192,7 @@ def chart_rows(rows):
     out = []
     for r in rows:
         ratio = row_ratio(r)
-        out.append((r.label, ratio, r.target, verdict(r, ratio)))
+        out.append((r.label, ratio, r.target if BASELINE == "tensorstore" else None, verdict(r, ratio)))
     return out
 
 
@@ -217,7 +225,7 @@ def draw_matplotlib(path, rows, title):
     ax.set_ylim(-0.7, len(data) - 0.3)
     ax.set_yticks(ys)
     ax.set_yticklabels([d[0] for d in data], fontsize=8)
-    ax.set_xlabel("Tessera relative to TensorStore, >1: Tessera better (log scale; dashed: parity, black tick: target)")
+    ax.set_xlabel(f"{NAMES['tessera']} relative to {NAMES['tensorstore']}, >1: {NAMES['tessera']} better (log scale; dashed: parity, black tick: target)")
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -268,11 +276,17 @@ def main():
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per process (default 1800)")
     ap.add_argument("--chart", choices=["auto", "matplotlib", "java"], default="auto",
                     help="how to draw the PNG (default: matplotlib if installed, else java.awt)")
+    ap.add_argument("--baseline", choices=["tensorstore", "blocking"], default="tensorstore",
+                    help="side A: TensorStore (default), or Tessera on its blocking file driver (io_uring vs fallback)")
     ap.add_argument("--python", default=sys.executable, help=argparse.SUPPRESS)
     ap.add_argument("--java", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--jar", required=True, help=argparse.SUPPRESS)
     ap.add_argument("--command", default="bench/compare", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    global BASELINE
+    BASELINE = args.baseline
+    if BASELINE == "blocking":
+        NAMES.update(tensorstore="Tessera, blocking driver", tessera="Tessera, io_uring")
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
     selected = WORKLOADS if not args.only else [w.strip() for w in args.only.split(",") if w.strip()]
@@ -301,23 +315,24 @@ def main():
                 summary = ", ".join(f"{r.metric} " + (fmt_value(r.values[side][-1], r.unit) + " " + r.unit
                                                        if isinstance(r.values[side][-1], (int, float)) else "error")
                                     for r in wrows)
-                print(f"[{w} round {rnd + 1}/{args.rounds}] {side:11s} {time.time() - t0:6.1f}s  {summary}", file=sys.stderr, flush=True)
+                print(f"[{w} round {rnd + 1}/{args.rounds}] {NAMES[side]:26s} {time.time() - t0:6.1f}s  {summary}", file=sys.stderr, flush=True)
 
     elapsed = time.time() - started
-    title = f"Tessera vs TensorStore, {stamp}, {args.rounds} round(s){' (quick)' if args.quick else ''}"
+    title = f"{NAMES['tessera']} vs {NAMES['tensorstore']}, {stamp}, {args.rounds} round(s){' (quick)' if args.quick else ''}"
     md = [f"# {title}", "",
           f"Command: `{args.command}`  ",
           "Environment: " + "; ".join(describe_env(args)) + "  ",
           f"Load average at start / end: {load_start} / {loadavg()}; wall time {elapsed:.0f} s", "",
-          "Each cell is the median over rounds; each round ran a fresh TensorStore process, then a fresh",
-          "Tessera process (A B A B), each doing 3 warm-up passes (TESSERA_BENCH_WARMUPS) and then the timed pass, results verified",
-          "outside the timed region. *ratio* is the median over rounds of that round's Tessera/TensorStore",
-          "throughput ratio (TensorStore/Tessera for latencies in ms and sizes in MiB): above 1 means",
-          "Tessera is faster (or smaller).", "",
+          f"Each cell is the median over rounds; each round ran a fresh {NAMES['tensorstore']} process, then a fresh",
+          f"{NAMES['tessera']} process (A B A B), each doing {os.environ.get('TESSERA_BENCH_WARMUPS', '3')} warm-up passes (TESSERA_BENCH_WARMUPS) and then the timed pass, results verified",
+          f"outside the timed region. *ratio* is the median over rounds of that round's {NAMES['tessera']}/{NAMES['tensorstore']}",
+          f"throughput ratio ({NAMES['tensorstore']}/{NAMES['tessera']} for latencies in ms and sizes in MiB): above 1 means",
+          f"{NAMES['tessera']} is faster (or smaller).", "",
           table(rows, args.rounds), "",
           "## Per round", "", raw_table(rows), ""]
-    md_path = os.path.join(outdir, f"compare-{stamp}.md")
-    png_path = os.path.join(outdir, f"compare-{stamp}.png")
+    name = "compare" if BASELINE == "tensorstore" else "drivers"
+    md_path = os.path.join(outdir, f"{name}-{stamp}.md")
+    png_path = os.path.join(outdir, f"{name}-{stamp}.png")
     try:
         if args.chart == "java":
             raise ImportError("java chart requested")

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,9 +11,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** The fallback driver: each operation is a blocking libc call on a pool of {@code concurrency} threads. */
 final class BlockingFileIoDriver implements FileIoDriver {
     private static final AtomicInteger IDS = new AtomicInteger();
-
-    @FunctionalInterface
-    private interface Call<T> { T run() throws NativeIOException; }
 
     /** The driver whose pool runs the current thread, if any. */
     private static final ThreadLocal<BlockingFileIoDriver> POOL_THREAD = new ThreadLocal<>();
@@ -39,31 +35,12 @@ final class BlockingFileIoDriver implements FileIoDriver {
     @Override
     public String name() { return "blocking"; }
 
-    private <T> CompletableFuture<T> submit(Call<T> call) {
-        CompletableFuture<T> f = new CompletableFuture<>();
+    private <T> CompletableFuture<T> submit(FileIoDrivers.Call<T> call) {
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
         // The next step of a chain, asked for by a callback on one of our threads: run it here
         // rather than hand it to another thread of the same pool.
-        if (POOL_THREAD.get() == this) {
-            try {
-                f.complete(call.run());
-            } catch (Throwable t) {
-                f.completeExceptionally(t);
-            }
-            return f;
-        }
-        try {
-            pool.execute(() -> {
-                try {
-                    f.complete(call.run());
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            f.completeExceptionally(new DriverClosedException(name()));
-        }
-        return f;
+        if (POOL_THREAD.get() == this) return FileIoDrivers.runOn(Runnable::run, call, name());
+        return FileIoDrivers.runOn(pool, call, name());
     }
 
     @Override

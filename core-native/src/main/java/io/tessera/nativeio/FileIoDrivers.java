@@ -1,6 +1,9 @@
 package io.tessera.nativeio;
 
 import java.lang.System.Logger.Level;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 final class FileIoDrivers {
@@ -9,6 +12,28 @@ final class FileIoDrivers {
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
 
     private FileIoDrivers() {}
+
+    /** A blocking system call, or a few. */
+    @FunctionalInterface
+    interface Call<T> { T run() throws NativeIOException; }
+
+    /** Runs {@code call} on {@code executor}; the future fails with its exception, or with
+     *  {@link FileIoDriver.DriverClosedException} when the executor no longer takes work. */
+    static <T> CompletableFuture<T> runOn(Executor executor, Call<T> call, String driver) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    f.complete(call.run());
+                } catch (Throwable t) {
+                    f.completeExceptionally(t);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            f.completeExceptionally(new FileIoDriver.DriverClosedException(driver));
+        }
+        return f;
+    }
 
     /** Operations in flight on an io_uring when the context sets no limit. */
     static final int DEFAULT_RING_IN_FLIGHT = 64;

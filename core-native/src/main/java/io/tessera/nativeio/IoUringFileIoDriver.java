@@ -398,23 +398,9 @@ final class IoUringFileIoDriver implements FileIoDriver {
         });
     }
 
-    private interface Call<T> { T run() throws NativeIOException; }
-
-    private <T> CompletableFuture<T> onHelper(Call<T> call) {
+    private <T> CompletableFuture<T> onHelper(FileIoDrivers.Call<T> call) {
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
-        CompletableFuture<T> f = new CompletableFuture<>();
-        try {
-            helpers.execute(() -> {
-                try {
-                    f.complete(call.run());
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            f.completeExceptionally(new DriverClosedException(name()));
-        }
-        return f;
+        return FileIoDrivers.runOn(helpers, call, name());
     }
 
     // ---- ring ----
