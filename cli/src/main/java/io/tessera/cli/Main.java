@@ -16,19 +16,12 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        quietLogs(verboseRequested(args));
+        // The libraries log, once each, which fast path they chose: see CliLoggerFinder.
+        CliLoggerFinder.verbose(verboseRequested(args));
         int status = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();
         System.exit(status);
-    }
-
-    /**
-     * The libraries log, once each, which fast path they chose; on the command line that is noise
-     * on stderr, whose contract is one "error:" line. --verbose shows them.
-     */
-    static void quietLogs(boolean verbose) {
-        java.util.logging.Logger.getLogger("").setLevel(verbose ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
     }
 
     /**

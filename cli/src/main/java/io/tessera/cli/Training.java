@@ -22,7 +22,6 @@ public final class Training {
 
     /** Runs the workload; no arguments. */
     public static void main(String[] args) throws IOException {
-        Main.quietLogs(false);
         PrintStream sink = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         Path dir = Files.createTempDirectory("tessera-training-");
         try {
