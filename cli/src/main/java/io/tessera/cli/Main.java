@@ -18,6 +18,7 @@ public final class Main {
     public static void main(String[] args) {
         // The libraries log, once each, which fast path they chose: see CliLoggerFinder.
         CliLoggerFinder.verbose(verboseRequested(args));
+        Prewarm.start(args);
         int status = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();
