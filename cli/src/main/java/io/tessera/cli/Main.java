@@ -16,9 +16,9 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
-        // The libraries log, once each, which fast path they chose; on the command line that is
-        // noise on stderr, whose contract is one "error:" line. --verbose shows them.
-        java.util.logging.Logger.getLogger("").setLevel(verboseRequested(args) ? java.util.logging.Level.INFO : java.util.logging.Level.WARNING);
+        // The libraries log, once each, which fast path they chose: see CliLoggerFinder.
+        CliLoggerFinder.verbose(verboseRequested(args));
+        Prewarm.start(args);
         int status = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();

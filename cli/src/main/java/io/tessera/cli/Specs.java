@@ -65,6 +65,7 @@ final class Specs {
      * (options given a context would override the spec's).
      */
     static TensorStore open(Spec spec, OpenOptions options, Env env) {
+        Prewarm.await();
         if (!spec.toJson().has("context")) options.context(env.context());
         return TensorStore.open(spec, options).join();
     }
