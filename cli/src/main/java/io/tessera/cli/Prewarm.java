@@ -66,10 +66,9 @@ final class Prewarm {
 
     private static void run() {
         try {
-            // Class initialisation is the work: each binds its functions when its class initialises.
-            ClassLoader loader = Prewarm.class.getClassLoader();
-            Class.forName(LibC.class.getName(), true, loader);
-            Class.forName(BloscCodec.class.getName(), true, loader);
+            // Linking is the work: libc's functions for the read, c-blosc's when its class initialises.
+            LibC.linkFileReads();
+            Class.forName(BloscCodec.class.getName(), true, Prewarm.class.getClassLoader());
         } catch (Throwable e) {
             // Only a head start: what failed here fails again where it is used, and is reported there.
         }

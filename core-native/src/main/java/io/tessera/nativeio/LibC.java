@@ -61,46 +61,42 @@ public final class LibC {
     private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE_ERRNO = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle OPENAT = downcall("openat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO);
-    private static final MethodHandle PWRITE = downcall("pwrite",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle PREAD = downcall("pread",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle FSYNC = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle FDATASYNC = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle SYNCFS = downcall("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle FTRUNCATE = downcall("ftruncate",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle RENAMEAT = downcall("renameat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
-    private static final MethodHandle UNLINKAT = downcall("unlinkat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle MKDIRAT = downcall("mkdirat",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle FLOCK = downcall("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle FCNTL_PTR = downcall("fcntl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
-    private static final MethodHandle STATX = downcall("statx",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
-    private static final MethodHandle MMAP = downcall("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
-    private static final MethodHandle MUNMAP = downcall("munmap",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+    // Each function is linked on first use (a holder class per function): linking all of them
+    // when LibC loads cost a short command tens of milliseconds it mostly did not need.
+    private static final class Openat { static final MethodHandle H = downcall("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3), CAPTURE_ERRNO); }
+    private static final class Pwrite { static final MethodHandle H = downcall("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO); }
+    private static final class Pread { static final MethodHandle H = downcall("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE_ERRNO); }
+    private static final class Fsync { static final MethodHandle H = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class Fdatasync { static final MethodHandle H = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class Syncfs { static final MethodHandle H = downcall("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class Ftruncate { static final MethodHandle H = downcall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO); }
+    private static final class Renameat { static final MethodHandle H = downcall("renameat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), CAPTURE_ERRNO); }
+    private static final class Unlinkat { static final MethodHandle H = downcall("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class Mkdirat { static final MethodHandle H = downcall("mkdirat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class Flock { static final MethodHandle H = downcall("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class FcntlPtr { static final MethodHandle H = downcall("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO); }
+    private static final class Statx { static final MethodHandle H = downcall("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO); }
+    private static final class Close { static final MethodHandle H = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class Mmap { static final MethodHandle H = downcall("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO); }
+    private static final class Munmap { static final MethodHandle H = downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO); }
     /** {@code syscall(2)} with three and six long arguments; the kernel reads whole registers, so every argument is a long. */
-    private static final MethodHandle SYSCALL3 = downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    private static final MethodHandle SYSCALL4 = downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
-    private static final MethodHandle SYSCALL6 = downcall("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
-            Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO);
+    private static final class Syscall3 { static final MethodHandle H = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO); }
+    private static final class Syscall4 { static final MethodHandle H = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO); }
+    private static final class Syscall6 { static final MethodHandle H = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO); }
 
     private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(
             () -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     private LibC() {}
+
+    /**
+     * Links ahead of need the functions a whole-file read uses (open, statx, pread, close), for a
+     * short command that can do it on another thread while it parses its arguments.
+     */
+    public static void linkFileReads() {
+        // Reading a holder's field initialises it, which links its function.
+        for (MethodHandle h : new MethodHandle[] {Openat.H, Statx.H, Pread.H, Close.H}) java.util.Objects.requireNonNull(h);
+    }
 
     private static MethodHandle downcall(String name, FunctionDescriptor fd, Linker.Option... options) {
         MemorySegment symbol = LIBC.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
@@ -135,7 +131,7 @@ public final class LibC {
             while (true) {
                 int r;
                 try {
-                    r = (int) OPENAT.invokeExact(cap, dirfd, p, flags, mode);
+                    r = (int) Openat.H.invokeExact(cap, dirfd, p, flags, mode);
                 } catch (Throwable t) { throw rethrow(t); }
                 if (r >= 0) return r;
                 if (errno(cap) != Errno.EINTR) throw fail("open", path, cap);
@@ -154,7 +150,7 @@ public final class LibC {
         try (Arena a = Arena.ofConfined()) {
             int r;
             try {
-                r = (int) RENAMEAT.invokeExact(cap, olddirfd, a.allocateFrom(from), newdirfd, a.allocateFrom(to));
+                r = (int) Renameat.H.invokeExact(cap, olddirfd, a.allocateFrom(from), newdirfd, a.allocateFrom(to));
             } catch (Throwable t) { throw rethrow(t); }
             if (r != 0) throw fail("rename", from + " -> " + to, cap);
         }
@@ -169,7 +165,7 @@ public final class LibC {
         try (Arena a = Arena.ofConfined()) {
             int r;
             try {
-                r = (int) UNLINKAT.invokeExact(cap, dirfd, a.allocateFrom(path), flags);
+                r = (int) Unlinkat.H.invokeExact(cap, dirfd, a.allocateFrom(path), flags);
             } catch (Throwable t) { throw rethrow(t); }
             if (r != 0) throw fail((flags & AT_REMOVEDIR) != 0 ? "rmdir" : "unlink", path, cap);
         }
@@ -184,7 +180,7 @@ public final class LibC {
         try (Arena a = Arena.ofConfined()) {
             int r;
             try {
-                r = (int) MKDIRAT.invokeExact(cap, dirfd, a.allocateFrom(path), mode);
+                r = (int) Mkdirat.H.invokeExact(cap, dirfd, a.allocateFrom(path), mode);
             } catch (Throwable t) { throw rethrow(t); }
             if (r != 0) throw fail("mkdir", path, cap);
         }
@@ -197,7 +193,7 @@ public final class LibC {
             MemorySegment buf = a.allocate(STATX_SIZE, 8);
             int r;
             try {
-                r = (int) STATX.invokeExact(cap, dirfd, a.allocateFrom(path), flags, STATX_BASIC_STATS, buf);
+                r = (int) Statx.H.invokeExact(cap, dirfd, a.allocateFrom(path), flags, STATX_BASIC_STATS, buf);
             } catch (Throwable t) { throw rethrow(t); }
             if (r != 0) throw fail("statx", nameForErrors, cap);
             return decodeStatx(buf);
@@ -234,7 +230,7 @@ public final class LibC {
         while (true) {
             long r;
             try {
-                r = (long) PWRITE.invokeExact(cap, fd, buf, buf.byteSize(), offset);
+                r = (long) Pwrite.H.invokeExact(cap, fd, buf, buf.byteSize(), offset);
             } catch (Throwable t) { throw rethrow(t); }
             if (r >= 0) return r;
             if (errno(cap) != Errno.EINTR) throw fail("write", path, cap);
@@ -248,7 +244,7 @@ public final class LibC {
         while (true) {
             long r;
             try {
-                r = (long) PREAD.invokeExact(cap, fd, buf, buf.byteSize(), offset);
+                r = (long) Pread.H.invokeExact(cap, fd, buf, buf.byteSize(), offset);
             } catch (Throwable t) { throw rethrow(t); }
             if (r >= 0) return r;
             if (errno(cap) != Errno.EINTR) throw fail("read", path, cap);
@@ -260,7 +256,7 @@ public final class LibC {
         MemorySegment cap = capture();
         int r;
         try {
-            r = dataOnly ? (int) FDATASYNC.invokeExact(cap, fd) : (int) FSYNC.invokeExact(cap, fd);
+            r = dataOnly ? (int) Fdatasync.H.invokeExact(cap, fd) : (int) Fsync.H.invokeExact(cap, fd);
         } catch (Throwable t) { throw rethrow(t); }
         if (r != 0) throw fail(dataOnly ? "fdatasync" : "fsync", path, cap);
     }
@@ -274,7 +270,7 @@ public final class LibC {
         MemorySegment cap = capture();
         int r;
         try {
-            r = (int) SYNCFS.invokeExact(cap, fd);
+            r = (int) Syncfs.H.invokeExact(cap, fd);
         } catch (Throwable t) { throw rethrow(t); }
         if (r != 0) throw fail("syncfs", path, cap);
     }
@@ -285,7 +281,7 @@ public final class LibC {
         while (true) {
             int r;
             try {
-                r = (int) FTRUNCATE.invokeExact(cap, fd, length);
+                r = (int) Ftruncate.H.invokeExact(cap, fd, length);
             } catch (Throwable t) { throw rethrow(t); }
             if (r == 0) return;
             if (errno(cap) != Errno.EINTR) throw fail("ftruncate", path, cap);
@@ -298,7 +294,7 @@ public final class LibC {
         while (true) {
             int r;
             try {
-                r = (int) FLOCK.invokeExact(cap, fd, operation);
+                r = (int) Flock.H.invokeExact(cap, fd, operation);
             } catch (Throwable t) { throw rethrow(t); }
             if (r == 0) return true;
             int e = errno(cap);
@@ -334,7 +330,7 @@ public final class LibC {
             while (true) {
                 int r;
                 try {
-                    r = (int) FCNTL_PTR.invokeExact(cap, fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, fl);
+                    r = (int) FcntlPtr.H.invokeExact(cap, fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, fl);
                 } catch (Throwable t) { throw rethrow(t); }
                 if (r == 0) return true;
                 int e = errno(cap);
@@ -349,7 +345,7 @@ public final class LibC {
         MemorySegment cap = capture();
         int r;
         try {
-            r = (int) CLOSE.invokeExact(cap, fd);
+            r = (int) Close.H.invokeExact(cap, fd);
         } catch (Throwable t) { throw rethrow(t); }
         if (r != 0 && errno(cap) != Errno.EINTR) throw fail("close", path, cap);
     }
@@ -360,7 +356,7 @@ public final class LibC {
         MemorySegment cap = capture();
         MemorySegment r;
         try {
-            r = (MemorySegment) MMAP.invokeExact(cap, MemorySegment.NULL, length, prot, flags, fd, offset);
+            r = (MemorySegment) Mmap.H.invokeExact(cap, MemorySegment.NULL, length, prot, flags, fd, offset);
         } catch (Throwable t) { throw rethrow(t); }
         if (r.address() == -1L) throw fail("mmap", what, cap);
         return r.reinterpret(length);
@@ -368,7 +364,7 @@ public final class LibC {
 
     static void munmap(MemorySegment seg) {
         try {
-            int ignored = (int) MUNMAP.invokeExact(capture(), seg, seg.byteSize());
+            int ignored = (int) Munmap.H.invokeExact(capture(), seg, seg.byteSize());
         } catch (Throwable t) { throw rethrow(t); }
     }
 
@@ -377,7 +373,7 @@ public final class LibC {
         MemorySegment cap = capture();
         long r;
         try {
-            r = (long) SYSCALL3.invokeExact(cap, nr, a, b, c);
+            r = (long) Syscall3.H.invokeExact(cap, nr, a, b, c);
         } catch (Throwable t) { throw rethrow(t); }
         return r == -1 ? -errno(cap) : r;
     }
@@ -386,7 +382,7 @@ public final class LibC {
         MemorySegment cap = capture();
         long r;
         try {
-            r = (long) SYSCALL4.invokeExact(cap, nr, a, b, c, d);
+            r = (long) Syscall4.H.invokeExact(cap, nr, a, b, c, d);
         } catch (Throwable t) { throw rethrow(t); }
         return r == -1 ? -errno(cap) : r;
     }
@@ -395,7 +391,7 @@ public final class LibC {
         MemorySegment cap = capture();
         long r;
         try {
-            r = (long) SYSCALL6.invokeExact(cap, nr, a, b, c, d, e, f);
+            r = (long) Syscall6.H.invokeExact(cap, nr, a, b, c, d, e, f);
         } catch (Throwable t) { throw rethrow(t); }
         return r == -1 ? -errno(cap) : r;
     }
