@@ -51,6 +51,13 @@ public final class StagedWrites {
      * conditioned on the generation it was merged with.
      */
     public CompletableFuture<List<KvStore.Mutation>> prepare() {
+        List<CompletableFuture<KvStore.Mutation>> fs = prepareEach();
+        return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new))
+                .thenApply(v -> fs.stream().map(CompletableFuture::join).toList());
+    }
+
+    /** One mutation per staged chunk, each ready as soon as its chunk is read and merged. */
+    private List<CompletableFuture<KvStore.Mutation>> prepareEach() {
         List<Map.Entry<String, StagedChunk>> list;
         synchronized (this) {
             list = new ArrayList<>(chunks.entrySet());
@@ -66,17 +73,16 @@ public final class StagedWrites {
                 return array.mutation(key, chunk, g);
             }, array.executor()));
         }
-        return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new))
-                .thenApply(v -> fs.stream().map(CompletableFuture::join).toList());
+        return fs;
     }
 
-    /** Commits chunk by chunk (each chunk atomic on its own), retrying a chunk whose generation changed. */
+    /**
+     * Commits chunk by chunk (each chunk atomic on its own), retrying a chunk whose generation
+     * changed. A chunk is written as soon as it is merged, while others are still being read.
+     */
     public CompletableFuture<Void> commitEachChunk() {
-        return prepare().thenCompose(mutations -> {
-            List<CompletableFuture<Void>> fs = new ArrayList<>();
-            for (KvStore.Mutation m : mutations) fs.add(commitOne(m));
-            return CompletableFuture.allOf(fs.toArray(CompletableFuture[]::new));
-        });
+        return CompletableFuture.allOf(prepareEach().stream().map(f -> f.thenCompose(this::commitOne))
+                .toArray(CompletableFuture[]::new));
     }
 
     private CompletableFuture<Void> commitOne(KvStore.Mutation m) {
