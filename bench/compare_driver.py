@@ -58,7 +58,7 @@ def plan(quick):
         Row("single_writes", "serial_p99", f"3. single-element durable write, serial, p99 of {serial}", "ms"),
         Row("single_writes", "inflight", "3. single-element durable writes, 200 in flight", "writes/s", 3.0),
         Row("transactions", "staged", f"4. txn: staged single-element writes (memory), {n_txn}", "writes/s"),
-        Row("transactions", "commit", f"4. txn: commit of {n_txn} scattered writes over 100 chunks (file)", "ms"),
+        Row("transactions", "commit", f"4. txn: commit of {n_txn} scattered writes over 100 chunks (file), median of 5", "ms"),
     ]
     sizes = [64, 512] if quick else [64, 512, 2048]
     conc = 64 if quick else 512
