@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * least 256 MiB) since it last asked, it asks for a collection ({@link System#gc()}), as the JDK
  * does for direct buffers, and waits up to 20 ms for the buffers it frees. A collection of such a
  * heap costs a few tens of milliseconds; faulting in that much fresh memory costs several times more.
+ * A service whose heap is large and full, where a full collection would pause for long, runs with
+ * {@code -XX:+ExplicitGCInvokesConcurrent} (the request then starts a concurrent cycle) or turns
+ * the requests off with {@code -Dtessera.buffers.collect=0}.
  */
 public final class BufferPool {
     /** The smallest buffer that is pooled. */
@@ -70,7 +73,7 @@ public final class BufferPool {
         ConcurrentLinkedDeque<MemorySegment> list = free.computeIfAbsent(size, s -> new ConcurrentLinkedDeque<>());
         // Most recently returned first: its pages are the likeliest to be in cache.
         MemorySegment base = list.pollFirst();
-        if (base == null && takenSinceRequest.get() >= collectAfter) base = collectAndRetry(list);
+        if (base == null && collectAfter > 0 && takenSinceRequest.get() >= collectAfter) base = collectAndRetry(list);
         if (base != null) {
             idleBytes.addAndGet(-size);
         } else {
