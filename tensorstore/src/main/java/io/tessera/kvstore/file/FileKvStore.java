@@ -179,13 +179,29 @@ public final class FileKvStore implements KvStore {
     private static String parent(String path) { return path.substring(0, path.lastIndexOf('/')); }
 
     private <T> CompletableFuture<T> guard(String key, Supplier<CompletableFuture<T>> op) {
+        return guard(key, op, true);
+    }
+
+    /** {@code op} after the store's checks; handed off (see {@link #handOff}) unless {@code handOff} is false. */
+    private <T> CompletableFuture<T> guard(String key, Supplier<CompletableFuture<T>> op, boolean handOff) {
         try {
             if (closed) throw new KvStoreException("The file key-value store " + describe() + " is closed");
             validate(key);
-            return handOff(op.get());
+            return handOff ? handOff(op.get()) : unwrapped(op.get());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /** {@code internal}, failing with the cause itself rather than a {@code CompletionException} around it. */
+    private static <T> CompletableFuture<T> unwrapped(CompletableFuture<T> internal) {
+        if (internal.isDone() && !internal.isCompletedExceptionally()) return internal;
+        CompletableFuture<T> out = new CompletableFuture<>();
+        internal.whenComplete((v, e) -> {
+            if (e != null) out.completeExceptionally(Errors.unwrap(e));
+            else out.complete(v);
+        });
+        return out;
     }
 
     /**
@@ -211,6 +227,12 @@ public final class FileKvStore implements KvStore {
 
     // ---- read ----
 
+    /**
+     * Reads {@code key}. Unlike writes, a read completes on the thread that made the whole-file
+     * read: a pool of blocking calls, never the ring's threads, so a slow callback holds up one
+     * read thread at worst; and readers continue on their own executor anyway, where a hand-off
+     * would cost one more thread switch per chunk.
+     */
     @Override
     public CompletableFuture<ReadResult> read(String key) {
         return guard(key, () -> permits.run(() -> {
@@ -226,7 +248,7 @@ public final class FileKvStore implements KvStore {
                         }
                         return c == null ? ReadResult.missing() : ReadResult.owned(taken[0], c.bytes(), generation(c.stat()));
                     });
-        }));
+        }), false);
     }
 
     private CompletableFuture<Void> writeFully(FileHandle h, MemorySegment value, long done) {
