@@ -4,7 +4,9 @@ import io.tessera.nativeio.FileHandle;
 import io.tessera.nativeio.FileIoDriver;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -17,13 +19,16 @@ import java.util.concurrent.atomic.LongAdder;
  * everything written before it started. A request is thus always served by a sync that began
  * after its data was written, and completes only once that sync succeeded.
  *
+ * <p>{@code syncfs} covers one file system, and a store's tree may cross mount points, so a batch
+ * gets one {@code syncfs} per device its files are on.
+ *
  * <p>A failing {@code syncfs} fails every request it served: the kernel reports a writeback error
  * per file system, not per file, so none of them can be known durable. Where the driver has no
  * {@code syncfs}, or with {@code -Dtessera.file.syncfs=false}, batches fall back to one fsync per
  * file, run concurrently.
  */
 final class DataSyncer {
-    private record Request(FileHandle file, CompletableFuture<Void> done) {}
+    private record Request(FileHandle file, long device, CompletableFuture<Void> done) {}
 
     private final FileIoDriver driver;
     private boolean running;
@@ -34,9 +39,9 @@ final class DataSyncer {
 
     DataSyncer(FileIoDriver driver) { this.driver = driver; }
 
-    /** Completes once everything written to {@code file} before this call is durable. */
-    CompletableFuture<Void> sync(FileHandle file) {
-        Request r = new Request(file, new CompletableFuture<>());
+    /** Completes once everything written to {@code file} (on {@code device}) before this call is durable. */
+    CompletableFuture<Void> sync(FileHandle file, long device) {
+        Request r = new Request(file, device, new CompletableFuture<>());
         synchronized (this) {
             if (running) {
                 waiting.add(r);
@@ -59,20 +64,28 @@ final class DataSyncer {
         if (batch.size() == 1 || noSyncfs) {
             all = CompletableFuture.allOf(batch.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
         } else {
-            fileSystemSyncs.increment();
-            all = driver.syncFileSystem(batch.getFirst().file()).handle((v, e) -> {
-                if (e != null && Errors.unwrap(e) instanceof UnsupportedOperationException) {
-                    noSyncfs = true;
-                    return CompletableFuture.allOf(batch.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
-                }
-                for (Request r : batch) {
-                    if (e == null) r.done().complete(null);
-                    else r.done().completeExceptionally(Errors.unwrap(e));
-                }
-                return CompletableFuture.<Void>completedFuture(null);
-            }).thenCompose(f -> f);
+            Map<Long, List<Request>> byDevice = new LinkedHashMap<>();
+            for (Request r : batch) byDevice.computeIfAbsent(r.device(), d -> new ArrayList<>()).add(r);
+            all = CompletableFuture.allOf(byDevice.values().stream().map(this::syncfsOne).toArray(CompletableFuture[]::new));
         }
         all.handle((v, e) -> null).thenRun(this::next);
+    }
+
+    /** One syncfs for requests whose files are on one file system (or one fsync, for a lone one). */
+    private CompletableFuture<Void> syncfsOne(List<Request> group) {
+        if (group.size() == 1) return fsyncOne(group.getFirst());
+        fileSystemSyncs.increment();
+        return driver.syncFileSystem(group.getFirst().file()).handle((v, e) -> {
+            if (e != null && Errors.unwrap(e) instanceof UnsupportedOperationException) {
+                noSyncfs = true;
+                return CompletableFuture.allOf(group.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
+            }
+            for (Request r : group) {
+                if (e == null) r.done().complete(null);
+                else r.done().completeExceptionally(Errors.unwrap(e));
+            }
+            return CompletableFuture.<Void>completedFuture(null);
+        }).thenCompose(f -> f);
     }
 
     private CompletableFuture<Void> fsyncOne(Request r) {

@@ -339,7 +339,7 @@ public final class FileKvStore implements KvStore {
                 // calls (fstat, close) run inline: a ring round trip costs more than the call.
                 CompletableFuture<FileStat> durable = written.thenCompose(v -> {
                     FileStat st = fstatNow(h, lockPath);
-                    return sync ? dataSyncer.sync(h).thenApply(x -> st) : CompletableFuture.completedFuture(st);
+                    return sync ? dataSyncer.sync(h, st.dev()).thenApply(x -> st) : CompletableFuture.completedFuture(st);
                 });
                 return durable.thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
             });

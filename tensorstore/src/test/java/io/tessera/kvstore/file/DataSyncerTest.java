@@ -43,12 +43,12 @@ class DataSyncerTest {
             driver.fsyncHook = h -> gate(calls, "fsync", h);
             driver.syncfsHook = h -> gate(calls, "syncfs", h);
             DataSyncer syncer = new DataSyncer(driver);
-            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")));
+            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1);
             awaitCalls(calls, 1);
             assertEquals("fsync", calls.get(0).kind());
             // These are written while the first sync runs, which may not cover them.
             List<CompletableFuture<Void>> later = new ArrayList<>();
-            for (int i = 0; i < 5; i++) later.add(syncer.sync(handle(dir.resolve("b" + i))));
+            for (int i = 0; i < 5; i++) later.add(syncer.sync(handle(dir.resolve("b" + i)), 1));
             Thread.sleep(50);
             assertEquals(1, calls.size(), "no second sync while one runs");
             calls.get(0).gate().complete(null);
@@ -62,9 +62,9 @@ class DataSyncerTest {
             assertEquals(1, syncer.fileSystemSyncs());
 
             // A failed syncfs fails every request it served, with its cause.
-            CompletableFuture<Void> x = syncer.sync(handle(dir.resolve("x")));
+            CompletableFuture<Void> x = syncer.sync(handle(dir.resolve("x")), 1);
             awaitCalls(calls, 3);
-            CompletableFuture<Void> y = syncer.sync(handle(dir.resolve("y"))), z = syncer.sync(handle(dir.resolve("z")));
+            CompletableFuture<Void> y = syncer.sync(handle(dir.resolve("y")), 1), z = syncer.sync(handle(dir.resolve("z")), 1);
             calls.get(2).gate().complete(null);
             x.get(60, TimeUnit.SECONDS);
             awaitCalls(calls, 4);
@@ -73,6 +73,33 @@ class DataSyncerTest {
                 ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(60, TimeUnit.SECONDS));
                 assertEquals("syncfs", ((NativeIOException) e.getCause()).operation());
             }
+        }
+    }
+
+    /** syncfs covers one file system: a batch over three devices gets one sync per device. */
+    @Test
+    void aBatchAcrossFileSystemsSyncsEachOne() throws Exception {
+        List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+        try (FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.BLOCKING, 2))) {
+            driver.fsyncHook = h -> gate(calls, "fsync", h);
+            driver.syncfsHook = h -> gate(calls, "syncfs", h);
+            DataSyncer syncer = new DataSyncer(driver);
+            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1);
+            awaitCalls(calls, 1);
+            List<CompletableFuture<Void>> later = List.of(
+                    syncer.sync(handle(dir.resolve("d1-x")), 1), syncer.sync(handle(dir.resolve("d2-x")), 2),
+                    syncer.sync(handle(dir.resolve("d1-y")), 1), syncer.sync(handle(dir.resolve("d2-y")), 2),
+                    syncer.sync(handle(dir.resolve("d3-x")), 3));
+            calls.get(0).gate().complete(null);
+            first.get(60, TimeUnit.SECONDS);
+            awaitCalls(calls, 4);
+            List<String> served = new ArrayList<>();
+            for (Call c : calls.subList(1, 4)) served.add(c.kind() + " " + dir.relativize(Path.of(c.file().path())));
+            Collections.sort(served);
+            assertEquals(List.of("fsync d3-x", "syncfs d1-x", "syncfs d2-x"), served);
+            for (Call c : calls.subList(1, 4)) c.gate().complete(null);
+            for (CompletableFuture<Void> f : later) f.get(60, TimeUnit.SECONDS);
+            assertEquals(2, syncer.fileSystemSyncs());
         }
     }
 
