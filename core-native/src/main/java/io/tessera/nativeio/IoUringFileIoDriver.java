@@ -134,6 +134,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private int unsubmitted;
     private volatile boolean closed;
     private volatile boolean closedFromCompleter;
+    /** Owned by the completion thread: whether it has reaped the wake-up no-op of close. */
+    private boolean wakeSeen;
     private final Thread submitter;
     private final Thread completer;
     /** Runs what io_uring does not serve well or at all: whole-file reads, syncfs. */
@@ -464,7 +466,10 @@ final class IoUringFileIoDriver implements FileIoDriver {
                 sqLock.unlock();
             }
             // Nothing to do, or no room: sleep until a caller queues or the completion thread frees room.
-            if (placed == 0) {
+            // Check `closed` again first: waiting for sqLock parks this thread too and may have
+            // swallowed the wake-up of close; an unpark after this check is not lost. (A caller's
+            // wake-up needs no such check: its operation was queued before the poll above.)
+            if (placed == 0 && !closed) {
                 if (waiting) LockSupport.parkNanos(this, 1_000_000);
                 else LockSupport.park(this);
             }
@@ -526,7 +531,11 @@ final class IoUringFileIoDriver implements FileIoDriver {
                 }
             }
             if (!queue.isEmpty() || unsubmittedHint()) LockSupport.unpark(submitter);
-            if (closed && inFlightCount.get() == 0 && (woken || !submitter.isAlive())) {
+            // Done once closed, nothing in flight, and the submitter has placed its last operation
+            // (it sends the wake-up no-op after that). The no-op may have been reaped in an earlier
+            // round, while other operations were still in flight: hence the sticky flag.
+            wakeSeen |= woken;
+            if (closed && inFlightCount.get() == 0 && (wakeSeen || !submitter.isAlive())) {
                 if (closedFromCompleter) {
                     try {
                         submitter.join(60_000);

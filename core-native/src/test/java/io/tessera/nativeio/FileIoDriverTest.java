@@ -264,6 +264,29 @@ class FileIoDriverTest {
         d.close();
     }
 
+    /**
+     * Close right after chains of operations, many times: it must return. It once hung for good
+     * when the submitter, waiting for the submission lock, lost the wake-up that close sends.
+     */
+    @Test
+    void closeAfterChainedOperationsAlwaysReturns() throws Exception {
+        String p = dir + "/g";
+        java.nio.file.Files.writeString(Path.of(p), "x");
+        for (int round = 0; round < 400; round++) {
+            FileIoDriver d = FileIoDriver.create(FileIoDriver.Kind.IO_URING, 8);
+            List<CompletableFuture<?>> fs = new ArrayList<>();
+            // Chains: each completion queues the next step from the completion thread, which then
+            // submits while the submitter contends for the same lock.
+            for (int i = 0; i < 16; i++) fs.add(d.stat(p).thenCompose(st -> d.stat(p)).thenCompose(st -> d.stat(p)));
+            for (CompletableFuture<?> f : fs) f.get(60, TimeUnit.SECONDS);
+            Thread closer = new Thread(d::close);
+            closer.start();
+            // A bound that only a hang reaches, not a timing.
+            closer.join(30_000);
+            assertFalse(closer.isAlive(), "close hung in round " + round);
+        }
+    }
+
     /** With a limit of 2 and two operations blocked in the kernel, a third waits its turn. */
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})

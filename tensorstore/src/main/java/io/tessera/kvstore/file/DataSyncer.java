@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
  * file, run concurrently.
  */
 final class DataSyncer {
-    private record Request(FileHandle file, long device, CompletableFuture<Void> done) {}
+    private record Request(FileHandle file, long device, long openedNanos, CompletableFuture<Void> done) {}
 
     private final FileIoDriver driver;
     private boolean running;
@@ -39,9 +39,12 @@ final class DataSyncer {
 
     DataSyncer(FileIoDriver driver) { this.driver = driver; }
 
-    /** Completes once everything written to {@code file} (on {@code device}) before this call is durable. */
-    CompletableFuture<Void> sync(FileHandle file, long device) {
-        Request r = new Request(file, device, new CompletableFuture<>());
+    /**
+     * Completes once everything written to {@code file} (on {@code device}, opened at
+     * {@code openedNanos} of {@link System#nanoTime}) before this call is durable.
+     */
+    CompletableFuture<Void> sync(FileHandle file, long device, long openedNanos) {
+        Request r = new Request(file, device, openedNanos, new CompletableFuture<>());
         synchronized (this) {
             if (running) {
                 waiting.add(r);
@@ -75,7 +78,10 @@ final class DataSyncer {
     private CompletableFuture<Void> syncfsOne(List<Request> group) {
         if (group.size() == 1) return fsyncOne(group.getFirst());
         fileSystemSyncs.increment();
-        return driver.syncFileSystem(group.getFirst().file()).handle((v, e) -> {
+        // syncfs reports the writeback errors of the file system since its descriptor was opened:
+        // the descriptor opened first covers every file of the group.
+        Request oldest = group.stream().min(java.util.Comparator.comparingLong(Request::openedNanos)).orElseThrow();
+        return driver.syncFileSystem(oldest.file()).handle((v, e) -> {
             if (e != null && Errors.unwrap(e) instanceof UnsupportedOperationException) {
                 noSyncfs = true;
                 return CompletableFuture.allOf(group.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));

@@ -297,8 +297,8 @@ public final class FileKvStore implements KvStore {
         return result;
     }
 
-    /** A lock file we hold, with its stat as of locking. */
-    private record Lock(FileHandle handle, FileStat stat) {}
+    /** A lock file we hold, with its stat as of locking and when its descriptor was ready ({@link System#nanoTime}). */
+    private record Lock(FileHandle handle, FileStat stat, long openedNanos) {}
 
     private CompletableFuture<WriteResult> mutate(String key, MemorySegment value, Generation ifEqual, CompletableFuture<Void> release) {
         String p = path(key);
@@ -339,7 +339,7 @@ public final class FileKvStore implements KvStore {
                 // calls (fstat, close) run inline: a ring round trip costs more than the call.
                 CompletableFuture<FileStat> durable = written.thenCompose(v -> {
                     FileStat st = fstatNow(h, lockPath);
-                    return sync ? dataSyncer.sync(h, st.dev()).thenApply(x -> st) : CompletableFuture.completedFuture(st);
+                    return sync ? dataSyncer.sync(h, st.dev(), lock.openedNanos()).thenApply(x -> st) : CompletableFuture.completedFuture(st);
                 });
                 return durable.thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
             });
@@ -413,6 +413,7 @@ public final class FileKvStore implements KvStore {
     }
 
     private CompletableFuture<Lock> lockAndVerify(FileHandle h, String lockPath, boolean create, List<CompletableFuture<Void>> createdDirSyncs) {
+        long opened = System.nanoTime();
         CompletableFuture<Void> lockTaken;
         try {
             lockTaken = LibC.lockExclusive(h.fd(), false, lockPath)
@@ -437,7 +438,7 @@ public final class FileKvStore implements KvStore {
                     } catch (NativeIOException e) {
                         atPath = null;
                     }
-                    return atPath != null && atPath.sameFile(mine) ? new Lock(h, mine) : null;
+                    return atPath != null && atPath.sameFile(mine) ? new Lock(h, mine, opened) : null;
                 })
                 .handle((lock, err) -> new Object[] {lock, err})
                 .thenCompose(r -> {

@@ -28,6 +28,9 @@ class DataSyncerTest {
 
     private record Call(String kind, FileHandle file, CompletableFuture<Void> gate) {}
 
+    /** Stands for open times: later requests were opened later. */
+    private static final java.util.concurrent.atomic.AtomicLong OPENED = new java.util.concurrent.atomic.AtomicLong();
+
     private static void awaitCalls(List<Call> calls, int n) throws InterruptedException {
         // A bounded wait for asynchronous hand-offs, not a timing assertion.
         for (int i = 0; i < 12_000 && calls.size() < n; i++) Thread.sleep(5);
@@ -43,12 +46,12 @@ class DataSyncerTest {
             driver.fsyncHook = h -> gate(calls, "fsync", h);
             driver.syncfsHook = h -> gate(calls, "syncfs", h);
             DataSyncer syncer = new DataSyncer(driver);
-            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1);
+            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1, OPENED.getAndIncrement());
             awaitCalls(calls, 1);
             assertEquals("fsync", calls.get(0).kind());
             // These are written while the first sync runs, which may not cover them.
             List<CompletableFuture<Void>> later = new ArrayList<>();
-            for (int i = 0; i < 5; i++) later.add(syncer.sync(handle(dir.resolve("b" + i)), 1));
+            for (int i = 0; i < 5; i++) later.add(syncer.sync(handle(dir.resolve("b" + i)), 1, OPENED.getAndIncrement()));
             Thread.sleep(50);
             assertEquals(1, calls.size(), "no second sync while one runs");
             calls.get(0).gate().complete(null);
@@ -62,9 +65,9 @@ class DataSyncerTest {
             assertEquals(1, syncer.fileSystemSyncs());
 
             // A failed syncfs fails every request it served, with its cause.
-            CompletableFuture<Void> x = syncer.sync(handle(dir.resolve("x")), 1);
+            CompletableFuture<Void> x = syncer.sync(handle(dir.resolve("x")), 1, OPENED.getAndIncrement());
             awaitCalls(calls, 3);
-            CompletableFuture<Void> y = syncer.sync(handle(dir.resolve("y")), 1), z = syncer.sync(handle(dir.resolve("z")), 1);
+            CompletableFuture<Void> y = syncer.sync(handle(dir.resolve("y")), 1, OPENED.getAndIncrement()), z = syncer.sync(handle(dir.resolve("z")), 1, OPENED.getAndIncrement());
             calls.get(2).gate().complete(null);
             x.get(60, TimeUnit.SECONDS);
             awaitCalls(calls, 4);
@@ -84,12 +87,12 @@ class DataSyncerTest {
             driver.fsyncHook = h -> gate(calls, "fsync", h);
             driver.syncfsHook = h -> gate(calls, "syncfs", h);
             DataSyncer syncer = new DataSyncer(driver);
-            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1);
+            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1, OPENED.getAndIncrement());
             awaitCalls(calls, 1);
             List<CompletableFuture<Void>> later = List.of(
-                    syncer.sync(handle(dir.resolve("d1-x")), 1), syncer.sync(handle(dir.resolve("d2-x")), 2),
-                    syncer.sync(handle(dir.resolve("d1-y")), 1), syncer.sync(handle(dir.resolve("d2-y")), 2),
-                    syncer.sync(handle(dir.resolve("d3-x")), 3));
+                    syncer.sync(handle(dir.resolve("d1-x")), 1, OPENED.getAndIncrement()), syncer.sync(handle(dir.resolve("d2-x")), 2, OPENED.getAndIncrement()),
+                    syncer.sync(handle(dir.resolve("d1-y")), 1, OPENED.getAndIncrement()), syncer.sync(handle(dir.resolve("d2-y")), 2, OPENED.getAndIncrement()),
+                    syncer.sync(handle(dir.resolve("d3-x")), 3, OPENED.getAndIncrement()));
             calls.get(0).gate().complete(null);
             first.get(60, TimeUnit.SECONDS);
             awaitCalls(calls, 4);
