@@ -37,21 +37,30 @@ class DataSyncerTest {
         assertEquals(n, calls.size());
     }
 
-    private static FileHandle handle(Path p) { return new FileHandle(-1, p.toString()); }
+    /** A request for the file {@code name} on {@code device}; later requests count as opened later. */
+    private CompletableFuture<Void> sync(DataSyncer syncer, String name, long device) {
+        return syncer.sync(new FileHandle(-1, dir.resolve(name).toString()), device, OPENED.getAndIncrement());
+    }
+
+    /** A driver whose fsyncs and syncfs calls wait, recorded in {@code calls}, until the test completes them. */
+    private static FaultyDriver gatedDriver(List<Call> calls) {
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.BLOCKING, 2));
+        driver.fsyncHook = h -> gate(calls, "fsync", h);
+        driver.syncfsHook = h -> gate(calls, "syncfs", h);
+        return driver;
+    }
 
     @Test
     void aLoneRequestFsyncsItsFileAndLaterOnesShareOneSyncfs() throws Exception {
         List<Call> calls = Collections.synchronizedList(new ArrayList<>());
-        try (FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.BLOCKING, 2))) {
-            driver.fsyncHook = h -> gate(calls, "fsync", h);
-            driver.syncfsHook = h -> gate(calls, "syncfs", h);
+        try (FaultyDriver driver = gatedDriver(calls)) {
             DataSyncer syncer = new DataSyncer(driver);
-            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1, OPENED.getAndIncrement());
+            CompletableFuture<Void> first = sync(syncer, "a", 1);
             awaitCalls(calls, 1);
             assertEquals("fsync", calls.get(0).kind());
             // These are written while the first sync runs, which may not cover them.
             List<CompletableFuture<Void>> later = new ArrayList<>();
-            for (int i = 0; i < 5; i++) later.add(syncer.sync(handle(dir.resolve("b" + i)), 1, OPENED.getAndIncrement()));
+            for (int i = 0; i < 5; i++) later.add(sync(syncer, "b" + i, 1));
             Thread.sleep(50);
             assertEquals(1, calls.size(), "no second sync while one runs");
             calls.get(0).gate().complete(null);
@@ -65,9 +74,9 @@ class DataSyncerTest {
             assertEquals(1, syncer.fileSystemSyncs());
 
             // A failed syncfs fails every request it served, with its cause.
-            CompletableFuture<Void> x = syncer.sync(handle(dir.resolve("x")), 1, OPENED.getAndIncrement());
+            CompletableFuture<Void> x = sync(syncer, "x", 1);
             awaitCalls(calls, 3);
-            CompletableFuture<Void> y = syncer.sync(handle(dir.resolve("y")), 1, OPENED.getAndIncrement()), z = syncer.sync(handle(dir.resolve("z")), 1, OPENED.getAndIncrement());
+            CompletableFuture<Void> y = sync(syncer, "y", 1), z = sync(syncer, "z", 1);
             calls.get(2).gate().complete(null);
             x.get(60, TimeUnit.SECONDS);
             awaitCalls(calls, 4);
@@ -83,16 +92,14 @@ class DataSyncerTest {
     @Test
     void aBatchAcrossFileSystemsSyncsEachOne() throws Exception {
         List<Call> calls = Collections.synchronizedList(new ArrayList<>());
-        try (FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.BLOCKING, 2))) {
-            driver.fsyncHook = h -> gate(calls, "fsync", h);
-            driver.syncfsHook = h -> gate(calls, "syncfs", h);
+        try (FaultyDriver driver = gatedDriver(calls)) {
             DataSyncer syncer = new DataSyncer(driver);
-            CompletableFuture<Void> first = syncer.sync(handle(dir.resolve("a")), 1, OPENED.getAndIncrement());
+            CompletableFuture<Void> first = sync(syncer, "a", 1);
             awaitCalls(calls, 1);
             List<CompletableFuture<Void>> later = List.of(
-                    syncer.sync(handle(dir.resolve("d1-x")), 1, OPENED.getAndIncrement()), syncer.sync(handle(dir.resolve("d2-x")), 2, OPENED.getAndIncrement()),
-                    syncer.sync(handle(dir.resolve("d1-y")), 1, OPENED.getAndIncrement()), syncer.sync(handle(dir.resolve("d2-y")), 2, OPENED.getAndIncrement()),
-                    syncer.sync(handle(dir.resolve("d3-x")), 3, OPENED.getAndIncrement()));
+                    sync(syncer, "d1-x", 1), sync(syncer, "d2-x", 2),
+                    sync(syncer, "d1-y", 1), sync(syncer, "d2-y", 2),
+                    sync(syncer, "d3-x", 3));
             calls.get(0).gate().complete(null);
             first.get(60, TimeUnit.SECONDS);
             awaitCalls(calls, 4);
