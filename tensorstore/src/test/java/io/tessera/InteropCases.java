@@ -315,16 +315,7 @@ final class InteropCases {
             JsonNode compressor = compressor(compressorName, r);
             String dtype = zarrDtype(t, bigEndian);
             JsonNode fillJson = fillJson(t, fill, r);
-            ObjectNode full = NODES.objectNode();
-            full.set("chunks", JSON.valueToTree(chunks));
-            full.set("compressor", compressor);
-            full.put("dimension_separator", separator);
-            full.put("dtype", dtype);
-            full.set("fill_value", fillJson);
-            full.putNull("filters");
-            full.put("order", order);
-            full.set("shape", JSON.valueToTree(shape));
-            full.put("zarr_format", 2);
+            ObjectNode full = fullMetadata(chunks, compressor, separator, dtype, fillJson, order, shape);
             ObjectNode spec = full.deepCopy();
             // Defaults both libraries must fill in the same way.
             spec.remove("filters");
@@ -343,19 +334,28 @@ final class InteropCases {
             return c;
         }
 
+        /** A complete {@code .zarray} document, every member spelled out, keys in sorted order. */
+        private static ObjectNode fullMetadata(long[] chunks, JsonNode compressor, String separator, String dtype, JsonNode fill,
+                                               String order, long[] shape) {
+            ObjectNode full = NODES.objectNode();
+            full.set("chunks", JSON.valueToTree(chunks));
+            full.set("compressor", compressor);
+            full.put("dimension_separator", separator);
+            full.put("dtype", dtype);
+            full.set("fill_value", fill);
+            full.putNull("filters");
+            full.put("order", order);
+            full.set("shape", JSON.valueToTree(shape));
+            full.put("zarr_format", 2);
+            return full;
+        }
+
         /** A case with no writes whose metadata is given exactly as {@code metadata} (fill-value text checks). */
         Case addMetadataOnly(String dtype, JsonNode fill) {
-            ObjectNode spec = NODES.objectNode();
-            spec.set("chunks", JSON.valueToTree(new long[]{2}));
-            spec.putNull("compressor");
-            spec.put("dtype", dtype);
-            spec.set("fill_value", fill);
-            spec.set("shape", JSON.valueToTree(new long[]{3}));
-            ObjectNode full = spec.deepCopy();
-            full.put("dimension_separator", ".");
-            full.putNull("filters");
-            full.put("order", "C");
-            full.put("zarr_format", 2);
+            ObjectNode full = fullMetadata(new long[]{2}, NODES.nullNode(), ".", dtype, fill, "C", new long[]{3});
+            // Exactly these members, no defaults filled in.
+            ObjectNode spec = full.deepCopy();
+            spec.remove(List.of("dimension_separator", "filters", "order", "zarr_format"));
             DataType t = DataType.parseZarrDtype(dtype).dataType();
             Case c = new Case(cases.size(), "fill-text", dtype, t, "null", NODES.nullNode(), "C", ".", FillKind.NONZERO, fill,
                     new long[]{3}, new long[]{2}, spec, full, List.of(), true, false);
@@ -367,16 +367,7 @@ final class InteropCases {
         Case addCustom(String group, String dtype, String compressorName, JsonNode fill, long[] shape, long[] chunks, String order, List<Op> ops) {
             DataType t = DataType.parseZarrDtype(dtype).dataType();
             JsonNode compressor = compressor(compressorName, r);
-            ObjectNode full = NODES.objectNode();
-            full.set("chunks", JSON.valueToTree(chunks));
-            full.set("compressor", compressor);
-            full.put("dimension_separator", ".");
-            full.put("dtype", dtype);
-            full.set("fill_value", fill);
-            full.putNull("filters");
-            full.put("order", order);
-            full.set("shape", JSON.valueToTree(shape));
-            full.put("zarr_format", 2);
+            ObjectNode full = fullMetadata(chunks, compressor, ".", dtype, fill, order, shape);
             FillKind kind = fill.isNull() ? FillKind.NULL : fill.toString().contains("NaN") ? FillKind.NAN : FillKind.NONZERO;
             Case c = new Case(cases.size(), group, dtype, t, compressorName, compressor, order, ".", kind, fill, shape, chunks, full.deepCopy(),
                     full, ops, !compressorName.equals("lz4"), t != DataType.BFLOAT16);
