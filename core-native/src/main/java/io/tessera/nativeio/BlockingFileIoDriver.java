@@ -7,6 +7,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
 
 /** The fallback driver: each operation is a blocking libc call on a pool of {@code concurrency} threads. */
 final class BlockingFileIoDriver implements FileIoDriver {
@@ -96,7 +97,7 @@ final class BlockingFileIoDriver implements FileIoDriver {
     }
 
     @Override
-    public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
+    public CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate) {
         return submit(() -> FileIoDrivers.readFileNow(path, allocate));
     }
 

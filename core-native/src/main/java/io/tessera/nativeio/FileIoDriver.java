@@ -94,42 +94,13 @@ public interface FileIoDriver extends AutoCloseable {
      * are read through one open descriptor, so a concurrent rename over {@code path} gives either
      * the old file or the new one, whole, with its own status.
      *
-     * <p>This default runs the steps as separate operations; drivers override it with one
-     * round trip.
+     * <p>One round trip: the steps run as blocking calls on one thread of the driver, where a
+     * file in the page cache is copied within the read call.
      *
      * @param allocate gives a native buffer of at least the size asked for; called at most once.
      *     On failure the buffer is the caller's to recycle.
      */
-    default CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate) {
-        return open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0)
-                .handle((h, err) -> {
-                    if (err == null) return CompletableFuture.completedFuture(h);
-                    Throwable c = err instanceof java.util.concurrent.CompletionException ce && ce.getCause() != null ? ce.getCause() : err;
-                    if (c instanceof NativeIOException n && (n.errno() == Errno.ENOENT || n.errno() == Errno.ENOTDIR)) {
-                        return CompletableFuture.<FileHandle>completedFuture(null);
-                    }
-                    return CompletableFuture.<FileHandle>failedFuture(c);
-                })
-                .thenCompose(f -> f)
-                .thenCompose(h -> {
-                    if (h == null) return CompletableFuture.completedFuture(null);
-                    CompletableFuture<FileContents> contents = fstat(h).thenCompose(st -> {
-                        if (st.isDirectory()) return CompletableFuture.completedFuture(null);
-                        MemorySegment buf = allocate.apply(st.size()).asSlice(0, st.size());
-                        return readFully(h, buf, 0).thenApply(bytes -> new FileContents(st, bytes));
-                    });
-                    return contents.handle((c, e) -> close(h).handle((v, closeErr) -> {
-                        if (e != null) throw e instanceof java.util.concurrent.CompletionException ce ? ce : new java.util.concurrent.CompletionException(e);
-                        return c;
-                    })).thenCompose(f -> f);
-                });
-    }
-
-    private CompletableFuture<MemorySegment> readFully(FileHandle h, MemorySegment buf, long done) {
-        if (done == buf.byteSize()) return CompletableFuture.completedFuture(buf);
-        return read(h, buf.asSlice(done), done).thenCompose(n ->
-                n == 0 ? CompletableFuture.completedFuture(buf.asSlice(0, done)) : readFully(h, buf, done + n));
-    }
+    CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate);
 
     /**
      * Stops accepting operations and waits for those in flight. No future is left pending: an

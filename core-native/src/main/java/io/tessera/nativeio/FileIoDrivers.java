@@ -1,10 +1,12 @@
 package io.tessera.nativeio;
 
 import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongFunction;
 
 final class FileIoDrivers {
     static final String FLAG = "tessera.io_uring";
@@ -79,8 +81,7 @@ final class FileIoDrivers {
      * {@link FileIoDriver#readFile} as blocking calls on the current thread: a file in the page
      * cache is read within the system calls, so four calls in a row beat four round trips.
      */
-    static FileIoDriver.FileContents readFileNow(String path, java.util.function.LongFunction<java.lang.foreign.MemorySegment> allocate)
-            throws NativeIOException {
+    static FileIoDriver.FileContents readFileNow(String path, LongFunction<MemorySegment> allocate) throws NativeIOException {
         int fd;
         try {
             fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
@@ -91,7 +92,7 @@ final class FileIoDrivers {
         try {
             FileStat st = LibC.fstat(fd, path);
             if (st.isDirectory()) return null;
-            java.lang.foreign.MemorySegment buf = allocate.apply(st.size()).asSlice(0, st.size());
+            MemorySegment buf = allocate.apply(st.size()).asSlice(0, st.size());
             long done = 0;
             while (done < buf.byteSize()) {
                 long n = LibC.pread(fd, buf.asSlice(done), done, path);
@@ -100,11 +101,7 @@ final class FileIoDrivers {
             }
             return new FileIoDriver.FileContents(st, buf.asSlice(0, done));
         } finally {
-            try {
-                LibC.close(fd, path);
-            } catch (NativeIOException ignored) {
-                // A read-only descriptor loses nothing when close fails.
-            }
+            LibC.closeQuietly(fd);
         }
     }
 }

@@ -5,12 +5,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -35,8 +40,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * completion arrives, whatever happens to the future.
  *
  * <p>Whole-file reads ({@link #readFile}) are the exception: they run as four blocking calls on a
- * small helper pool (as does {@code syncfs}, which has no opcode). A file in the page cache is copied within the read call, so the ring
- * buys nothing there, while four dependent ring round trips cost eight thread hand-offs.
+ * small helper pool (as does {@code syncfs}, which has no opcode). A file in the page cache is
+ * copied within the read call, so the ring buys nothing there, while four dependent ring round
+ * trips cost eight thread hand-offs.
  */
 final class IoUringFileIoDriver implements FileIoDriver {
     private static final long SYS_IO_URING_SETUP = 425;
@@ -82,7 +88,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
      * native call, which a completion thread blocked in io_uring_enter always does; a shutdown
      * hook closes the open drivers first, and their completion threads return.
      */
-    private static final java.util.Set<IoUringFileIoDriver> OPEN = ConcurrentHashMap.newKeySet();
+    private static final Set<IoUringFileIoDriver> OPEN = ConcurrentHashMap.newKeySet();
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (IoUringFileIoDriver d : OPEN) d.close();
@@ -129,7 +135,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private final AtomicInteger inFlightCount = new AtomicInteger();
     private final AtomicLong nextId = new AtomicLong(1);
     /** Guarded by sqLock: our copy of the SQ tail, and SQEs placed but not yet accepted by the kernel. */
-    private final java.util.concurrent.locks.ReentrantLock sqLock = new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock sqLock = new ReentrantLock();
     private int sqTail;
     private int unsubmitted;
     private volatile boolean closed;
@@ -139,7 +145,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private final Thread submitter;
     private final Thread completer;
     /** Runs what io_uring does not serve well or at all: whole-file reads, syncfs. */
-    private final java.util.concurrent.ThreadPoolExecutor helpers;
+    private final ThreadPoolExecutor helpers;
 
     private IoUringFileIoDriver(int fd, MemorySegment params, int maxInFlight) throws NativeIOException {
         this.ringFd = fd;
@@ -176,13 +182,12 @@ final class IoUringFileIoDriver implements FileIoDriver {
         sqTail = (int) INT_AT.getAcquire(sqRing, sqTailOff);
         // Never more in flight than the CQ holds, so completions cannot overflow.
         this.maxInFlight = Math.min(maxInFlight, cqEntries);
-        int readThreads = Math.min(this.maxInFlight, FileIoDrivers.defaultThreads());
-        helpers = new java.util.concurrent.ThreadPoolExecutor(readThreads, readThreads, 30, java.util.concurrent.TimeUnit.SECONDS,
-                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
-                    Thread t = new Thread(r, "tessera-io_uring-helper");
-                    t.setDaemon(true);
-                    return t;
-                });
+        int helperThreads = Math.min(this.maxInFlight, FileIoDrivers.defaultThreads());
+        helpers = new ThreadPoolExecutor(helperThreads, helperThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "tessera-io_uring-helper");
+            t.setDaemon(true);
+            return t;
+        });
         helpers.allowCoreThreadTimeOut(true);
         submitter = new Thread(this::submitLoop, "tessera-io_uring-submit");
         submitter.setDaemon(true);
@@ -240,11 +245,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
                 }
                 if (!missing.isEmpty()) return "kernel lacks io_uring opcodes " + missing;
             } finally {
-                try {
-                    LibC.close((int) fd, "io_uring");
-                } catch (NativeIOException ignored) {
-                    // Nothing to do about a probe ring that will not close.
-                }
+                LibC.closeQuietly((int) fd);
             }
         }
         return null;
@@ -264,11 +265,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
             try {
                 return new IoUringFileIoDriver((int) fd, params, concurrency);
             } catch (NativeIOException e) {
-                try {
-                    LibC.close((int) fd, "io_uring");
-                } catch (NativeIOException ignored) {
-                    // Already failing.
-                }
+                LibC.closeQuietly((int) fd);
                 throw new UnsupportedOperationException(e.getMessage(), e);
             }
         }
@@ -400,7 +397,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     }
 
     @Override
-    public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
+    public CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate) {
         return onHelper(() -> FileIoDrivers.readFileNow(path, allocate));
     }
 
@@ -620,10 +617,6 @@ final class IoUringFileIoDriver implements FileIoDriver {
         LibC.munmap(sqes);
         LibC.munmap(sqRing);
         if (!singleMmap) LibC.munmap(cqRing);
-        try {
-            LibC.close(ringFd, "io_uring");
-        } catch (NativeIOException ignored) {
-            // The ring is unmapped; a failing close leaves nothing to recover.
-        }
+        LibC.closeQuietly(ringFd);
     }
 }

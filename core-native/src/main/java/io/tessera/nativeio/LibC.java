@@ -350,6 +350,18 @@ public final class LibC {
         if (r != 0 && errno(cap) != Errno.EINTR) throw fail("close", path, cap);
     }
 
+    /**
+     * {@code close(2)} where a failure changes nothing: a descriptor only read through, or one
+     * whose data's fate an fsync (or an earlier error) already decided.
+     */
+    public static void closeQuietly(int fd) {
+        try {
+            close(fd, "");
+        } catch (NativeIOException ignored) {
+            // By contract: the caller has nothing to do about it.
+        }
+    }
+
     // ---- memory mapping and raw system calls (io_uring) ----
 
     static MemorySegment mmap(long length, int prot, int flags, int fd, long offset, String what) throws NativeIOException {

@@ -48,13 +48,8 @@ final class DirectorySyncer {
         try {
             fd = LibC.open(dir, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
             FileHandle h = new FileHandle(fd, dir);
-            synced = driver.fsync(h, false).whenComplete((v, err) -> {
-                try {
-                    LibC.close(fd, dir);
-                } catch (NativeIOException ignored) {
-                    // The fsync's own result is what counts.
-                }
-            });
+            // The fsync's own result is what counts.
+            synced = driver.fsync(h, false).whenComplete((v, err) -> LibC.closeQuietly(fd));
         } catch (NativeIOException e) {
             synced = CompletableFuture.failedFuture(e);
         }

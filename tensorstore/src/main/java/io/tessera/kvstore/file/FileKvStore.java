@@ -86,7 +86,7 @@ public final class FileKvStore implements KvStore {
     private final DataSyncer dataSyncer;
     /** Native buffers for I/O of heap values; a budget of a few dozen chunks in flight. */
     private final StagingBuffers staging = new StagingBuffers(64L << 20);
-    /** Reads and heap-value writes in progress at once; each holds one staging buffer. */
+    /** Reads and heap-value writes in progress at once (a heap-value write holds one staging buffer). */
     private final AsyncPermits permits;
     /** For what must block: waiting on a lock another process holds, and listing. */
     private final ExecutorService blocking;
@@ -354,7 +354,7 @@ public final class FileKvStore implements KvStore {
                                 : driver.unlink(lockPath).handle((v, e) -> null);
                         return cleanup
                                 .thenApply(v -> {
-                                    closeQuietly(h);
+                                    LibC.closeQuietly(h.fd());
                                     return (Void) null;
                                 })
                                 .thenCompose(v -> {
@@ -374,15 +374,6 @@ public final class FileKvStore implements KvStore {
             return LibC.fstat(h.fd(), path);
         } catch (NativeIOException e) {
             throw new java.util.concurrent.CompletionException(e);
-        }
-    }
-
-    /** Closes a descriptor we wrote through; the data is already durable or the write already failed. */
-    private static void closeQuietly(FileHandle h) {
-        try {
-            LibC.close(h.fd(), h.path());
-        } catch (NativeIOException ignored) {
-            // Nothing depends on it: fsync reported the data's fate.
         }
     }
 
@@ -444,7 +435,7 @@ public final class FileKvStore implements KvStore {
                 .thenCompose(r -> {
                     if (r[0] != null) return CompletableFuture.completedFuture((Lock) r[0]);
                     // Lost the race or failed: drop this descriptor (and its lock) first.
-                    closeQuietly(h);
+                    LibC.closeQuietly(h.fd());
                     return r[1] != null
                             ? CompletableFuture.failedFuture((Throwable) r[1])
                             : acquire(lockPath, create, createdDirSyncs);

@@ -46,5 +46,8 @@ final class FaultyDriver implements FileIoDriver {
     @Override public CompletableFuture<FileStat> stat(String path) { return maybe("statx", path, () -> real.stat(path)); }
     @Override public CompletableFuture<FileStat> fstat(FileHandle f) { return maybe("statx", f.path(), () -> real.fstat(f)); }
     @Override public CompletableFuture<Void> close(FileHandle f) { return real.close(f); }
+    @Override public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
+        return maybe("readFile", path, () -> real.readFile(path, allocate));
+    }
     @Override public void close() { real.close(); }
 }
