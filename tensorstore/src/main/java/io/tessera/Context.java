@@ -43,8 +43,9 @@ public final class Context {
         this.cachePoolBytes = longMember(json, "cache_pool", "total_bytes_limit", 0);
         int cores = Runtime.getRuntime().availableProcessors();
         this.dataCopyConcurrency = (int) longMember(json, "data_copy_concurrency", "limit", cores);
-        this.fileIoConcurrency = (int) longMember(json, "file_io_concurrency", "limit", Math.max(4, cores));
-        this.fileIoConcurrencyGiven = longMember(json, "file_io_concurrency", "limit", -1) >= 0;
+        long fileIoLimit = longMember(json, "file_io_concurrency", "limit", -1);
+        this.fileIoConcurrencyGiven = fileIoLimit >= 0;
+        this.fileIoConcurrency = fileIoConcurrencyGiven ? (int) fileIoLimit : Math.max(4, cores);
         JsonNode sync = json.get("file_io_sync");
         if (sync != null && !sync.isBoolean()) {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"file_io_sync\": Expected boolean, but received: " + sync);

@@ -402,14 +402,13 @@ public final class ZarrArray {
 
         private CompletableFuture<Void> readModifyWrite(Pending p) {
             return store.read(key).thenComposeAsync(r -> {
+                        // The merge copies the stored chunk, so its memory is free once the write has begun.
                         Decoded d = decodeOwned(r, key);
-                        NDArray merged;
                         try {
-                            merged = p.mergeOver(d == null ? null : d.chunk());
+                            return mergeAndWrite(p, d == null ? null : d.chunk(), r.generation());
                         } finally {
                             if (d != null) d.release();
                         }
-                        return writeWhole(merged, r.generation()).thenApply(WriteResult::succeeded);
                     }, executor)
                     .thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null) : readModifyWrite(p));
         }

@@ -64,8 +64,8 @@ final class DataSyncer {
 
     private void run(List<Request> batch) {
         CompletableFuture<Void> all;
-        if (batch.size() == 1 || noSyncfs) {
-            all = CompletableFuture.allOf(batch.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
+        if (noSyncfs) {
+            all = fsyncEach(batch);
         } else {
             Map<Long, List<Request>> byDevice = new LinkedHashMap<>();
             for (Request r : batch) byDevice.computeIfAbsent(r.device(), d -> new ArrayList<>()).add(r);
@@ -84,7 +84,7 @@ final class DataSyncer {
         return driver.syncFileSystem(oldest.file()).handle((v, e) -> {
             if (e != null && Errors.unwrap(e) instanceof UnsupportedOperationException) {
                 noSyncfs = true;
-                return CompletableFuture.allOf(group.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
+                return fsyncEach(group);
             }
             for (Request r : group) {
                 if (e == null) r.done().complete(null);
@@ -92,6 +92,10 @@ final class DataSyncer {
             }
             return CompletableFuture.<Void>completedFuture(null);
         }).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Void> fsyncEach(List<Request> requests) {
+        return CompletableFuture.allOf(requests.stream().map(this::fsyncOne).toArray(CompletableFuture[]::new));
     }
 
     private CompletableFuture<Void> fsyncOne(Request r) {
