@@ -67,6 +67,11 @@ final class BlockingFileIoDriver implements FileIoDriver {
     }
 
     @Override
+    public CompletableFuture<Void> startWriteback(FileHandle file) {
+        return submit(() -> { LibC.syncFileRange(file.fd(), 0, 0, LibC.SYNC_FILE_RANGE_WRITE, file.path()); return null; });
+    }
+
+    @Override
     public CompletableFuture<Void> syncFileSystem(FileHandle file) {
         return submit(() -> { LibC.syncfs(file.fd(), file.path()); return null; });
     }

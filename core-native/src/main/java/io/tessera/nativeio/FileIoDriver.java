@@ -59,6 +59,15 @@ public interface FileIoDriver extends AutoCloseable {
     CompletableFuture<Void> fsync(FileHandle file, boolean dataOnly);
 
     /**
+     * Starts the writeback of everything written to {@code file} so far
+     * ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}) and completes without waiting for the
+     * device. It makes nothing durable; it lets the device work while the caller goes on (writing
+     * other files), so that the {@link #fsync} or {@link #syncFileSystem} that follows finds the
+     * pages already on their way instead of starting them all at once.
+     */
+    CompletableFuture<Void> startWriteback(FileHandle file);
+
+    /**
      * {@code syncfs} of the file system holding {@code file}: one journal commit and device flush
      * that makes everything written to it so far durable, the way a batch of fsyncs would. This
      * default fails with {@link UnsupportedOperationException}; callers then fsync file by file.

@@ -61,6 +61,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     static final byte OP_NOP = 0;
     static final byte OP_FSYNC = 3;
+    static final byte OP_SYNC_FILE_RANGE = 8;
     static final byte OP_OPENAT = 18;
     static final byte OP_CLOSE = 19;
     static final byte OP_STATX = 21;
@@ -69,7 +70,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     static final byte OP_RENAMEAT = 35;
     static final byte OP_UNLINKAT = 36;
     static final byte OP_MKDIRAT = 37;
-    private static final byte[] REQUIRED = {OP_NOP, OP_FSYNC, OP_OPENAT, OP_CLOSE, OP_STATX, OP_READ, OP_WRITE,
+    private static final byte[] REQUIRED = {OP_NOP, OP_FSYNC, OP_SYNC_FILE_RANGE, OP_OPENAT, OP_CLOSE, OP_STATX, OP_READ, OP_WRITE,
             OP_RENAMEAT, OP_UNLINKAT, OP_MKDIRAT};
 
     private static final long SQE_SIZE = 64;
@@ -331,6 +332,14 @@ final class IoUringFileIoDriver implements FileIoDriver {
         Op op = new Op(OP_FSYNC, dataOnly ? "fdatasync" : "fsync", file.path());
         op.fd = file.fd();
         op.opFlags = dataOnly ? IORING_FSYNC_DATASYNC : 0;
+        return submit(op);
+    }
+
+    @Override
+    public CompletableFuture<Void> startWriteback(FileHandle file) {
+        Op op = new Op(OP_SYNC_FILE_RANGE, "sync_file_range", file.path());
+        op.fd = file.fd();
+        op.opFlags = LibC.SYNC_FILE_RANGE_WRITE; // off 0, len 0: the whole file
         return submit(op);
     }
 

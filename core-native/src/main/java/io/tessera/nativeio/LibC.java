@@ -69,6 +69,7 @@ public final class LibC {
     private static final class Fsync { static final MethodHandle H = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Fdatasync { static final MethodHandle H = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Syncfs { static final MethodHandle H = downcall("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class SyncFileRange { static final MethodHandle H = downcall("sync_file_range", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Ftruncate { static final MethodHandle H = downcall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO); }
     private static final class Renameat { static final MethodHandle H = downcall("renameat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), CAPTURE_ERRNO); }
     private static final class Unlinkat { static final MethodHandle H = downcall("unlinkat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), CAPTURE_ERRNO); }
@@ -273,6 +274,23 @@ public final class LibC {
             r = (int) Syncfs.H.invokeExact(cap, fd);
         } catch (Throwable t) { throw rethrow(t); }
         if (r != 0) throw fail("syncfs", path, cap);
+    }
+
+    /** {@code sync_file_range}'s flag that starts writeback of the range's dirty pages without waiting. */
+    public static final int SYNC_FILE_RANGE_WRITE = 2;
+
+    /**
+     * {@code sync_file_range(fd, offset, nbytes, flags)}; {@code nbytes} 0 means to the end of the
+     * file. It makes nothing durable (no metadata, no device flush): with
+     * {@link #SYNC_FILE_RANGE_WRITE} it only puts the dirty pages on their way to the device.
+     */
+    public static void syncFileRange(int fd, long offset, long nbytes, int flags, String path) throws NativeIOException {
+        MemorySegment cap = capture();
+        int r;
+        try {
+            r = (int) SyncFileRange.H.invokeExact(cap, fd, offset, nbytes, flags);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) throw fail("sync_file_range", path, cap);
     }
 
     /** {@code ftruncate(2)}. */

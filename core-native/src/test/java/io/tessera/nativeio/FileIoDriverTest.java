@@ -60,6 +60,7 @@ class FileIoDriverTest {
         FileHandle h = await(d.open(a, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
         assertEquals(5L, await(d.write(h, bytes("hello"), 0)));
         assertEquals(6L, await(d.write(h, bytes(" world"), 5)));
+        await(d.startWriteback(h));
         await(d.fsync(h, false));
         await(d.fsync(h, true));
         FileStat st = await(d.fstat(h));
@@ -98,6 +99,9 @@ class FileIoDriverTest {
         e = assertThrows(ExecutionException.class,
                 () -> d.fsync(new FileHandle(1 << 20, "/bad/fd"), false).get(60, TimeUnit.SECONDS));
         assertEquals("fsync /bad/fd: EBADF (Bad file descriptor)", e.getCause().getMessage());
+        e = assertThrows(ExecutionException.class,
+                () -> d.startWriteback(new FileHandle(1 << 20, "/bad/fd")).get(60, TimeUnit.SECONDS));
+        assertEquals("sync_file_range /bad/fd: EBADF (Bad file descriptor)", e.getCause().getMessage());
     }
 
     /** The same sequence of operations gives the same results and the same errors on both drivers. */

@@ -11,7 +11,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Group commit of written files. On a journaling file system every fsync of a new file waits for
+ * Group commit of written files and of directories ({@link DirectorySyncer} asks here). On a
+ * journaling file system every fsync of a new file waits for
  * a journal commit and a device flush, so durable writes one by one are bound by flushes per
  * second. Here at most one sync runs at a time: a request that finds none running is served by
  * its own fsync; requests that arrive while one runs wait, and the next sync serves them all with

@@ -1,7 +1,6 @@
 package io.tessera.kvstore.file;
 
 import io.tessera.nativeio.FileHandle;
-import io.tessera.nativeio.FileIoDriver;
 import io.tessera.nativeio.NativeIOException;
 import io.tessera.nativeio.LibC;
 
@@ -10,10 +9,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Group commit of directory fsyncs. A request is served by the first fsync of that directory that
- * <em>starts</em> after the request, since an fsync already running may have begun before the
- * caller's rename. So at most one fsync per directory runs, and every request that arrives while
- * it runs shares the single fsync that follows it.
+ * Group commit of directory fsyncs. A request is served by the first sync of that directory that
+ * <em>starts</em> after the request, since a sync already running may have begun before the
+ * caller's rename. So at most one sync per directory runs, and every request that arrives while
+ * it runs shares the single sync that follows it.
+ *
+ * <p>The sync itself is a request to the {@link DataSyncer}: alone, it is the directory's own
+ * fsync; among other requests, the one {@code syncfs} of their batch serves it. So, with many
+ * writes in flight, the journal commit that makes one batch's renames durable also makes the next
+ * batch's data durable, one commit per batch instead of two.
  */
 final class DirectorySyncer {
     private static final class State {
@@ -21,10 +25,10 @@ final class DirectorySyncer {
         CompletableFuture<Void> next;
     }
 
-    private final FileIoDriver driver;
+    private final DataSyncer syncer;
     private final Map<String, State> states = new HashMap<>();
 
-    DirectorySyncer(FileIoDriver driver) { this.driver = driver; }
+    DirectorySyncer(DataSyncer syncer) { this.syncer = syncer; }
 
     /** Completes once {@code dir} has been fsync'd by a call that began after this request. */
     CompletableFuture<Void> sync(String dir) {
@@ -47,9 +51,15 @@ final class DirectorySyncer {
         int fd;
         try {
             fd = LibC.open(dir, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+            long opened = System.nanoTime();
             FileHandle h = new FileHandle(fd, dir);
-            // The fsync's own result is what counts.
-            synced = driver.fsync(h, false).whenComplete((v, err) -> LibC.closeQuietly(fd));
+            try {
+                // The sync's own result is what counts.
+                synced = syncer.sync(h, LibC.fstat(fd, dir).dev(), opened).whenComplete((v, err) -> LibC.closeQuietly(fd));
+            } catch (NativeIOException e) {
+                LibC.closeQuietly(fd);
+                throw e;
+            }
         } catch (NativeIOException e) {
             synced = CompletableFuture.failedFuture(e);
         }

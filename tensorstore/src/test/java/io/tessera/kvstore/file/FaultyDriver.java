@@ -36,6 +36,7 @@ final class FaultyDriver implements FileIoDriver {
         var hook = fsyncHook;
         return maybe("fsync", f.path(), () -> hook != null ? hook.apply(f) : real.fsync(f, dataOnly));
     }
+    @Override public CompletableFuture<Void> startWriteback(FileHandle f) { return maybe("sync_file_range", f.path(), () -> real.startWriteback(f)); }
     @Override public CompletableFuture<Void> syncFileSystem(FileHandle f) {
         var hook = syncfsHook;
         return maybe("syncfs", f.path(), () -> hook != null ? hook.apply(f) : real.syncFileSystem(f));
