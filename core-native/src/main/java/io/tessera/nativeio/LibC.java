@@ -50,7 +50,12 @@ public final class LibC {
     static final int PROT_READ = 1;
     static final int PROT_WRITE = 2;
     static final int MAP_SHARED = 1;
+    static final int MAP_PRIVATE = 2;
+    static final int MAP_ANONYMOUS = 0x20;
     static final int MAP_POPULATE = 0x8000;
+    static final int MADV_HUGEPAGE = 14;
+    /** The size of a transparent huge page on x86-64 and on arm64 with 4 KiB pages. */
+    public static final long HUGE_PAGE = 2L << 20;
 
     /** struct statx is 256 bytes; the offsets below are from linux/stat.h. */
     static final long STATX_SIZE = 256;
@@ -79,6 +84,7 @@ public final class LibC {
     private static final class Statx { static final MethodHandle H = downcall("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO); }
     private static final class Close { static final MethodHandle H = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Mmap { static final MethodHandle H = downcall("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO); }
+    private static final class Madvise { static final MethodHandle H = downcall("madvise", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Munmap { static final MethodHandle H = downcall("munmap", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO); }
     /** {@code syscall(2)} with three and six long arguments; the kernel reads whole registers, so every argument is a long. */
     private static final class Syscall3 { static final MethodHandle H = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO); }
@@ -390,6 +396,32 @@ public final class LibC {
         } catch (Throwable t) { throw rethrow(t); }
         if (r.address() == -1L) throw fail("mmap", what, cap);
         return r.reinterpret(length);
+    }
+
+    /**
+     * Fresh private anonymous memory of {@code bytes} bytes, aligned to {@link #HUGE_PAGE} and
+     * advised for transparent huge pages ({@code MADV_HUGEPAGE}), unmapped when {@code arena} frees
+     * it (for an automatic arena, once the segment is unreachable).
+     *
+     * <p>Why: memory from {@link Arena#allocate} is zeroed by a memset that faults it in a 4 KiB page
+     * at a time, about 2 µs a page here (120 ms for 256 MiB, ten times the copy that fills it). With
+     * huge pages the kernel faults in 2 MiB at once: about 3x faster. Where transparent huge pages
+     * are off ({@code /sys/kernel/mm/transparent_hugepage/enabled} never), the advice is refused
+     * and the memory is plain 4 KiB pages, still with no memset.
+     */
+    public static MemorySegment mapAnonymous(long bytes, Arena arena) throws NativeIOException {
+        long length = bytes + HUGE_PAGE; // room to align the start
+        MemorySegment mapping = mmap(length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0, "anonymous memory");
+        long start = (mapping.address() + HUGE_PAGE - 1) & -HUGE_PAGE;
+        try {
+            // A refusal (THP off, old kernel) only costs speed.
+            int ignored = (int) Madvise.H.invokeExact(capture(), MemorySegment.ofAddress(start), bytes, MADV_HUGEPAGE);
+        } catch (Throwable t) {
+            munmap(mapping);
+            throw rethrow(t);
+        }
+        long mapped = mapping.address();
+        return MemorySegment.ofAddress(start).reinterpret(bytes, arena, ignored -> munmap(MemorySegment.ofAddress(mapped).reinterpret(length)));
     }
 
     static void munmap(MemorySegment seg) {

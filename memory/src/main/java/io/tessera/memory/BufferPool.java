@@ -1,5 +1,8 @@
 package io.tessera.memory;
 
+import io.tessera.nativeio.LibC;
+import io.tessera.nativeio.NativeIOException;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +46,12 @@ public final class BufferPool {
     /** The smallest buffer that is pooled. */
     public static final long MIN_POOLED = 64 << 10;
     private static final long PAGE = 4096;
+    /**
+     * The smallest buffer mapped on huge pages: smaller ones would waste most of a 2 MiB page.
+     * {@code -Dtessera.buffers.hugePages=false} turns huge pages off.
+     */
+    private static final long HUGE_MIN = Boolean.parseBoolean(System.getProperty("tessera.buffers.hugePages", "true"))
+            ? LibC.HUGE_PAGE : Long.MAX_VALUE;
 
     private static final BufferPool SHARED = new BufferPool(
             Long.getLong("tessera.buffers.retain", Runtime.getRuntime().maxMemory() / 4),
@@ -77,7 +86,7 @@ public final class BufferPool {
         if (base != null) {
             idleBytes.addAndGet(-size);
         } else {
-            base = Arena.ofAuto().allocate(size, PAGE);
+            base = fresh(size);
             freshBytes.addAndGet(size);
         }
         takenSinceRequest.addAndGet(size);
@@ -86,6 +95,21 @@ public final class BufferPool {
         // The slot (not the segment) is captured, so the cleanup cannot keep the segment reachable.
         MemorySegment segment = base.reinterpret(size, Arena.ofAuto(), ignored -> slot.giveBack()).asSlice(0, bytes);
         return new Buffer(segment, slot);
+    }
+
+    /**
+     * New memory: huge-page backed from {@value #HUGE_MIN} bytes on (see {@link LibC#mapAnonymous};
+     * faulting it in costs a third), else from an automatic arena.
+     */
+    private static MemorySegment fresh(long size) {
+        if (size >= HUGE_MIN) {
+            try {
+                return LibC.mapAnonymous(size, Arena.ofAuto());
+            } catch (NativeIOException e) {
+                // Out of address space or mappings: the arena reports it in its own terms.
+            }
+        }
+        return Arena.ofAuto().allocate(size, PAGE);
     }
 
     /** Same as {@code take(bytes).segment()}, for callers that never release early. */
