@@ -23,7 +23,9 @@ ROOT = os.path.dirname(HERE)
 WORKLOADS = ["memory_raw", "file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale"]
 JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-Xms6g",
              # Both sides make the same number of untimed passes (the Python side reads the variable).
-             "-Dtessera.bench.warmups=" + os.environ.get("TESSERA_BENCH_WARMUPS", "3")]
+             "-Dtessera.bench.warmups=" + os.environ.get("TESSERA_BENCH_WARMUPS", "3"),
+             # Extra JVM options for the Tessera side(s), e.g. a switch to compare: "-Dtessera.file.syncfs=false".
+             *os.environ.get("TESSERA_BENCH_JAVA_OPTS", "").split()]
 
 
 # Display names of side A ("tensorstore" in the data) and side B; --baseline blocking makes side A
