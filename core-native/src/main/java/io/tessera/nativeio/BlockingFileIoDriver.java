@@ -9,15 +9,28 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
 
-/** The fallback driver: each operation is a blocking libc call on a pool of {@code concurrency} threads. */
+/**
+ * The fallback driver: each operation is a blocking libc call on a pool of {@code concurrency}
+ * threads. {@link #direct()} makes the same calls on the caller's thread.
+ */
 final class BlockingFileIoDriver implements FileIoDriver {
     private static final AtomicInteger IDS = new AtomicInteger();
 
     /** The driver whose pool runs the current thread, if any. */
     private static final ThreadLocal<BlockingFileIoDriver> POOL_THREAD = new ThreadLocal<>();
 
+    /** Null for the direct driver. */
     private final ExecutorService pool;
     private volatile boolean closed;
+
+    private BlockingFileIoDriver() {
+        pool = null;
+    }
+
+    /** A driver whose every call runs on the calling thread and has completed when it returns. */
+    static BlockingFileIoDriver direct() {
+        return new BlockingFileIoDriver();
+    }
 
     BlockingFileIoDriver(int concurrency) {
         int id = IDS.incrementAndGet();
@@ -40,9 +53,18 @@ final class BlockingFileIoDriver implements FileIoDriver {
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
         // The next step of a chain, asked for by a callback on one of our threads: run it here
         // rather than hand it to another thread of the same pool.
-        if (POOL_THREAD.get() == this) return FileIoDrivers.runOn(Runnable::run, call, name());
+        if (pool == null || POOL_THREAD.get() == this) return FileIoDrivers.runOn(Runnable::run, call, name());
         return FileIoDrivers.runOn(pool, call, name());
     }
+
+    /** The chain starts on a pool thread, where the calls it makes run one after the other, inline. */
+    @Override
+    public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) {
+        return submit(chain::get).thenCompose(f -> f);
+    }
+
+    @Override
+    public boolean mustNotBlock() { return false; }
 
     @Override
     public CompletableFuture<FileHandle> open(String path, int flags, int mode) {
@@ -114,6 +136,7 @@ final class BlockingFileIoDriver implements FileIoDriver {
     @Override
     public void close() {
         closed = true;
+        if (pool == null) return;
         // Queued calls still run: the caller may own descriptors they close.
         pool.shutdown();
         if (Thread.currentThread().getName().startsWith("tessera-file-io-")) return;

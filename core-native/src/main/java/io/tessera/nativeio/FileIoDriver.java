@@ -94,6 +94,23 @@ public interface FileIoDriver extends AutoCloseable {
     /** {@code close}. */
     CompletableFuture<Void> close(FileHandle file);
 
+    /**
+     * Runs {@code chain}, which starts operations of this driver one after the other, on one of the
+     * driver's own threads. There, while nothing else is in flight, each operation runs as a
+     * direct system call on that thread: a lone sequence of dependent operations (a durable
+     * write's open, write, fsync, rename, close) then costs one thread switch instead of one or
+     * two per operation. When other operations are in flight they are submitted as usual and
+     * share the driver's batching.
+     */
+    <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain);
+
+    /**
+     * Whether the calling thread is one of the driver's event threads, which complete many
+     * operations and so must not run a caller's callbacks that may block (the io_uring
+     * completion thread). Its other threads, like any pool thread, may.
+     */
+    boolean mustNotBlock();
+
     /** A whole file as {@link #readFile} read it: its status as of the read, and its bytes. */
     record FileContents(FileStat stat, MemorySegment bytes) {}
 

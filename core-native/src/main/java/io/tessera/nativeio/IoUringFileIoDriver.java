@@ -145,8 +145,12 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private boolean wakeSeen;
     private final Thread submitter;
     private final Thread completer;
-    /** Runs what io_uring does not serve well or at all: whole-file reads, syncfs. */
+    /** Runs what io_uring does not serve well or at all: whole-file reads, syncfs, chains ({@link #runChain}). */
     private final ThreadPoolExecutor helpers;
+    /** The driver whose helper pool runs the current thread, if any. */
+    private static final ThreadLocal<IoUringFileIoDriver> HELPER_THREAD = new ThreadLocal<>();
+    /** The same calls as blocking system calls on the calling thread. */
+    private final BlockingFileIoDriver direct = BlockingFileIoDriver.direct();
 
     private IoUringFileIoDriver(int fd, MemorySegment params, int maxInFlight) throws NativeIOException {
         this.ringFd = fd;
@@ -185,7 +189,10 @@ final class IoUringFileIoDriver implements FileIoDriver {
         this.maxInFlight = Math.min(maxInFlight, cqEntries);
         int helperThreads = Math.min(this.maxInFlight, FileIoDrivers.defaultThreads());
         helpers = new ThreadPoolExecutor(helperThreads, helperThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "tessera-io_uring-helper");
+            Thread t = new Thread(() -> {
+                HELPER_THREAD.set(this);
+                r.run();
+            }, "tessera-io_uring-helper");
             t.setDaemon(true);
             return t;
         });
@@ -294,6 +301,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<FileHandle> open(String path, int flags, int mode) {
+        if (direct()) return direct.open(path, flags, mode);
         Op op = new Op(OP_OPENAT, "open", path);
         op.fd = LibC.AT_FDCWD;
         op.keep1 = cString(path);
@@ -306,11 +314,13 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Long> read(FileHandle file, MemorySegment buf, long offset) {
+        if (direct()) return direct.read(file, buf, offset);
         return rw(OP_READ, "read", file, buf, offset);
     }
 
     @Override
     public CompletableFuture<Long> write(FileHandle file, MemorySegment buf, long offset) {
+        if (direct()) return direct.write(file, buf, offset);
         return rw(OP_WRITE, "write", file, buf, offset);
     }
 
@@ -329,6 +339,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Void> fsync(FileHandle file, boolean dataOnly) {
+        if (direct()) return direct.fsync(file, dataOnly);
         Op op = new Op(OP_FSYNC, dataOnly ? "fdatasync" : "fsync", file.path());
         op.fd = file.fd();
         op.opFlags = dataOnly ? IORING_FSYNC_DATASYNC : 0;
@@ -337,6 +348,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Void> startWriteback(FileHandle file) {
+        if (direct()) return direct.startWriteback(file);
         Op op = new Op(OP_SYNC_FILE_RANGE, "sync_file_range", file.path());
         op.fd = file.fd();
         op.opFlags = LibC.SYNC_FILE_RANGE_WRITE; // off 0, len 0: the whole file
@@ -345,6 +357,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Void> rename(String from, String to) {
+        if (direct()) return direct.rename(from, to);
         Op op = new Op(OP_RENAMEAT, "rename", from + " -> " + to);
         op.fd = LibC.AT_FDCWD;
         op.keep1 = cString(from);
@@ -357,6 +370,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Void> unlink(String path) {
+        if (direct()) return direct.unlink(path);
         Op op = new Op(OP_UNLINKAT, "unlink", path);
         op.fd = LibC.AT_FDCWD;
         op.keep1 = cString(path);
@@ -366,6 +380,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Void> mkdir(String path, int mode) {
+        if (direct()) return direct.mkdir(path, mode);
         Op op = new Op(OP_MKDIRAT, "mkdir", path);
         op.fd = LibC.AT_FDCWD;
         op.keep1 = cString(path);
@@ -376,11 +391,13 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<FileStat> stat(String path) {
+        if (direct()) return direct.stat(path);
         return statx(LibC.AT_FDCWD, path, 0, path);
     }
 
     @Override
     public CompletableFuture<FileStat> fstat(FileHandle file) {
+        if (direct()) return direct.fstat(file);
         return statx(file.fd(), "", LibC.AT_EMPTY_PATH, file.path());
     }
 
@@ -400,6 +417,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Void> close(FileHandle file) {
+        if (direct()) return direct.close(file);
         Op op = new Op(OP_CLOSE, "close", file.path());
         op.fd = file.fd();
         return submit(op);
@@ -421,7 +439,29 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     private <T> CompletableFuture<T> onHelper(FileIoDrivers.Call<T> call) {
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
-        return FileIoDrivers.runOn(helpers, call, name());
+        // Already on a helper: the call is as well made here as on another one.
+        return FileIoDrivers.runOn(HELPER_THREAD.get() == this ? Runnable::run : helpers, call, name());
+    }
+
+    @Override
+    public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) {
+        return onHelper(chain::get).thenCompose(f -> f);
+    }
+
+    @Override
+    public boolean mustNotBlock() {
+        Thread t = Thread.currentThread();
+        return t == completer || t == submitter;
+    }
+
+    /**
+     * Whether an operation runs as a direct system call on this thread: on a helper (where
+     * blocking is allowed) while the ring is idle. A ring round trip then only adds thread
+     * switches, since no other operation could share its submission; when the ring is busy, the
+     * operation joins it.
+     */
+    private boolean direct() {
+        return HELPER_THREAD.get() == this && inFlightCount.get() == 0 && queue.isEmpty() && !closed;
     }
 
     // ---- ring ----

@@ -272,6 +272,51 @@ class FileIoDriverTest {
      * Close right after chains of operations, many times: it must return. It once hung for good
      * when the submitter, waiting for the submission lock, lost the wake-up that close sends.
      */
+    /**
+     * A chain on an idle driver runs its calls directly on one driver thread, completed as they
+     * return; while the io_uring has an operation in flight (a read of an empty pipe), they go
+     * through the ring instead.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void chainsRunDirectlyWhileTheDriverIsIdle(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 4);
+        String a = dir.resolve("chained").toString();
+        String caller = Thread.currentThread().getName();
+        List<String> seen = new java.util.ArrayList<>();
+        FileStat st = await(d.runChain(() -> {
+            seen.add(Thread.currentThread().getName());
+            CompletableFuture<FileHandle> open = d.open(a, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
+            seen.add(open.isDone() ? "done" : "pending");
+            return open.thenCompose(h -> d.write(h, bytes("chain"), 0)
+                    .thenCompose(n -> d.fsync(h, false))
+                    .thenCompose(v -> d.fstat(h))
+                    .thenCompose(s -> d.close(h).thenApply(v -> s)));
+        }));
+        assertEquals(5, st.size());
+        assertEquals("chain", Files.readString(Path.of(a)));
+        assertNotEquals(caller, seen.get(0), "runs on a driver thread");
+        assertEquals("done", seen.get(1), "a call on the chain's thread ran directly");
+        if (kind != FileIoDriver.Kind.IO_URING) return;
+
+        Path fifo = dir.resolve("fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        FileHandle pipe = await(d.open(fifo.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0));
+        CompletableFuture<Long> blockedRead = d.read(pipe, Arena.ofAuto().allocate(16), 0);
+        List<String> busy = new java.util.ArrayList<>();
+        CompletableFuture<FileStat> viaRing = d.runChain(() -> {
+            CompletableFuture<FileStat> s = d.stat(a);
+            busy.add(s.isDone() ? "done" : "pending");
+            return s;
+        });
+        assertEquals(5, await(viaRing).size());
+        assertEquals(List.of("pending"), busy, "with the ring busy, a call joins it");
+        assertFalse(blockedRead.isDone());
+        Files.writeString(fifo, "x"); // opening for writing does not block: the pipe has a reader
+        assertEquals(1L, await(blockedRead));
+        await(d.close(pipe));
+    }
+
     @Test
     void closeAfterChainedOperationsAlwaysReturns() throws Exception {
         String p = dir + "/g";

@@ -102,6 +102,8 @@ public final class FileKvStore implements KvStore {
     private final ExecutorService callbacks;
     /** Tail of the chain of this process's mutations per key, so they never contend for the OS lock among themselves. */
     private final ConcurrentHashMap<String, CompletableFuture<Void>> keyTails = new ConcurrentHashMap<>();
+    /** Mutations in progress. */
+    private final AtomicInteger mutations = new AtomicInteger();
     private volatile boolean closed;
 
     private FileKvStore(Path root, Options options, FileIoDriver driver) {
@@ -213,8 +215,10 @@ public final class FileKvStore implements KvStore {
     }
 
     /**
-     * The future callers get: completed on the store's own thread pool, never on a driver thread,
-     * so a caller's callback that blocks cannot stall the I/O every other operation waits on.
+     * The future callers get: never completed on a driver's event thread (the io_uring completion
+     * thread), so a caller's callback that blocks cannot stall the I/O every other operation waits
+     * on; completed where it finished otherwise (a pool thread of blocking calls), which spares a
+     * thread switch.
      */
     private <T> CompletableFuture<T> handOff(CompletableFuture<T> internal) {
         if (internal.isDone()) return internal;
@@ -224,6 +228,10 @@ public final class FileKvStore implements KvStore {
                 if (e != null) out.completeExceptionally(Errors.unwrap(e));
                 else out.complete(v);
             };
+            if (!driver.mustNotBlock()) {
+                finish.run();
+                return;
+            }
             try {
                 callbacks.execute(finish);
             } catch (java.util.concurrent.RejectedExecutionException closing) {
@@ -269,13 +277,13 @@ public final class FileKvStore implements KvStore {
     @Override
     public CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual) {
         return guard(key, () -> {
-            if (value.isNative()) return serialized(key, release -> mutate(key, value, ifEqual, release));
+            if (value.isNative()) return serialized(key, release -> mutateSoon(key, value, ifEqual, release));
             // The kernel needs a stable address; heap arrays move. The staging buffer goes back to
             // the pool once the whole mutation (and so every I/O on it) has completed.
             CompletableFuture<WriteResult> f = permits.run(() -> {
                 StagingBuffers.Buffer b = staging.borrow(value.byteSize());
                 MemorySegment data = b.segment().asSlice(0, value.byteSize()).copyFrom(value);
-                CompletableFuture<WriteResult> w = serialized(key, release -> mutate(key, data, ifEqual, release));
+                CompletableFuture<WriteResult> w = serialized(key, release -> mutateSoon(key, data, ifEqual, release));
                 w.whenComplete((r, e) -> staging.release(b));
                 return w;
             });
@@ -286,7 +294,21 @@ public final class FileKvStore implements KvStore {
 
     @Override
     public CompletableFuture<WriteResult> delete(String key, Generation ifEqual) {
-        return guard(key, () -> serialized(key, release -> mutate(key, null, ifEqual, release)));
+        return guard(key, () -> serialized(key, release -> mutateSoon(key, null, ifEqual, release)));
+    }
+
+    /**
+     * {@link #mutate}, as one chain on a driver thread when no other mutation is in progress: its
+     * dozen dependent calls then run back to back on that thread ({@link FileIoDriver#runChain}),
+     * which is what a lone durable write's latency is made of.
+     */
+    private CompletableFuture<WriteResult> mutateSoon(String key, MemorySegment value, Generation ifEqual, CompletableFuture<Void> release) {
+        boolean alone = mutations.getAndIncrement() == 0;
+        CompletableFuture<WriteResult> f = alone
+                ? driver.runChain(() -> mutate(key, value, ifEqual, release))
+                : mutate(key, value, ifEqual, release);
+        f.whenComplete((r, e) -> mutations.decrementAndGet());
+        return f;
     }
 
     /**

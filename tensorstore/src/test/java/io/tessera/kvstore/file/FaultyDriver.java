@@ -50,5 +50,7 @@ final class FaultyDriver implements FileIoDriver {
     @Override public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
         return maybe("readFile", path, () -> real.readFile(path, allocate));
     }
+    @Override public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) { return real.runChain(chain); }
+    @Override public boolean mustNotBlock() { return real.mustNotBlock(); }
     @Override public void close() { real.close(); }
 }
