@@ -5,11 +5,13 @@ import io.tessera.Spec;
 import io.tessera.TensorStore;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.ArgGroupSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,25 +47,62 @@ final class Commands {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = {"Create the array SPEC describes.",
-                    "create: true is implied; the spec may also say open, delete_existing, metadata, dtype,",
-                    "schema and context."})
+    /*
+     * create, write, read and info describe their options to picocli through its programmatic API
+     * rather than annotations. Start-up: reading annotations makes the JDK generate a proxy class
+     * per annotation type (bytecode spun at run time, which the AOT cache cannot hold), and that
+     * cost a small read more than the read itself. copy, demo and the top level run long or
+     * rarely, and keep the annotations.
+     */
+
+    /** A short command's model: its name, description, -h/--help, -V/--version and --verbose. */
+    static CommandSpec command(Object command, String name, String... description) {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(command).name(name);
+        spec.usageMessage().description(description);
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
+        spec.addOption(OptionSpec.builder("--verbose").description("Print the stack trace of an error.").build());
+        return spec;
+    }
+
+    /** The SPEC parameter, first of the positionals. */
+    static PositionalParamSpec specParameter(String label) {
+        return PositionalParamSpec.builder().index("0").arity("1").required(true).paramLabel(label).description(SPEC_HELP).type(String.class).build();
+    }
+
+    static OptionSpec option(String name, String label, Class<?> type, String description) {
+        return OptionSpec.builder(name).paramLabel(label).type(type).description(description).build();
+    }
+
+    /** The value an option was given, or null. */
+    static <T> T value(CommandSpec spec, String option) {
+        return spec.findOption(option).getValue();
+    }
+
+    static String specArgument(CommandSpec spec) {
+        return spec.positionalParameters().get(0).getValue();
+    }
+
     static final class Create implements Callable<Integer> {
-        @Mixin Common common;
-        @Parameters(index = "0", paramLabel = "SPEC", description = SPEC_HELP) String spec;
-        @Option(names = "--dtype", paramLabel = "TYPE", description = "Data type: bool, int8..int64, uint8..uint64, float16, bfloat16, float32, float64, complex64, complex128.")
-        String dtype;
-        @Option(names = "--shape", paramLabel = "N,N,...", description = "Shape, e.g. 70,80.") String shape;
-        @Option(names = "--chunks", paramLabel = "N,N,...", description = "Chunk shape, e.g. 64,64 (chosen automatically if absent).") String chunks;
+        final CommandSpec spec;
         private final Env env;
 
-        Create(Env env) { this.env = env; }
+        Create(Env env) {
+            this.env = env;
+            spec = command(this, "create", "Create the array SPEC describes.",
+                    "create: true is implied; the spec may also say open, delete_existing, metadata, dtype,",
+                    "schema and context.");
+            spec.addPositional(specParameter("SPEC"));
+            spec.addOption(option("--dtype", "TYPE", String.class, "Data type: bool, int8..int64, uint8..uint64, float16, bfloat16, float32, float64, complex64, complex128."));
+            spec.addOption(option("--shape", "N,N,...", String.class, "Shape, e.g. 70,80."));
+            spec.addOption(option("--chunks", "N,N,...", String.class, "Chunk shape, e.g. 64,64 (chosen automatically if absent)."));
+        }
 
         @Override
         public Integer call() {
-            Spec s = Specs.parse(spec);
+            Spec s = Specs.parse(specArgument(spec));
             OpenOptions o = OpenOptions.create();
+            String dtype = value(spec, "--dtype"), shape = value(spec, "--shape"), chunks = value(spec, "--chunks");
             if (dtype != null) {
                 try {
                     o.dtype(DataType.parse(dtype.strip()));
@@ -78,61 +117,62 @@ final class Commands {
         }
     }
 
-    /** Where {@code write} takes its data from: exactly one of the two. */
-    static final class Source {
-        @Option(names = "--value", paramLabel = "V", required = true,
-                description = "A number, true/false, or a nested JSON array, converted by value to the array's dtype; a value that does not fit is an error.")
-        String value;
-        @Option(names = "--from", paramLabel = "FILE.npy", required = true,
-                description = "A .npy file of any dtype that converts implicitly and any broadcast-compatible shape.")
-        Path from;
-    }
-
-    @Command(name = "write", mixinStandardHelpOptions = true,
-            description = {"Write a value or a .npy file to SPEC (or to its region --index).",
-                    "Exits 0 only once the write is committed durably."})
     static final class Write implements Callable<Integer> {
-        @Mixin Common common;
-        @Parameters(index = "0", paramLabel = "SPEC", description = SPEC_HELP) String spec;
-        @Option(names = "--index", paramLabel = "IDX", description = "NumPy index expression, e.g. \"5:10, 6:8\".") String index;
-        @ArgGroup(exclusive = true, multiplicity = "1") Source source;
+        final CommandSpec spec;
         private final Env env;
 
-        Write(Env env) { this.env = env; }
+        Write(Env env) {
+            this.env = env;
+            spec = command(this, "write", "Write a value or a .npy file to SPEC (or to its region --index).",
+                    "Exits 0 only once the write is committed durably.");
+            spec.addPositional(specParameter("SPEC"));
+            spec.addOption(option("--index", "IDX", String.class, "NumPy index expression, e.g. \"5:10, 6:8\"."));
+            // Where the data comes from: exactly one of the two.
+            spec.addArgGroup(ArgGroupSpec.builder().exclusive(true).multiplicity("1")
+                    .addArg(OptionSpec.builder("--value").paramLabel("V").type(String.class).required(true)
+                            .description("A number, true/false, or a nested JSON array, converted by value to the array's dtype; a value that does not fit is an error.").build())
+                    .addArg(OptionSpec.builder("--from").paramLabel("FILE.npy").type(Path.class).required(true)
+                            .description("A .npy file of any dtype that converts implicitly and any broadcast-compatible shape.").build())
+                    .build());
+        }
 
         @Override
         public Integer call() {
-            Spec s = Specs.parse(spec);
+            Spec s = Specs.parse(specArgument(spec));
+            String valueText = value(spec, "--value");
+            Path from = value(spec, "--from");
             // Everything that can be refused is checked before the store is opened for writing:
             // a failed command must not have changed anything.
             // (A value is converted once the dtype is known, after the open; a spec that creates
             // the array has created it by then.)
             NDArray fromFile = null;
             Object value = null;
-            if (source.from != null) fromFile = Npy.read(source.from);
-            else value = Values.parse(source.value);
-            TensorStore ds = Specs.index(Specs.open(s, new OpenOptions(), env), index);
-            NDArray data = fromFile != null ? fromFile : Values.convert(value, source.value, ds.dtype());
+            if (from != null) fromFile = Npy.read(from);
+            else value = Values.parse(valueText);
+            TensorStore ds = Specs.index(Specs.open(s, new OpenOptions(), env), value(spec, "--index"));
+            NDArray data = fromFile != null ? fromFile : Values.convert(value, valueText, ds.dtype());
             ds.write(data).join();
             return 0;
         }
     }
 
-    @Command(name = "read", mixinStandardHelpOptions = true,
-            description = "Read SPEC (or its region --index): print it as NumPy prints it, or save it with --out.")
     static final class Read implements Callable<Integer> {
-        @Mixin Common common;
-        @Parameters(index = "0", paramLabel = "SPEC", description = SPEC_HELP) String spec;
-        @Option(names = "--index", paramLabel = "IDX", description = "NumPy index expression, e.g. \"0:10, 0:10\".") String index;
-        @Option(names = "--out", paramLabel = "FILE.npy", description = "Write the data to a .npy file instead of printing it.") Path out;
+        final CommandSpec spec;
         private final Env env;
 
-        Read(Env env) { this.env = env; }
+        Read(Env env) {
+            this.env = env;
+            spec = command(this, "read", "Read SPEC (or its region --index): print it as NumPy prints it, or save it with --out.");
+            spec.addPositional(specParameter("SPEC"));
+            spec.addOption(option("--index", "IDX", String.class, "NumPy index expression, e.g. \"0:10, 0:10\"."));
+            spec.addOption(option("--out", "FILE.npy", Path.class, "Write the data to a .npy file instead of printing it."));
+        }
 
         @Override
         public Integer call() {
-            TensorStore ds = Specs.index(Specs.open(Specs.parse(spec), new OpenOptions(), env), index);
+            TensorStore ds = Specs.index(Specs.open(Specs.parse(specArgument(spec)), new OpenOptions(), env), value(spec, "--index"));
             NDArray a = ds.read().join();
+            Path out = value(spec, "--out");
             if (out == null) {
                 env.out.println(a);
             } else {
@@ -142,18 +182,19 @@ final class Commands {
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true,
-            description = "Print the resolved spec of SPEC, with the array's metadata, as JSON.")
     static final class Info implements Callable<Integer> {
-        @Mixin Common common;
-        @Parameters(index = "0", paramLabel = "SPEC", description = SPEC_HELP) String spec;
+        final CommandSpec spec;
         private final Env env;
 
-        Info(Env env) { this.env = env; }
+        Info(Env env) {
+            this.env = env;
+            spec = command(this, "info", "Print the resolved spec of SPEC, with the array's metadata, as JSON.");
+            spec.addPositional(specParameter("SPEC"));
+        }
 
         @Override
         public Integer call() {
-            TensorStore ds = Specs.open(Specs.parse(spec), new OpenOptions(), env);
+            TensorStore ds = Specs.open(Specs.parse(specArgument(spec)), new OpenOptions(), env);
             env.out.println(Json.pretty(ds.spec().toJson()));
             return 0;
         }

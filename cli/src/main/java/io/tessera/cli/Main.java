@@ -74,11 +74,11 @@ public final class Main {
 
     private static Object command(String name, Env env) {
         return switch (name) {
-            case "create" -> new Commands.Create(env);
-            case "write" -> new Commands.Write(env);
-            case "read" -> new Commands.Read(env);
+            case "create" -> new Commands.Create(env).spec;
+            case "write" -> new Commands.Write(env).spec;
+            case "read" -> new Commands.Read(env).spec;
             case "copy" -> new CopyCommand(env);
-            case "info" -> new Commands.Info(env);
+            case "info" -> new Commands.Info(env).spec;
             case "demo" -> new DemoCommand(env);
             default -> throw new IllegalArgumentException(name);
         };

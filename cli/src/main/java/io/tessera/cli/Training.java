@@ -48,6 +48,9 @@ public final class Training {
                     {"read", "--help"},
                     {"--help"},
             };
+            // Main.main starts the prewarm threads, which Main.run does not: their classes belong in the cache too.
+            Prewarm.start(new String[] {"read", file});
+            Prewarm.await();
             for (String[] step : steps) {
                 try {
                     Main.run(step, sink, sink);

@@ -125,7 +125,7 @@ final class BlockingFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate) {
-        return submit(() -> FileIoDrivers.readFileNow(path, allocate));
+        return submit(() -> NioFileReads.readFile(path, allocate));
     }
 
     @Override
