@@ -1,8 +1,9 @@
 package io.tessera;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.codecs.JsonText;
 import io.tessera.kvstore.KvStore;
 import io.tessera.kvstore.memory.MemoryKvStore;
 
@@ -22,8 +23,6 @@ import java.util.function.Function;
  * share their chunk state (so pending writes coalesce).
  */
 public final class Context {
-    static final ObjectMapper JSON = new ObjectMapper();
-
     private final long cachePoolBytes;
     private final int dataCopyConcurrency;
     private final int fileIoConcurrency;
@@ -35,7 +34,7 @@ public final class Context {
 
     /** A context with TensorStore's defaults: no cache pool, one copy thread per core, fsync on. */
     public Context() {
-        this(JSON.createObjectNode());
+        this(JsonNodeFactory.instance.objectNode());
     }
 
     private Context(ObjectNode json) {
@@ -59,7 +58,7 @@ public final class Context {
     /** A context from TensorStore context JSON, e.g. {@code {"cache_pool": {"total_bytes_limit": 100000000}}}. */
     public static Context fromJson(String json) {
         try {
-            return fromJson(JSON.readTree(json));
+            return fromJson(JsonText.parse(json));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Invalid context JSON: " + e.getOriginalMessage());
         }

@@ -3,6 +3,7 @@ package io.tessera;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.codecs.JsonText;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ public final class Spec {
                     "Parsing spec from url: \"" + text + "\": unsupported URL scheme: \"" + text + "\"");
         }
         try {
-            return fromJson(Context.JSON.readTree(t));
+            return fromJson(JsonText.parse(t));
         } catch (JsonProcessingException e) {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
                     "Invalid spec JSON: " + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
@@ -55,5 +56,5 @@ public final class Spec {
     ObjectNode json() { return json; }
 
     @Override
-    public String toString() { return json.toString(); }
+    public String toString() { return JsonText.write(json); }
 }

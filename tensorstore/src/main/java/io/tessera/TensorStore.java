@@ -1,7 +1,9 @@
 package io.tessera;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tessera.TensorStoreException.Code;
+import io.tessera.codecs.JsonText;
 import io.tessera.index.IndexExpression;
 import io.tessera.index.IndexTransform;
 import io.tessera.memory.DataType;
@@ -89,7 +91,7 @@ public final class TensorStore {
 
     /** The resolved spec: driver, kvstore, path, dtype and the array's full metadata. */
     public Spec spec() {
-        ObjectNode j = Context.JSON.createObjectNode();
+        ObjectNode j = JsonNodeFactory.instance.objectNode();
         j.put("driver", "zarr");
         j.put("dtype", dtype().typeName());
         ObjectNode kv = j.putObject("kvstore");
@@ -99,11 +101,11 @@ public final class TensorStore {
         kv.put("path", kvstoreUrl.substring(sep + 3) + array.keyPrefix());
         j.set("metadata", array.metadata().toJson());
         ObjectNode t = j.putObject("transform");
-        t.set("input_inclusive_min", Context.JSON.valueToTree(origin()));
+        t.set("input_inclusive_min", JsonText.longs(origin()));
         long[] max = origin();
         long[] shape = shape();
         for (int i = 0; i < max.length; i++) max[i] += shape[i];
-        t.set("input_exclusive_max", Context.JSON.valueToTree(max));
+        t.set("input_exclusive_max", JsonText.longs(max));
         return Spec.fromJson(j);
     }
 

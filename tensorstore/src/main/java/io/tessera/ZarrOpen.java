@@ -1,8 +1,10 @@
 package io.tessera;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tessera.TensorStoreException.Code;
+import io.tessera.codecs.JsonText;
 import io.tessera.kvstore.Generation;
 import io.tessera.kvstore.KvStore;
 import io.tessera.memory.DataType;
@@ -94,7 +96,7 @@ final class ZarrOpen {
 
     private static ZarrMetadata parseStored(MemorySegment bytes, String key) {
         try {
-            JsonNode j = Context.JSON.readTree(new String(bytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+            JsonNode j = JsonText.parse(new String(bytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
             return ZarrMetadata.parse(j);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
             String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe ? "Invalid JSON: " + jpe.getOriginalMessage() : e.getMessage();
@@ -108,7 +110,7 @@ final class ZarrOpen {
     private static Constraints constraints(ObjectNode j, OpenOptions o) {
         JsonNode md = j.get("metadata");
         if (md != null && !md.isObject()) throw invalid("Error parsing object member \"metadata\": Expected object, but received: " + md);
-        ObjectNode metadata = md == null ? Context.JSON.createObjectNode() : ((ObjectNode) md).deepCopy();
+        ObjectNode metadata = md == null ? JsonNodeFactory.instance.objectNode() : ((ObjectNode) md).deepCopy();
         try {
             ZarrMetadatas.validatePartial(metadata);
         } catch (IllegalArgumentException e) {
@@ -165,8 +167,8 @@ final class ZarrOpen {
                 m.put("dtype", c.dtype().zarrDtype(java.nio.ByteOrder.LITTLE_ENDIAN));
             }
         }
-        if (c.shape() != null && !m.has("shape")) m.set("shape", Context.JSON.valueToTree(c.shape()));
-        if (c.chunks() != null && !m.has("chunks")) m.set("chunks", Context.JSON.valueToTree(c.chunks()));
+        if (c.shape() != null && !m.has("shape")) m.set("shape", JsonText.longs(c.shape()));
+        if (c.chunks() != null && !m.has("chunks")) m.set("chunks", JsonText.longs(c.chunks()));
         if (!m.has("dtype")) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: dtype must be specified");
         if (!m.has("shape")) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: domain must be specified");
         return ZarrMetadatas.withDefaults(m);
@@ -181,8 +183,9 @@ final class ZarrOpen {
             JsonNode got = storedJson.get(f);
             if (f.equals("fill_value")) got = stored.fillValue();
             // Compared as JSON text: Jackson's int and long nodes of equal value are not equal().
-            if (!String.valueOf(want).equals(String.valueOf(got))) {
-                throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Expected \"" + f + "\" of " + want + " but received: " + got);
+            String wantText = JsonText.write(want), gotText = JsonText.write(got);
+            if (!wantText.equals(gotText)) {
+                throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Expected \"" + f + "\" of " + wantText + " but received: " + gotText);
             }
         }
         if (c.rank() != null && c.rank() != stored.rank()) {

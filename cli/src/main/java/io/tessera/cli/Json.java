@@ -1,6 +1,8 @@
 package io.tessera.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import io.tessera.codecs.JsonText;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -25,7 +27,7 @@ final class Json {
             for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 pad(sb, indent + 2);
-                sb.append(com.fasterxml.jackson.databind.node.TextNode.valueOf(e.getKey())).append(": ");
+                sb.append(JsonText.write(TextNode.valueOf(e.getKey()))).append(": ");
                 append(sb, e.getValue(), indent + 2);
                 if (it.hasNext()) sb.append(',');
                 sb.append('\n');
@@ -37,7 +39,7 @@ final class Json {
             for (JsonNode v : n) flat &= !v.isContainerNode();
             if (flat) {
                 sb.append('[');
-                for (int i = 0; i < n.size(); i++) sb.append(i > 0 ? ", " : "").append(n.get(i));
+                for (int i = 0; i < n.size(); i++) sb.append(i > 0 ? ", " : "").append(JsonText.write(n.get(i)));
                 sb.append(']');
                 return;
             }
@@ -50,7 +52,7 @@ final class Json {
             pad(sb, indent);
             sb.append(']');
         } else {
-            sb.append(n);
+            sb.append(JsonText.write(n));
         }
     }
 

@@ -12,9 +12,9 @@ import java.util.List;
  * than the rest of a small {@code read}, runs on two more threads while the main thread parses
  * the command line. One links the native code through FFM: c-blosc (TensorStore's default
  * compressor), and for {@code write} and {@code create} the libc functions the file store writes
- * with (a read uses none: the blocking driver reads through {@code java.nio}). The other builds
- * the JSON machinery by parsing a spec: Jackson's first {@code ObjectMapper} and its first tree
- * read set up dates, locales and deserializers. The main thread waits for both ({@link #await})
+ * with (a read uses none: the blocking driver reads through {@code java.nio}). The other parses a
+ * spec: Jackson's parser initialises {@code java.math.BigDecimal}, whose class initialiser
+ * computes 5^65536 (about 20 ms, interpreted). The main thread waits for both ({@link #await})
  * before it opens anything, so no two threads ever initialise the same classes at once; on one
  * core, or when the work is not needed, it costs only the CPU of work done a little early.
  */

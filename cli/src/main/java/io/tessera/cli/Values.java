@@ -1,9 +1,11 @@
 package io.tessera.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.tessera.codecs.JsonText;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 
@@ -14,7 +16,7 @@ final class Values {
     private Values() {}
 
     // NaN and Infinity are not JSON, but they are float values users need to write.
-    private static final JsonMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+    private static final JsonFactory JSON = JsonFactory.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
             .enable(JsonReadFeature.ALLOW_LEADING_PLUS_SIGN_FOR_NUMBERS).build();
 
     /**
@@ -43,13 +45,13 @@ final class Values {
     private static JsonNode read(String text) {
         String t = text.strip();
         switch (t.toLowerCase(Locale.ROOT)) {
-            case "nan": return JSON.getNodeFactory().numberNode(Double.NaN);
-            case "inf", "+inf", "infinity": return JSON.getNodeFactory().numberNode(Double.POSITIVE_INFINITY);
-            case "-inf", "-infinity": return JSON.getNodeFactory().numberNode(Double.NEGATIVE_INFINITY);
+            case "nan": return JsonNodeFactory.instance.numberNode(Double.NaN);
+            case "inf", "+inf", "infinity": return JsonNodeFactory.instance.numberNode(Double.POSITIVE_INFINITY);
+            case "-inf", "-infinity": return JsonNodeFactory.instance.numberNode(Double.NEGATIVE_INFINITY);
             default: break;
         }
         try {
-            return JSON.readTree(t);
+            return JsonText.parse(JSON, t);
         } catch (JsonProcessingException e) {
             throw invalid(text);
         }

@@ -2,7 +2,6 @@ package io.tessera.codecs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
@@ -31,8 +30,6 @@ public final class Codecs {
      * can address.
      */
     public static final long MAX_CHUNK_BYTES = Integer.MAX_VALUE - 64;
-
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private Codecs() {}
 
@@ -80,7 +77,7 @@ public final class Codecs {
     /** {@link #fromJson(JsonNode)} of JSON text; {@code "null"} gives {@code null}. */
     public static Codec fromJson(String json) {
         try {
-            return fromJson(MAPPER.readTree(json));
+            return fromJson(JsonText.parse(json));
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("Compressor is not valid JSON: " + e.getOriginalMessage(), e);
         }

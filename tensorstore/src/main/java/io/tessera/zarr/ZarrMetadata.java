@@ -1,10 +1,10 @@
 package io.tessera.zarr;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.codecs.JsonText;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 
@@ -23,7 +23,6 @@ import java.util.TreeMap;
 public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, JsonNode compressor, JsonNode fillValue,
                            NDArray.Order order, String dimensionSeparator) {
 
-    static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** The fields of {@code .zarray}, in the sorted order TensorStore writes them. */
@@ -49,25 +48,21 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
     /** The {@code .zarray} JSON with keys sorted, as TensorStore writes it. */
     public ObjectNode toJson() {
         ObjectNode o = NODES.objectNode();
-        o.set("chunks", longs(chunks));
+        o.set("chunks", JsonText.longs(chunks));
         o.set("compressor", compressor == null ? NODES.nullNode() : sorted(compressor));
         o.put("dimension_separator", dimensionSeparator);
         o.put("dtype", dtype.toString());
         o.set("fill_value", fillValue == null ? NODES.nullNode() : renderFill(fillValue));
         o.putNull("filters");
         o.put("order", order == NDArray.Order.C ? "C" : "F");
-        o.set("shape", longs(shape));
+        o.set("shape", JsonText.longs(shape));
         o.put("zarr_format", 2);
         return o;
     }
 
     /** The compact serialized {@code .zarray}. */
     public byte[] toBytes() {
-        try {
-            return JSON.writeValueAsBytes(toJson());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return JsonText.write(toJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**
@@ -269,11 +264,6 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
         return new IllegalArgumentException("Error parsing object member \"" + name + "\": " + message);
     }
 
-    static ArrayNode longs(long[] v) {
-        ArrayNode a = NODES.arrayNode();
-        for (long x : v) a.add(x);
-        return a;
-    }
 
     /** A copy of {@code node} whose objects have their keys sorted (nlohmann::json's order). */
     static JsonNode sorted(JsonNode node) {
@@ -307,5 +297,5 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
     public int hashCode() { return toJson().hashCode(); }
 
     @Override
-    public String toString() { return toJson().toString(); }
+    public String toString() { return JsonText.write(toJson()); }
 }

@@ -1,7 +1,9 @@
 package io.tessera.zarr;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.codecs.JsonText;
 import io.tessera.memory.DataType;
 
 import java.util.Arrays;
@@ -46,7 +48,7 @@ public final class ZarrMetadatas {
         if (field.equals("fill_value") && dtype != null) return ZarrMetadata.canonicalFillValue(value, dtype);
         if (field.equals("compressor")) {
             JsonNode c = Compressors.validate(value);
-            return c == null ? ZarrMetadata.JSON.nullNode() : ZarrMetadata.sorted(c);
+            return c == null ? NullNode.getInstance() : ZarrMetadata.sorted(c);
         }
         return value;
     }
@@ -55,7 +57,7 @@ public final class ZarrMetadatas {
     public static ZarrMetadata withDefaults(ObjectNode partial) {
         ObjectNode m = partial.deepCopy();
         long[] shape = ZarrMetadata.parseShape(m.get("shape"), "shape", false);
-        if (!m.has("chunks")) m.set("chunks", ZarrMetadata.longs(chooseChunkShape(shape)));
+        if (!m.has("chunks")) m.set("chunks", JsonText.longs(chooseChunkShape(shape)));
         if (!m.has("compressor")) m.set("compressor", Compressors.defaultCompressor());
         if (!m.has("dimension_separator")) m.put("dimension_separator", ".");
         if (!m.has("fill_value")) m.putNull("fill_value");
