@@ -2,8 +2,10 @@ package io.tessera.cli;
 
 import io.tessera.Spec;
 import io.tessera.codecs.BloscCodec;
+import io.tessera.codecs.Codecs;
 import io.tessera.nativeio.LibC;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,9 +32,11 @@ final class Prewarm {
         boolean writes = command.equals("write") || command.equals("create");
         List<Thread> started = new ArrayList<>(2);
         started.add(start("tessera-prewarm-native", () -> {
-            // Linking is the work: libc's functions when asked for, c-blosc's when its class initialises.
+            // Linking is the work: libc's functions when asked for, c-blosc's decompressor when its
+            // class initialises, and its compressor (linked on first use) for a write.
             if (writes) LibC.linkFileReads();
             Class.forName(BloscCodec.class.getName(), true, Prewarm.class.getClassLoader());
+            if (command.equals("write")) Codecs.blosc().encode(MemorySegment.ofArray(new byte[4]), 4);
         }));
         // Members the spec parser checks, so that their paths are warm too.
         started.add(start("tessera-prewarm-json", () -> Spec.parse("{\"driver\": \"zarr\", \"kvstore\": {\"driver\": \"file\", \"path\": \"/\"}, \"path\": \"\"}")));

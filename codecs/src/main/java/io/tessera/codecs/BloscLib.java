@@ -78,17 +78,23 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
         private static final SymbolLookup LOOKUP = PATH.contains("/")
                 ? SymbolLookup.libraryLookup(java.nio.file.Path.of(PATH), Arena.global())
                 : SymbolLookup.libraryLookup(PATH, Arena.global());
-        private static final MethodHandle COMPRESS_CTX = LINKER.downcallHandle(find("blosc_compress_ctx"),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
         private static final MethodHandle DECOMPRESS_CTX = LINKER.downcallHandle(find("blosc_decompress_ctx"),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
         private static final String VERSION = callString("blosc_get_version_string");
         private static final boolean SNAPPY =
                 java.util.Arrays.asList(callString("blosc_list_compressors").split(",")).contains("snappy");
+        // Looked up at load, so that a library without it is not chosen; linked on first use (Compress).
+        private static final MemorySegment COMPRESS_CTX = find("blosc_compress_ctx");
         private static final Ffm INSTANCE = new Ffm();
+
+        /** Linked on first use: a read never compresses, and each FFM link costs milliseconds of start-up. */
+        private static final class Compress {
+            static final MethodHandle CTX = LINKER.downcallHandle(COMPRESS_CTX,
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        }
 
         /** NUL-terminated compressor names, made once: c-blosc only reads them. */
         private final Map<String, MemorySegment> names = new ConcurrentHashMap<>();
@@ -137,7 +143,7 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
                 MemorySegment src = Codecs.nativeView(raw, in);
                 // BLOSC_MAX_OVERHEAD: with 16 spare bytes c-blosc can always store the data as is.
                 MemorySegment dst = out.get(n + 16);
-                int size = (int) COMPRESS_CTX.invokeExact(clevel, shuffle, (long) typesize, n, src, dst, n + 16, name,
+                int size = (int) Compress.CTX.invokeExact(clevel, shuffle, (long) typesize, n, src, dst, n + 16, name,
                         (long) blocksize, 1);
                 if (size <= 0) {
                     throw new IllegalStateException("blosc_compress_ctx of " + n + " bytes returned " + size);
