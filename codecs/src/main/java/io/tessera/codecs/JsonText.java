@@ -29,8 +29,8 @@ import java.io.UncheckedIOException;
 public final class JsonText {
     private JsonText() {}
 
-    /** The factory of strict JSON, as {@code new ObjectMapper()} reads and writes it. */
-    public static final JsonFactory FACTORY = new JsonFactory();
+    /** Strict JSON, as {@code new ObjectMapper()} reads and writes it. */
+    private static final JsonFactory FACTORY = new JsonFactory();
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 

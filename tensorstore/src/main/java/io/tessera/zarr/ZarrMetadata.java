@@ -264,7 +264,6 @@ public record ZarrMetadata(long[] shape, long[] chunks, DataType.Zarr dtype, Jso
         return new IllegalArgumentException("Error parsing object member \"" + name + "\": " + message);
     }
 
-
     /** A copy of {@code node} whose objects have their keys sorted (nlohmann::json's order). */
     static JsonNode sorted(JsonNode node) {
         if (node.isObject()) {
