@@ -19,9 +19,6 @@ public final class Main {
         // The libraries log, once each, which fast path they chose: see CliLoggerFinder.
         CliLoggerFinder.verbose(verboseRequested(args));
         Prewarm.start(args);
-        // picocli registers converters for java.time and java.sql types by loading and initialising
-        // those classes (5-10 ms of a small read); no option of ours has such a type.
-        if (System.getProperty(PICOCLI_EXCLUDES) == null) System.setProperty(PICOCLI_EXCLUDES, "java\\.(sql|time)\\..*");
         int status = run(args, System.out, System.err);
         System.out.flush();
         System.err.flush();
@@ -74,7 +71,6 @@ public final class Main {
     }
 
     private static final String[] COMMANDS = {"create", "write", "read", "copy", "info", "demo"};
-    private static final String PICOCLI_EXCLUDES = "picocli.converters.excludes";
 
     private static Object command(String name, Env env) {
         return switch (name) {
