@@ -80,9 +80,10 @@ public final class FileKvStore implements KvStore {
     private static final int DIR_MODE = 0755;
     /**
      * Values at least this large start their writeback as soon as they are written, before the
-     * sync. The device then works while other chunks are still being written, instead of every
-     * page of a batch waiting for the sync that follows: about 2x the throughput of many
-     * concurrent chunk writes here. Small values gain nothing from the extra call.
+     * sync, when other mutations are in progress. The device then works while other chunks are
+     * still being written, instead of every page of a batch waiting for the sync that follows:
+     * about 2x the throughput of many concurrent chunk writes here. A lone write's own fsync
+     * follows at once, and small values gain nothing from the extra call.
      */
     private static final long WRITEBACK_AHEAD_MIN = Long.getLong("tessera.file.writebackAhead", 64 << 10);
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
@@ -370,7 +371,7 @@ public final class FileKvStore implements KvStore {
                 // fsync changes neither mtime nor size, so the generation is read before it. The cheap
                 // calls (fstat, close) run inline: a ring round trip costs more than the call.
                 CompletableFuture<FileStat> durable = written.thenCompose(v -> {
-                    if (sync && value.byteSize() >= WRITEBACK_AHEAD_MIN) {
+                    if (sync && value.byteSize() >= WRITEBACK_AHEAD_MIN && mutations.get() > 1) {
                         // Errors are the sync's to report, which waits for the same pages.
                         writeback.set(driver.startWriteback(h).handle((x, e) -> null));
                     }
