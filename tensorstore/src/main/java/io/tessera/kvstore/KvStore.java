@@ -3,6 +3,8 @@ package io.tessera.kvstore;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 
 /**
  * An asynchronous key-value store with storage generations and conditional writes: the layer
@@ -16,6 +18,16 @@ public interface KvStore extends AutoCloseable {
 
     /** Reads {@code key}; a missing key gives {@link ReadResult#missing}, not an error. */
     CompletableFuture<ReadResult> read(String key);
+
+    /**
+     * Reads {@code key}, then continues with {@code then} (which may write to this store) on
+     * {@code executor}; or where the store knows better: a store whose I/O thread is otherwise
+     * idle may run {@code then} there, which makes a lone read-modify-write one chain of calls on
+     * one thread instead of a thread switch per step.
+     */
+    default <T> CompletableFuture<T> readThen(String key, Function<ReadResult, CompletableFuture<T>> then, Executor executor) {
+        return read(key).thenComposeAsync(then, executor);
+    }
 
     /**
      * Writes {@code value} to {@code key} if the key's current generation matches

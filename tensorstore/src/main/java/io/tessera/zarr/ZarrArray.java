@@ -401,7 +401,7 @@ public final class ZarrArray {
         }
 
         private CompletableFuture<Void> readModifyWrite(Pending p) {
-            return store.read(key).thenComposeAsync(r -> {
+            return store.readThen(key, r -> {
                         // The merge copies the stored chunk, so its memory is free once the write has begun.
                         Decoded d = decodeOwned(r, key);
                         try {

@@ -23,10 +23,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -150,6 +152,9 @@ public final class FileKvStore implements KvStore {
     /** The name of the file I/O driver in use: {@code io_uring} or {@code blocking}. */
     public String driverName() { return driver.name(); }
 
+    /** Writes and deletes in progress (tests wait for one). */
+    int mutationsInProgress() { return mutations.get(); }
+
     /** The group commit of written data (tests count its syncs). */
     DataSyncer dataSyncs() { return dataSyncer; }
 
@@ -266,6 +271,18 @@ public final class FileKvStore implements KvStore {
                         return c == null ? ReadResult.missing() : ReadResult.owned(taken[0], c.bytes(), generation(c.stat()));
                     });
         }), false);
+    }
+
+    /**
+     * While no mutation is in progress, the read, {@code then} and the write it makes run as one
+     * chain on a driver thread ({@link FileIoDriver#runChain}), their system calls back to back:
+     * a lone read-modify-write's latency is mostly thread switches otherwise. With mutations in
+     * progress, {@code then} runs on {@code executor}, as it would on any store.
+     */
+    @Override
+    public <T> CompletableFuture<T> readThen(String key, Function<ReadResult, CompletableFuture<T>> then, Executor executor) {
+        if (mutations.get() > 0) return KvStore.super.readThen(key, then, executor);
+        return driver.runChain(() -> read(key).thenCompose(then));
     }
 
     private CompletableFuture<Void> writeFully(FileHandle h, MemorySegment value, long done) {
