@@ -4,7 +4,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -19,10 +22,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Ownership: a buffer's memory returns to the pool when its segment (and every view of it)
  * becomes unreachable, through a cleaner of the segment's automatic arena; so a buffer that is
- * simply dropped is safe. An owner that knows no other reference exists may {@link
- * Buffer#release() release} it at once, which spares the wait for a collection; releasing a
- * buffer that is still read or written elsewhere lets the pool hand the same memory to someone
- * else, so only the sole owner may do it.
+ * simply dropped is safe. Holders that know when they are done return it sooner: each holds a
+ * {@link Buffer} handle (the first from {@link #take}, more from {@link Buffer#share()}), and
+ * the memory goes back to the pool once every handle has been {@link Buffer#release() released},
+ * which spares the wait for a collection. A handle that is never released only delays the
+ * return until the collection; releasing a handle whose memory is still used through it lets
+ * the pool hand the memory to someone else, so a holder releases only once it is done.
  *
  * <p>Sizes below {@value #MIN_POOLED} bytes are not pooled (malloc serves them well). Pooled sizes
  * are rounded up to one of eight steps per power of two, so at most 1/8 is wasted. The pool keeps
@@ -140,11 +145,15 @@ public final class BufferPool {
         free.get(size).addFirst(base);
     }
 
-    /** What returns one pooled buffer's memory, once. */
+    /**
+     * What returns one pooled buffer's memory, once: when the last handle is released, or when
+     * the collector finds the memory unreachable, whichever comes first.
+     */
     private static final class Slot {
         final BufferPool pool;
         final MemorySegment base;
         final long size;
+        final AtomicInteger handles = new AtomicInteger(1);
         final AtomicBoolean returned = new AtomicBoolean();
 
         Slot(BufferPool pool, MemorySegment base, long size) {
@@ -153,15 +162,39 @@ public final class BufferPool {
             this.size = size;
         }
 
+        /** One more handle; false once the count has reached zero (the memory may be someone else's). */
+        boolean retain() {
+            for (int n = handles.get(); n > 0; n = handles.get()) {
+                if (handles.compareAndSet(n, n + 1)) return true;
+            }
+            return false;
+        }
+
+        void releaseHandle() {
+            if (handles.decrementAndGet() == 0) giveBack();
+        }
+
         void giveBack() {
             if (returned.compareAndSet(false, true)) pool.giveBack(base, size);
         }
     }
 
-    /** One buffer handed out by the pool. */
+    /** One handle on a buffer handed out by the pool. */
     public static final class Buffer {
+        private static final VarHandle RELEASED;
+
+        static {
+            try {
+                RELEASED = MethodHandles.lookup().findVarHandle(Buffer.class, "released", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final MemorySegment segment;
         private final Slot slot;
+        @SuppressWarnings("unused") // through RELEASED
+        private volatile boolean released;
 
         private Buffer(MemorySegment segment, Slot slot) {
             this.segment = segment;
@@ -172,11 +205,25 @@ public final class BufferPool {
         public MemorySegment segment() { return segment; }
 
         /**
-         * Returns the memory to the pool now. Only the buffer's sole owner may call this, once no
-         * view of {@link #segment()} is used any more; calling it again does nothing.
+         * Another handle on the same memory, for a second holder: the memory returns to the pool
+         * only once this handle and the new one (and any other) are released.
+         *
+         * @throws IllegalStateException when this handle has been released
+         */
+        public Buffer share() {
+            // A live handle keeps the count above zero, so retain cannot fail unless the caller
+            // broke the contract and shares through a released handle.
+            if (released || (slot != null && !slot.retain())) throw new IllegalStateException("buffer already released");
+            return new Buffer(segment, slot);
+        }
+
+        /**
+         * Gives up this handle: once every handle on the memory is released, the memory returns
+         * to the pool. Only once this holder no longer uses any view of {@link #segment()};
+         * calling it again does nothing.
          */
         public void release() {
-            if (slot != null) slot.giveBack();
+            if (slot != null && RELEASED.compareAndSet(this, false, true)) slot.releaseHandle();
         }
     }
 }
