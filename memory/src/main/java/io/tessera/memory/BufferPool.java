@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.lang.invoke.MethodHandles;
+import java.lang.ref.Cleaner;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -49,6 +50,8 @@ public final class BufferPool {
     public static final long MIN_POOLED = 64 << 10;
     private static final long PAGE = 4096;
 
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private static final BufferPool SHARED = new BufferPool(
             Long.getLong("tessera.buffers.retain", Runtime.getRuntime().maxMemory() / 4),
             Long.getLong("tessera.buffers.collect", Math.max(256L << 20, Runtime.getRuntime().maxMemory() / 16)));
@@ -72,8 +75,38 @@ public final class BufferPool {
 
     /** A buffer of exactly {@code bytes} bytes (at least 1), 64-byte aligned, contents unspecified. */
     public Buffer take(long bytes) {
+        if (bytes < MIN_POOLED) return unpooled(bytes);
+        Slot slot = slot(bytes);
+        // The slot (not the segment) is captured, so the cleanup cannot keep the segment reachable.
+        MemorySegment segment = slot.base.reinterpret(slot.size, Arena.ofAuto(), ignored -> slot.giveBack()).asSlice(0, bytes);
+        return new Buffer(segment, slot, null);
+    }
+
+    /**
+     * Like {@link #take}, for memory handed to code the library does not control (the array a
+     * read returns): releasing the buffer also closes its segment, so that a later access
+     * through any view of it fails with {@link IllegalStateException} instead of reaching memory
+     * the pool has handed to someone else. Such a buffer has one handle ({@link Buffer#share()}
+     * fails), and its release costs a handshake with every thread: meant for large buffers.
+     */
+    public Buffer takeGuarded(long bytes) {
+        if (bytes < MIN_POOLED) return unpooled(bytes);
+        Slot slot = slot(bytes);
+        Arena arena = Arena.ofShared();
+        MemorySegment segment = slot.base.reinterpret(slot.size, arena, ignored -> slot.giveBack()).asSlice(0, bytes);
+        // Never released: the memory returns once no segment of the arena is reachable. The action
+        // holds only the slot; the arena stays with the Buffer, which views do not keep alive.
+        CLEANER.register(segment.scope(), slot::giveBack);
+        return new Buffer(segment, slot, arena);
+    }
+
+    private static Buffer unpooled(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative buffer size " + bytes);
-        if (bytes < MIN_POOLED) return new Buffer(Arena.ofAuto().allocate(Math.max(1, bytes), 64).asSlice(0, bytes), null);
+        return new Buffer(Arena.ofAuto().allocate(Math.max(1, bytes), 64).asSlice(0, bytes), null, null);
+    }
+
+    /** Memory of {@code bytes}' bucket, recycled when there is some, and the slot that returns it. */
+    private Slot slot(long bytes) {
         long size = bucket(bytes);
         ConcurrentLinkedDeque<MemorySegment> list = free.computeIfAbsent(size, s -> new ConcurrentLinkedDeque<>());
         // Most recently returned first: its pages are the likeliest to be in cache.
@@ -87,10 +120,7 @@ public final class BufferPool {
         }
         takenSinceRequest.addAndGet(size);
         outstandingBytes.addAndGet(size);
-        Slot slot = new Slot(this, base, size);
-        // The slot (not the segment) is captured, so the cleanup cannot keep the segment reachable.
-        MemorySegment segment = base.reinterpret(size, Arena.ofAuto(), ignored -> slot.giveBack()).asSlice(0, bytes);
-        return new Buffer(segment, slot);
+        return new Slot(this, base, size);
     }
 
     /** Same as {@code take(bytes).segment()}, for callers that never release early. */
@@ -193,12 +223,14 @@ public final class BufferPool {
 
         private final MemorySegment segment;
         private final Slot slot;
+        private final Arena guard;
         @SuppressWarnings("unused") // through RELEASED
         private volatile boolean released;
 
-        private Buffer(MemorySegment segment, Slot slot) {
+        private Buffer(MemorySegment segment, Slot slot, Arena guard) {
             this.segment = segment;
             this.slot = slot;
+            this.guard = guard;
         }
 
         /** The buffer's memory, exactly the size asked for. */
@@ -213,8 +245,9 @@ public final class BufferPool {
         public Buffer share() {
             // A live handle keeps the count above zero, so retain cannot fail unless the caller
             // broke the contract and shares through a released handle.
+            if (guard != null) throw new IllegalStateException("a guarded buffer has one handle");
             if (released || (slot != null && !slot.retain())) throw new IllegalStateException("buffer already released");
-            return new Buffer(segment, slot);
+            return new Buffer(segment, slot, null);
         }
 
         /**
@@ -223,7 +256,9 @@ public final class BufferPool {
          * calling it again does nothing.
          */
         public void release() {
-            if (slot != null && RELEASED.compareAndSet(this, false, true)) slot.releaseHandle();
+            if (slot == null || !RELEASED.compareAndSet(this, false, true)) return;
+            // Closing runs the arena's cleanup, which returns the memory.
+            if (guard != null) guard.close(); else slot.releaseHandle();
         }
     }
 }

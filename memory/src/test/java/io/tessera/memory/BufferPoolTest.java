@@ -91,6 +91,35 @@ class BufferPoolTest {
     }
 
     @Test
+    void aReleasedGuardedBufferCannotBeReachedAnyMore() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.takeGuarded(MIB);
+        MemorySegment view = a.segment().asSlice(100, 1000);
+        view.set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
+        assertThrows(IllegalStateException.class, a::share);
+        a.release();
+        a.release();
+        assertEquals(MIB, pool.idleBytes());
+        assertEquals(0, pool.outstandingBytes());
+        assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_BYTE, 0), "a view of released memory");
+        BufferPool.Buffer b = pool.take(MIB);
+        assertEquals(a.segment().address(), b.segment().address(), "the memory is handed out again");
+    }
+
+    @Test
+    void droppedGuardedBuffersComeBackAfterACollection() throws Exception {
+        BufferPool pool = new BufferPool(256 * MIB, 1L << 40);
+        for (int i = 0; i < 16; i++) pool.takeGuarded(MIB).segment().asSlice(10).set(ValueLayout.JAVA_BYTE, 0, (byte) i);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (pool.outstandingBytes() > 0 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(0, pool.outstandingBytes(), "unreachable buffers returned by their cleaners");
+        assertEquals(16 * MIB, pool.idleBytes());
+    }
+
+    @Test
     void idleMemoryIsBoundedByTheRetainLimit() {
         BufferPool pool = new BufferPool(2 * MIB, 1L << 40);
         List<BufferPool.Buffer> bs = new ArrayList<>();
