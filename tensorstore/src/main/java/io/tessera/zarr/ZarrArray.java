@@ -326,7 +326,9 @@ public final class ZarrArray {
                     if (!start) retireIfIdle();
                 }
             }
-            if (start) executor.execute(this::writeback);
+            // Here, on the copy thread: queued, the writeback would wait until the write's copy
+            // tasks, which occupy every thread of the executor, had all finished.
+            if (start) writeback();
         }
 
         /** Gives up this write's turn at the chunk (an earlier part of the write failed). */
