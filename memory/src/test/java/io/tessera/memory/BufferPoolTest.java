@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BufferPoolTest {
@@ -58,6 +59,64 @@ class BufferPoolTest {
         BufferPool.Buffer c = pool.take(MIB);
         assertFalse(c.segment().address() == address, "memory still owned by b was handed out twice");
         assertEquals(2 * MIB, pool.freshBytes(), "a's memory and then c's: b reused a's");
+    }
+
+    @Test
+    void sharedBufferReturnsOnlyOnceEveryHandleIsReleased() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.take(MIB);
+        BufferPool.Buffer b = a.share();
+        BufferPool.Buffer c = b.share();
+        assertEquals(a.segment().address(), c.segment().address());
+        a.release();
+        a.release(); // a second release of one handle must not count for another handle
+        b.release();
+        assertEquals(0, pool.idleBytes(), "c still holds the memory");
+        assertEquals(MIB, pool.outstandingBytes());
+        c.release();
+        assertEquals(MIB, pool.idleBytes());
+        assertEquals(0, pool.outstandingBytes());
+        assertThrows(IllegalStateException.class, c::share, "sharing through a released handle");
+    }
+
+    @Test
+    void handlesOfUnpooledBuffersShareAndReleaseHarmlessly() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.take(100);
+        BufferPool.Buffer b = a.share();
+        a.release();
+        b.release();
+        assertEquals(100, b.segment().byteSize());
+        assertEquals(0, pool.outstandingBytes());
+    }
+
+    @Test
+    void aReleasedGuardedBufferCannotBeReachedAnyMore() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.takeGuarded(MIB);
+        MemorySegment view = a.segment().asSlice(100, 1000);
+        view.set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
+        assertThrows(IllegalStateException.class, a::share);
+        a.release();
+        a.release();
+        assertEquals(MIB, pool.idleBytes());
+        assertEquals(0, pool.outstandingBytes());
+        assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_BYTE, 0), "a view of released memory");
+        BufferPool.Buffer b = pool.take(MIB);
+        assertEquals(a.segment().address(), b.segment().address(), "the memory is handed out again");
+    }
+
+    @Test
+    void droppedGuardedBuffersComeBackAfterACollection() throws Exception {
+        BufferPool pool = new BufferPool(256 * MIB, 1L << 40);
+        for (int i = 0; i < 16; i++) pool.takeGuarded(MIB).segment().asSlice(10).set(ValueLayout.JAVA_BYTE, 0, (byte) i);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (pool.outstandingBytes() > 0 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(0, pool.outstandingBytes(), "unreachable buffers returned by their cleaners");
+        assertEquals(16 * MIB, pool.idleBytes());
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.tessera.kvstore;
 
+import io.tessera.memory.BufferPool;
+
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -84,6 +86,19 @@ public interface KvStore extends AutoCloseable {
     @Override
     void close();
 
-    /** One write ({@code value != null}) or delete ({@code value == null}) of an atomic batch. */
-    record Mutation(String key, MemorySegment value, Generation ifEqual) {}
+    /**
+     * One write ({@code value != null}) or delete ({@code value == null}).
+     *
+     * @param owner null, or a handle on the pooled buffer behind {@code value} that passes to the
+     *     store with the mutation. A store that keeps its values (the memory store) releases it
+     *     when it lets go of the value (replaced, deleted, the store closed) or at once when the
+     *     write did not happen; a store that ignores it leaves the memory to the collector. The
+     *     writer must not release this handle (it may hold others).
+     */
+    record Mutation(String key, MemorySegment value, Generation ifEqual, BufferPool.Buffer owner) {
+        /** A mutation whose value the store does not own. */
+        public Mutation(String key, MemorySegment value, Generation ifEqual) {
+            this(key, value, ifEqual, null);
+        }
+    }
 }
