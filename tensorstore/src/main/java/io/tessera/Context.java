@@ -21,8 +21,12 @@ import java.util.function.Function;
  * {@code file_io_concurrency.limit}, {@code file_io_sync}. Every spec opened with the same
  * context that names the memory key-value store sees the same store, and arrays opened twice
  * share their chunk state (so pending writes coalesce).
+ *
+ * <p>A context is the owner of what its stores hold: {@link #close()} lets it go at once, where
+ * TensorStore frees a context when its last reference is dropped. An unclosed context's memory
+ * returns once it is unreachable.
  */
-public final class Context {
+public final class Context implements AutoCloseable {
     private final long cachePoolBytes;
     private final int dataCopyConcurrency;
     private final int fileIoConcurrency;
@@ -135,6 +139,19 @@ public final class Context {
     /** Key-value stores opened through this context by their canonical description. */
     KvStore kvStore(String key, Function<String, KvStore> factory) {
         return resource("kvstore:" + key, factory);
+    }
+
+    /**
+     * Closes the key-value stores opened through this context: the memory store drops its
+     * values (their buffers return to the pool as soon as no read is using them), file stores
+     * stop their I/O. Call it once the writes and reads started through the context have
+     * completed; TensorStores opened with it fail afterwards. Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        for (Object r : resources.values()) {
+            if (r instanceof KvStore store) store.close();
+        }
     }
 
     static ThreadFactory daemonThreads(String prefix) {

@@ -7,7 +7,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.lang.invoke.MethodHandles;
+import java.lang.ref.Cleaner;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,10 +26,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Ownership: a buffer's memory returns to the pool when its segment (and every view of it)
  * becomes unreachable, through a cleaner of the segment's automatic arena; so a buffer that is
- * simply dropped is safe. An owner that knows no other reference exists may {@link
- * Buffer#release() release} it at once, which spares the wait for a collection; releasing a
- * buffer that is still read or written elsewhere lets the pool hand the same memory to someone
- * else, so only the sole owner may do it.
+ * simply dropped is safe. Holders that know when they are done return it sooner: each holds a
+ * {@link Buffer} handle (the first from {@link #take}, more from {@link Buffer#share()}), and
+ * the memory goes back to the pool once every handle has been {@link Buffer#release() released},
+ * which spares the wait for a collection. A handle that is never released only delays the
+ * return until the collection; releasing a handle whose memory is still used through it lets
+ * the pool hand the memory to someone else, so a holder releases only once it is done.
  *
  * <p>Sizes below {@value #MIN_POOLED} bytes are not pooled (malloc serves them well). Pooled sizes
  * are rounded up to one of eight steps per power of two, so at most 1/8 is wasted. The pool keeps
@@ -53,6 +59,8 @@ public final class BufferPool {
     private static final long HUGE_MIN = Boolean.parseBoolean(System.getProperty("tessera.buffers.hugePages", "true"))
             ? LibC.HUGE_PAGE : Long.MAX_VALUE;
 
+    private static final Cleaner CLEANER = Cleaner.create();
+
     private static final BufferPool SHARED = new BufferPool(
             Long.getLong("tessera.buffers.retain", Runtime.getRuntime().maxMemory() / 4),
             Long.getLong("tessera.buffers.collect", Math.max(256L << 20, Runtime.getRuntime().maxMemory() / 16)));
@@ -76,8 +84,38 @@ public final class BufferPool {
 
     /** A buffer of exactly {@code bytes} bytes (at least 1), 64-byte aligned, contents unspecified. */
     public Buffer take(long bytes) {
+        if (bytes < MIN_POOLED) return unpooled(bytes);
+        Slot slot = slot(bytes);
+        // The slot (not the segment) is captured, so the cleanup cannot keep the segment reachable.
+        MemorySegment segment = slot.base.reinterpret(slot.size, Arena.ofAuto(), ignored -> slot.giveBack()).asSlice(0, bytes);
+        return new Buffer(segment, slot, null);
+    }
+
+    /**
+     * Like {@link #take}, for memory handed to code the library does not control (the array a
+     * read returns): releasing the buffer also closes its segment, so that a later access
+     * through any view of it fails with {@link IllegalStateException} instead of reaching memory
+     * the pool has handed to someone else. Such a buffer has one handle ({@link Buffer#share()}
+     * fails), and its release costs a handshake with every thread: meant for large buffers.
+     */
+    public Buffer takeGuarded(long bytes) {
+        if (bytes < MIN_POOLED) return unpooled(bytes);
+        Slot slot = slot(bytes);
+        Arena arena = Arena.ofShared();
+        MemorySegment segment = slot.base.reinterpret(slot.size, arena, ignored -> slot.giveBack()).asSlice(0, bytes);
+        // Never released: the memory returns once no segment of the arena is reachable. The action
+        // holds only the slot; the arena stays with the Buffer, which views do not keep alive.
+        CLEANER.register(segment.scope(), slot::giveBack);
+        return new Buffer(segment, slot, arena);
+    }
+
+    private static Buffer unpooled(long bytes) {
         if (bytes < 0) throw new IllegalArgumentException("negative buffer size " + bytes);
-        if (bytes < MIN_POOLED) return new Buffer(Arena.ofAuto().allocate(Math.max(1, bytes), 64).asSlice(0, bytes), null);
+        return new Buffer(Arena.ofAuto().allocate(Math.max(1, bytes), 64).asSlice(0, bytes), null, null);
+    }
+
+    /** Memory of {@code bytes}' bucket, recycled when there is some, and the slot that returns it. */
+    private Slot slot(long bytes) {
         long size = bucket(bytes);
         ConcurrentLinkedDeque<MemorySegment> list = free.computeIfAbsent(size, s -> new ConcurrentLinkedDeque<>());
         // Most recently returned first: its pages are the likeliest to be in cache.
@@ -91,10 +129,7 @@ public final class BufferPool {
         }
         takenSinceRequest.addAndGet(size);
         outstandingBytes.addAndGet(size);
-        Slot slot = new Slot(this, base, size);
-        // The slot (not the segment) is captured, so the cleanup cannot keep the segment reachable.
-        MemorySegment segment = base.reinterpret(size, Arena.ofAuto(), ignored -> slot.giveBack()).asSlice(0, bytes);
-        return new Buffer(segment, slot);
+        return new Slot(this, base, size);
     }
 
     /**
@@ -164,11 +199,15 @@ public final class BufferPool {
         free.get(size).addFirst(base);
     }
 
-    /** What returns one pooled buffer's memory, once. */
+    /**
+     * What returns one pooled buffer's memory, once: when the last handle is released, or when
+     * the collector finds the memory unreachable, whichever comes first.
+     */
     private static final class Slot {
         final BufferPool pool;
         final MemorySegment base;
         final long size;
+        final AtomicInteger handles = new AtomicInteger(1);
         final AtomicBoolean returned = new AtomicBoolean();
 
         Slot(BufferPool pool, MemorySegment base, long size) {
@@ -177,30 +216,73 @@ public final class BufferPool {
             this.size = size;
         }
 
+        /** One more handle; false once the count has reached zero (the memory may be someone else's). */
+        boolean retain() {
+            for (int n = handles.get(); n > 0; n = handles.get()) {
+                if (handles.compareAndSet(n, n + 1)) return true;
+            }
+            return false;
+        }
+
+        void releaseHandle() {
+            if (handles.decrementAndGet() == 0) giveBack();
+        }
+
         void giveBack() {
             if (returned.compareAndSet(false, true)) pool.giveBack(base, size);
         }
     }
 
-    /** One buffer handed out by the pool. */
+    /** One handle on a buffer handed out by the pool. */
     public static final class Buffer {
+        private static final VarHandle RELEASED;
+
+        static {
+            try {
+                RELEASED = MethodHandles.lookup().findVarHandle(Buffer.class, "released", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         private final MemorySegment segment;
         private final Slot slot;
+        private final Arena guard;
+        @SuppressWarnings("unused") // through RELEASED
+        private volatile boolean released;
 
-        private Buffer(MemorySegment segment, Slot slot) {
+        private Buffer(MemorySegment segment, Slot slot, Arena guard) {
             this.segment = segment;
             this.slot = slot;
+            this.guard = guard;
         }
 
         /** The buffer's memory, exactly the size asked for. */
         public MemorySegment segment() { return segment; }
 
         /**
-         * Returns the memory to the pool now. Only the buffer's sole owner may call this, once no
-         * view of {@link #segment()} is used any more; calling it again does nothing.
+         * Another handle on the same memory, for a second holder: the memory returns to the pool
+         * only once this handle and the new one (and any other) are released.
+         *
+         * @throws IllegalStateException when this handle has been released
+         */
+        public Buffer share() {
+            // A live handle keeps the count above zero, so retain cannot fail unless the caller
+            // broke the contract and shares through a released handle.
+            if (guard != null) throw new IllegalStateException("a guarded buffer has one handle");
+            if (released || (slot != null && !slot.retain())) throw new IllegalStateException("buffer already released");
+            return new Buffer(segment, slot, null);
+        }
+
+        /**
+         * Gives up this handle: once every handle on the memory is released, the memory returns
+         * to the pool. Only once this holder no longer uses any view of {@link #segment()};
+         * calling it again does nothing.
          */
         public void release() {
-            if (slot != null) slot.giveBack();
+            if (slot == null || !RELEASED.compareAndSet(this, false, true)) return;
+            // Closing runs the arena's cleanup, which returns the memory.
+            if (guard != null) guard.close(); else slot.releaseHandle();
         }
     }
 }

@@ -24,8 +24,15 @@ public final class NDArray {
     private final long[] origin;
     private final long[] shape;
     private final long[] byteStrides;
+    /** The pool buffer this array's memory was taken as, for {@link #release()}; usually null. */
+    private final BufferPool.Buffer owner;
 
     private NDArray(MemorySegment segment, long offset, DataType dtype, long[] origin, long[] shape, long[] byteStrides) {
+        this(segment, offset, dtype, origin, shape, byteStrides, null);
+    }
+
+    private NDArray(MemorySegment segment, long offset, DataType dtype, long[] origin, long[] shape, long[] byteStrides, BufferPool.Buffer owner) {
+        this.owner = owner;
         this.segment = segment;
         this.offset = offset;
         this.dtype = dtype;
@@ -63,12 +70,13 @@ public final class NDArray {
     /**
      * An array whose contents are unspecified, for a caller that writes every element before it
      * reads one: from the {@link BufferPool} (recycled native memory, returned when the array is
-     * unreachable) when large, else on the heap.
+     * unreachable or {@link #release() released}) when large, else on the heap.
      */
     public static NDArray allocateUninitialized(DataType dtype, Order order, long... shape) {
         long bytes = Math.multiplyExact(checkedCount(shape), (long) dtype.byteSize());
         if (bytes < BufferPool.MIN_POOLED) return allocateOnHeap(dtype, order, shape);
-        return new NDArray(BufferPool.shared().allocate(bytes), 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order));
+        BufferPool.Buffer b = BufferPool.shared().takeGuarded(bytes);
+        return new NDArray(b.segment(), 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order), b);
     }
 
     /** A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes). */
@@ -226,7 +234,7 @@ public final class NDArray {
         if (i < 0 || i >= shape[dim]) {
             throw new IndexOutOfBoundsException("Index " + i + " is outside valid range [0, " + shape[dim] + ")");
         }
-        return new NDArray(segment, offset + i * byteStrides[dim], dtype, remove(origin, dim), remove(shape, dim), remove(byteStrides, dim));
+        return new NDArray(segment, offset + i * byteStrides[dim], dtype, remove(origin, dim), remove(shape, dim), remove(byteStrides, dim), owner);
     }
 
     /**
@@ -243,7 +251,7 @@ public final class NDArray {
         s[dim] = n;
         st[dim] = byteStrides[dim] * step;
         o[dim] = 0;
-        return new NDArray(segment, n > 0 ? offset + start * byteStrides[dim] : offset, dtype, o, s, st);
+        return new NDArray(segment, n > 0 ? offset + start * byteStrides[dim] : offset, dtype, o, s, st, owner);
     }
 
     /** Dimension {@code d} of the result is dimension {@code permutation[d]} of this array. */
@@ -259,7 +267,7 @@ public final class NDArray {
             st[d] = byteStrides[p];
             o[d] = origin[p];
         }
-        return new NDArray(segment, offset, dtype, o, s, st);
+        return new NDArray(segment, offset, dtype, o, s, st, owner);
     }
 
     /** The reversed dimension order (NumPy's {@code .T}). */
@@ -287,13 +295,24 @@ public final class NDArray {
                 throw new IllegalArgumentException("Cannot broadcast array of shape " + Arrays.toString(shape) + " to shape " + Arrays.toString(target));
             }
         }
-        return new NDArray(segment, offset, dtype, o, target.clone(), st);
+        return new NDArray(segment, offset, dtype, o, target.clone(), st, owner);
     }
 
     /** The same elements with a different origin (index of the first element). */
     public NDArray translateTo(long... newOrigin) {
         if (newOrigin.length != shape.length) throw new IllegalArgumentException("origin rank " + newOrigin.length + " != " + shape.length);
-        return new NDArray(segment, offset, dtype, newOrigin.clone(), shape, byteStrides);
+        return new NDArray(segment, offset, dtype, newOrigin.clone(), shape, byteStrides, owner);
+    }
+
+    /**
+     * Gives the memory of an array that {@link #allocateUninitialized} took from the buffer pool
+     * (the array a read returns, for one) back now, instead of once the array is unreachable:
+     * the JVM's counterpart of dropping the last reference to a NumPy array. This array, every
+     * view of it and every segment taken from it are unusable afterwards: an access fails with
+     * {@link IllegalStateException}. Does nothing for other arrays, or when called again.
+     */
+    public void release() {
+        if (owner != null) owner.release();
     }
 
     // ---- copies ----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BufferPoolTest {
@@ -61,6 +62,69 @@ class BufferPoolTest {
     }
 
     @Test
+    void sharedBufferReturnsOnlyOnceEveryHandleIsReleased() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.take(MIB);
+        BufferPool.Buffer b = a.share();
+        BufferPool.Buffer c = b.share();
+        assertEquals(a.segment().address(), c.segment().address());
+        a.release();
+        a.release(); // a second release of one handle must not count for another handle
+        b.release();
+        assertEquals(0, pool.idleBytes(), "c still holds the memory");
+        assertEquals(MIB, pool.outstandingBytes());
+        c.release();
+        assertEquals(MIB, pool.idleBytes());
+        assertEquals(0, pool.outstandingBytes());
+        assertThrows(IllegalStateException.class, c::share, "sharing through a released handle");
+    }
+
+    @Test
+    void handlesOfUnpooledBuffersShareAndReleaseHarmlessly() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.take(100);
+        BufferPool.Buffer b = a.share();
+        a.release();
+        b.release();
+        assertEquals(100, b.segment().byteSize());
+        assertEquals(0, pool.outstandingBytes());
+    }
+
+    @Test
+    void aReleasedGuardedBufferCannotBeReachedAnyMore() {
+        BufferPool pool = new BufferPool(64 * MIB, 1L << 40);
+        BufferPool.Buffer a = pool.takeGuarded(MIB);
+        MemorySegment view = a.segment().asSlice(100, 1000);
+        view.set(ValueLayout.JAVA_BYTE, 0, (byte) 7);
+        assertThrows(IllegalStateException.class, a::share);
+        a.release();
+        a.release();
+        assertEquals(MIB, pool.idleBytes());
+        assertEquals(0, pool.outstandingBytes());
+        assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_BYTE, 0), "a view of released memory");
+        BufferPool.Buffer b = pool.take(MIB);
+        assertEquals(a.segment().address(), b.segment().address(), "the memory is handed out again");
+    }
+
+    /** Collects until every buffer handed out is back (bounded), then checks the pool holds {@code idle} bytes. */
+    private static void assertAllComeBack(BufferPool pool, long idle) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (pool.outstandingBytes() > 0 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(0, pool.outstandingBytes(), "unreachable buffers returned by their cleaners");
+        assertEquals(idle, pool.idleBytes());
+    }
+
+    @Test
+    void droppedGuardedBuffersComeBackAfterACollection() throws Exception {
+        BufferPool pool = new BufferPool(256 * MIB, 1L << 40);
+        for (int i = 0; i < 16; i++) pool.takeGuarded(MIB).segment().asSlice(10).set(ValueLayout.JAVA_BYTE, 0, (byte) i);
+        assertAllComeBack(pool, 16 * MIB);
+    }
+
+    @Test
     void idleMemoryIsBoundedByTheRetainLimit() {
         BufferPool pool = new BufferPool(2 * MIB, 1L << 40);
         List<BufferPool.Buffer> bs = new ArrayList<>();
@@ -74,13 +138,7 @@ class BufferPoolTest {
     void droppedBuffersComeBackAfterACollection() throws Exception {
         BufferPool pool = new BufferPool(256 * MIB, 1L << 40);
         for (int i = 0; i < 16; i++) pool.take(MIB).segment().set(ValueLayout.JAVA_BYTE, 0, (byte) i);
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (pool.outstandingBytes() > 0 && System.nanoTime() < deadline) {
-            System.gc();
-            Thread.sleep(20);
-        }
-        assertEquals(0, pool.outstandingBytes(), "unreachable buffers returned by their cleaners");
-        assertEquals(16 * MIB, pool.idleBytes());
+        assertAllComeBack(pool, 16 * MIB);
     }
 
     @Test

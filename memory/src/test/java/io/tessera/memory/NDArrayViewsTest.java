@@ -93,6 +93,21 @@ class NDArrayViewsTest {
     }
 
     @Test
+    void releasedPooledArrayAndItsViewsFailInsteadOfReadingRecycledMemory() {
+        NDArray a = NDArray.allocateUninitialized(DataType.UINT16, NDArray.Order.C, 300, 400);
+        a.setLong(5, 1, 2);
+        NDArray view = a.slice(0, 1, 3, 1).transpose();
+        assertEquals(5, view.getLong(2, 0));
+        view.release(); // a view releases the memory it shares with every other view
+        assertThrows(IllegalStateException.class, () -> a.getLong(1, 2));
+        assertThrows(IllegalStateException.class, () -> view.getLong(2, 0));
+        a.release();
+        NDArray small = NDArray.allocateUninitialized(DataType.UINT16, NDArray.Order.C, 3);
+        small.release(); // on the heap: nothing to give back, still usable
+        assertEquals(0, small.getLong(0));
+    }
+
+    @Test
     void viewsMatchNumpy(@TempDir Path dir) throws IOException {
         SplittableRandom rnd = new SplittableRandom(2026);
         Map<String, Chain> chains = new LinkedHashMap<>();

@@ -1,8 +1,12 @@
 package io.tessera.kvstore;
 
+import io.tessera.memory.BufferPool;
+
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
 
 /**
  * An asynchronous key-value store with storage generations and conditional writes: the layer
@@ -16,6 +20,16 @@ public interface KvStore extends AutoCloseable {
 
     /** Reads {@code key}; a missing key gives {@link ReadResult#missing}, not an error. */
     CompletableFuture<ReadResult> read(String key);
+
+    /**
+     * Reads {@code key}, then continues with {@code then} (which may write to this store) on
+     * {@code executor}; or where the store knows better: a store whose I/O thread is otherwise
+     * idle may run {@code then} there, which makes a lone read-modify-write one chain of calls on
+     * one thread instead of a thread switch per step.
+     */
+    default <T> CompletableFuture<T> readThen(String key, Function<ReadResult, CompletableFuture<T>> then, Executor executor) {
+        return read(key).thenComposeAsync(then, executor);
+    }
 
     /**
      * Writes {@code value} to {@code key} if the key's current generation matches
@@ -72,6 +86,19 @@ public interface KvStore extends AutoCloseable {
     @Override
     void close();
 
-    /** One write ({@code value != null}) or delete ({@code value == null}) of an atomic batch. */
-    record Mutation(String key, MemorySegment value, Generation ifEqual) {}
+    /**
+     * One write ({@code value != null}) or delete ({@code value == null}).
+     *
+     * @param owner null, or a handle on the pooled buffer behind {@code value} that passes to the
+     *     store with the mutation. A store that keeps its values (the memory store) releases it
+     *     when it lets go of the value (replaced, deleted, the store closed) or at once when the
+     *     write did not happen; a store that ignores it leaves the memory to the collector. The
+     *     writer must not release this handle (it may hold others).
+     */
+    record Mutation(String key, MemorySegment value, Generation ifEqual, BufferPool.Buffer owner) {
+        /** A mutation whose value the store does not own. */
+        public Mutation(String key, MemorySegment value, Generation ifEqual) {
+            this(key, value, ifEqual, null);
+        }
+    }
 }

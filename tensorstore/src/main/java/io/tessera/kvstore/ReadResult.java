@@ -9,8 +9,9 @@ import java.lang.foreign.MemorySegment;
  *
  * @param value the bytes, or {@code null} when the key is missing
  * @param generation the generation of what was read; {@link Generation#NO_VALUE} when missing
- * @param buffer the pooled buffer behind {@code value} when the reader owns it outright (the store
- *     keeps no reference), so that it may {@link #releaseValue() release} it early; else null
+ * @param buffer a handle on the pooled buffer behind {@code value} that belongs to the reader
+ *     (the store keeps no reference to the value, or keeps its own handle), so that it may
+ *     {@link #releaseValue() release} it once done; else null
  */
 public record ReadResult(MemorySegment value, Generation generation, BufferPool.Buffer buffer) {
     /** A value the store may still hold (the reader must not release it). */
@@ -18,7 +19,7 @@ public record ReadResult(MemorySegment value, Generation generation, BufferPool.
         this(value, generation, null);
     }
 
-    /** A value in {@code buffer}, which passes to the reader. */
+    /** A value in {@code buffer}, a handle which passes to the reader. */
     public static ReadResult owned(BufferPool.Buffer buffer, MemorySegment value, Generation generation) {
         return new ReadResult(value, generation, buffer);
     }
@@ -28,7 +29,7 @@ public record ReadResult(MemorySegment value, Generation generation, BufferPool.
     public boolean exists() { return value != null; }
 
     /**
-     * Gives the value's memory back to the pool when the reader owns it; the value must not be
+     * Gives up the reader's handle on the value's memory, if it has one; the value must not be
      * used afterwards. Optional: a value never released returns once it is unreachable.
      */
     public void releaseValue() {

@@ -24,6 +24,7 @@ class StagedChunk {
 
     private final ZarrArray array;
     final NDArray buffer;
+    private final BufferPool.Buffer bufferHandle;
     /** The pooled memory of {@link #buffer} and of every chunk {@link #mergeOver} made. */
     private final List<BufferPool.Buffer> owned = new ArrayList<>();
     private final List<Region> regions = new ArrayList<>();
@@ -35,9 +36,9 @@ class StagedChunk {
      */
     StagedChunk(ZarrArray array, boolean firstWriteCovers) {
         this.array = array;
-        BufferPool.Buffer b = array.takeChunkBuffer();
-        owned.add(b);
-        this.buffer = array.chunkView(b.segment());
+        bufferHandle = array.takeChunkBuffer();
+        owned.add(bufferHandle);
+        this.buffer = array.chunkView(bufferHandle.segment());
         if (!firstWriteCovers) ArrayOps.fill(buffer, array.fillValue());
     }
 
@@ -55,9 +56,20 @@ class StagedChunk {
     /** Whether every element of the chunk has been written, so nothing stored needs reading. */
     boolean full() { return full; }
 
+    /** A chunk and this staging state's handle on its memory. */
+    record Merged(NDArray chunk, BufferPool.Buffer buffer) {}
+
+    /** The handle on {@link #buffer}'s memory. */
+    BufferPool.Buffer bufferHandle() { return bufferHandle; }
+
     /** The chunk these writes leave behind over {@code stored} ({@code null}: missing). */
     NDArray mergeOver(NDArray stored) {
-        if (full) return buffer;
+        return merge(stored).chunk();
+    }
+
+    /** {@link #mergeOver}, with the handle on the result's memory (released with the others). */
+    Merged merge(NDArray stored) {
+        if (full) return new Merged(buffer, bufferHandle);
         BufferPool.Buffer b = array.takeChunkBuffer();
         synchronized (owned) {
             owned.add(b);
@@ -65,12 +77,13 @@ class StagedChunk {
         NDArray merged = array.chunkView(b.segment());
         if (stored == null) ArrayOps.fill(merged, array.fillValue()); else ArrayOps.copy(stored, merged);
         for (Region r : regions) r.copy(buffer, merged);
-        return merged;
+        return new Merged(merged, b);
     }
 
     /**
-     * Recycles the staging buffer and every merged chunk at once. Only for a writer that knows
-     * nothing refers to them any more: the store did not keep them and no cache holds them.
+     * Releases this state's handles on the staging buffer and every merged chunk. Only once
+     * nothing uses them through these handles: a store that keeps one holds a handle of its own,
+     * but a cache that holds one does not.
      */
     void releaseBuffers() {
         synchronized (owned) {

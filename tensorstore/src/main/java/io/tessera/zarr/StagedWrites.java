@@ -68,12 +68,23 @@ public final class StagedWrites {
             StagedChunk s = e.getValue();
             CompletableFuture<ReadResult> r = s.full() ? CompletableFuture.completedFuture(null) : array.store().read(key);
             fs.add(r.thenApplyAsync(rr -> {
-                NDArray chunk = s.mergeOver(rr == null ? null : array.decode(rr, key));
+                NDArray chunk = mergeOverStored(s, rr, key);
                 Generation g = rr == null ? Generation.UNKNOWN : rr.generation();
                 return array.mutation(key, chunk, g);
             }, array.executor()));
         }
         return fs;
+    }
+
+    /** {@code s} merged over the chunk {@code rr} read ({@code null}: not read); the read value is released after. */
+    private NDArray mergeOverStored(StagedChunk s, ReadResult rr, String key) {
+        ZarrArray.Decoded d = rr == null ? null : array.decodeOwned(rr, key);
+        try {
+            // The merge copies the stored chunk (or ignores it), so nothing refers to it afterwards.
+            return s.mergeOver(d == null ? null : d.chunk());
+        } finally {
+            if (d != null) d.release();
+        }
     }
 
     /**
@@ -93,7 +104,7 @@ public final class StagedWrites {
             synchronized (this) {
                 s = chunks.get(m.key());
             }
-            return store.read(m.key()).thenApplyAsync(rr -> array.mutation(m.key(), s.mergeOver(array.decode(rr, m.key())), rr.generation()), array.executor())
+            return store.read(m.key()).thenApplyAsync(rr -> array.mutation(m.key(), mergeOverStored(s, rr, m.key()), rr.generation()), array.executor())
                     .thenCompose(this::commitOne);
         });
     }

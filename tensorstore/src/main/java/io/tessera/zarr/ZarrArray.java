@@ -122,20 +122,14 @@ public final class ZarrArray {
     }
 
     /**
-     * A decoded chunk and the pooled memory behind it when only its reader refers to it (a
-     * decompressed or byte-swapped copy, or a value the store handed over), else null.
+     * A decoded chunk and the reader's handle on the pooled memory behind it (a decompressed or
+     * byte-swapped copy, or the value read, when the store handed a handle over), else null.
      */
     record Decoded(NDArray chunk, BufferPool.Buffer buffer) {
-        /** Recycles the memory; the chunk must not be used afterwards. */
+        /** Gives up the handle; the chunk must not be used afterwards. */
         void release() {
             if (buffer != null) buffer.release();
         }
-    }
-
-    /** The decoded chunk (a view in the chunk's layout), or null when it is missing. */
-    NDArray decode(ReadResult r, String key) {
-        Decoded d = decodeOwned(r, key);
-        return d == null ? null : d.chunk();
     }
 
     /**
@@ -194,12 +188,21 @@ public final class ZarrArray {
 
     /** The store mutation that stores {@code chunk} (a delete when it is all fill value). */
     KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual) {
-        return mutation(key, chunk, ifEqual, null);
+        return mutation(key, chunk, null, ifEqual, null);
     }
 
-    private KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual, List<BufferPool.Buffer> encoded) {
-        boolean elide = elideFillChunks && ArrayOps.allEqual(chunk, fill);
-        return new KvStore.Mutation(key, elide ? null : encode(chunk, encoded), ifEqual);
+    /**
+     * The mutation that stores {@code chunk}, whose memory {@code chunkBuffer} (may be null) is a
+     * handle on. A store that keeps its values gets a handle of its own on the memory it keeps
+     * (the chunk's, or the encoded buffer's), so that it can give the memory back once it drops
+     * the value; the caller's handles stay the caller's.
+     */
+    private KvStore.Mutation mutation(String key, NDArray chunk, BufferPool.Buffer chunkBuffer, Generation ifEqual, List<BufferPool.Buffer> encoded) {
+        if (elideFillChunks && ArrayOps.allEqual(chunk, fill)) return new KvStore.Mutation(key, null, ifEqual);
+        MemorySegment value = encode(chunk, encoded);
+        BufferPool.Buffer kept = encoded == null || encoded.isEmpty() ? chunkBuffer : encoded.getLast();
+        BufferPool.Buffer owner = kept != null && store.retainsWrittenValues() ? kept.share() : null;
+        return new KvStore.Mutation(key, value, ifEqual, owner);
     }
 
     /** The copy executor: staging, encoding and decoding run on it. */
@@ -323,7 +326,9 @@ public final class ZarrArray {
                     if (!start) retireIfIdle();
                 }
             }
-            if (start) executor.execute(this::writeback);
+            // Here, on the copy thread: queued, the writeback would wait until the write's copy
+            // tasks, which occupy every thread of the executor, had all finished.
+            if (start) writeback();
         }
 
         /** Gives up this write's turn at the chunk (an earlier part of the write failed). */
@@ -361,12 +366,13 @@ public final class ZarrArray {
             }
             CompletableFuture<Void> done;
             try {
-                done = p.full() ? writeWhole(p.buffer, Generation.UNKNOWN).thenApply(r -> null) : modifyCachedOrStored(p);
+                done = p.full() ? writeWhole(p.buffer, p.bufferHandle(), Generation.UNKNOWN).thenApply(r -> null) : modifyCachedOrStored(p);
             } catch (Throwable e) {
                 done = CompletableFuture.failedFuture(e);
             }
             done.whenComplete((v, e) -> {
-                if (cache == null && !store.retainsWrittenValues()) p.releaseBuffers();
+                // A store that keeps a chunk holds its own handle on it; only a cache shares ours.
+                if (cache == null) p.releaseBuffers();
                 for (CompletableFuture<Void> w : p.waiters) {
                     if (e == null) w.complete(null); else w.completeExceptionally(e);
                 }
@@ -401,7 +407,7 @@ public final class ZarrArray {
         }
 
         private CompletableFuture<Void> readModifyWrite(Pending p) {
-            return store.read(key).thenComposeAsync(r -> {
+            return store.readThen(key, r -> {
                         // The merge copies the stored chunk, so its memory is free once the write has begun.
                         Decoded d = decodeOwned(r, key);
                         try {
@@ -415,16 +421,15 @@ public final class ZarrArray {
 
         /** Writes {@code stored} (null: missing) with the staged regions over it, if it is still at {@code generation}. */
         private CompletableFuture<Boolean> mergeAndWrite(Pending p, NDArray stored, Generation generation) {
-            return writeWhole(p.mergeOver(stored), generation).thenApply(WriteResult::succeeded);
+            StagedChunk.Merged merged = p.merge(stored);
+            return writeWhole(merged.chunk(), merged.buffer(), generation).thenApply(WriteResult::succeeded);
         }
 
-        private CompletableFuture<WriteResult> writeWhole(NDArray chunk, Generation ifEqual) {
+        private CompletableFuture<WriteResult> writeWhole(NDArray chunk, BufferPool.Buffer chunkBuffer, Generation ifEqual) {
             List<BufferPool.Buffer> encoded = new ArrayList<>(1);
-            KvStore.Mutation m = mutation(key, chunk, ifEqual, encoded);
+            KvStore.Mutation m = mutation(key, chunk, chunkBuffer, ifEqual, encoded);
             CompletableFuture<WriteResult> f = store.apply(m);
-            if (!store.retainsWrittenValues() && !encoded.isEmpty()) {
-                f = f.whenComplete((w, e) -> encoded.forEach(BufferPool.Buffer::release));
-            }
+            if (!encoded.isEmpty()) f = f.whenComplete((w, e) -> encoded.forEach(BufferPool.Buffer::release));
             if (cache == null) return f;
             return f.thenApply(w -> {
                 if (w.succeeded() && m.value() != null) cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes());

@@ -113,14 +113,18 @@ public final class CompareMain {
         for (int pass = 0; pass <= WARMUPS; pass++) {
             Path dir = store == null ? null : scratch.resolve(store + "-" + pass);
             String kv = dir == null ? "{\"driver\":\"memory\"}" : fileKv(dir);
-            Context ctx = dir == null ? new Context() : Context.fromJson(SYNC);
-            TensorStore ds = open(kv, "{\"chunks\":[64,64,64],\"compressor\":" + compressor + "}", ctx, shape);
-            long t0 = System.nanoTime();
-            ds.write(src).join();
-            long t1 = System.nanoTime();
-            NDArray back = ds.read().join();
-            long t2 = System.nanoTime();
-            if (!back.contentEquals(src)) throw new IllegalStateException("verification failed: read-back differs from the written data");
+            long t0, t1, t2;
+            // Closed after each pass, as the Python side frees its context when it drops it.
+            try (Context ctx = dir == null ? new Context() : Context.fromJson(SYNC)) {
+                TensorStore ds = open(kv, "{\"chunks\":[64,64,64],\"compressor\":" + compressor + "}", ctx, shape);
+                t0 = System.nanoTime();
+                ds.write(src).join();
+                t1 = System.nanoTime();
+                NDArray back = ds.read().join();
+                t2 = System.nanoTime();
+                if (!back.contentEquals(src)) throw new IllegalStateException("verification failed: read-back differs from the written data");
+                back.release(); // as the Python side's `del back`
+            }
             if (dir != null) deleteTree(dir);
             if (VERBOSE) System.err.printf(Locale.ROOT, "pass %d: write %.0f MiB/s, read %.0f MiB/s%n", pass,
                     bytes / MIB / ((t1 - t0) / 1e9), bytes / MIB / ((t2 - t1) / 1e9));

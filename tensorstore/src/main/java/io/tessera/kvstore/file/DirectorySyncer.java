@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>The sync itself is a request to the {@link DataSyncer}: alone, it is the directory's own
  * fsync; among other requests, the one {@code syncfs} of their batch serves it. So, with many
  * writes in flight, the journal commit that makes one batch's renames durable also makes the next
- * batch's data durable, one commit per batch instead of two.
+ * batch's data durable, one commit per batch instead of two. A failing sync fails every request
+ * it served, as it would have failed their own directory fsyncs: such a write has been renamed
+ * into place, so readers see its value, but it is not reported durable.
  */
 final class DirectorySyncer {
     private static final class State {

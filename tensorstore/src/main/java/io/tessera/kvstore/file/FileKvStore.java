@@ -23,10 +23,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -80,9 +82,10 @@ public final class FileKvStore implements KvStore {
     private static final int DIR_MODE = 0755;
     /**
      * Values at least this large start their writeback as soon as they are written, before the
-     * sync. The device then works while other chunks are still being written, instead of every
-     * page of a batch waiting for the sync that follows: about 2x the throughput of many
-     * concurrent chunk writes here. Small values gain nothing from the extra call.
+     * sync, when other mutations are in progress. The device then works while other chunks are
+     * still being written, instead of every page of a batch waiting for the sync that follows:
+     * about 2x the throughput of many concurrent chunk writes here. A lone write's own fsync
+     * follows at once, and small values gain nothing from the extra call.
      */
     private static final long WRITEBACK_AHEAD_MIN = Long.getLong("tessera.file.writebackAhead", 64 << 10);
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
@@ -148,6 +151,9 @@ public final class FileKvStore implements KvStore {
 
     /** The name of the file I/O driver in use: {@code io_uring} or {@code blocking}. */
     public String driverName() { return driver.name(); }
+
+    /** Writes and deletes in progress (tests wait for one). */
+    int mutationsInProgress() { return mutations.get(); }
 
     /** The group commit of written data (tests count its syncs). */
     DataSyncer dataSyncs() { return dataSyncer; }
@@ -267,6 +273,18 @@ public final class FileKvStore implements KvStore {
         }), false);
     }
 
+    /**
+     * While no mutation is in progress, the read, {@code then} and the write it makes run as one
+     * chain on a driver thread ({@link FileIoDriver#runChain}), their system calls back to back:
+     * a lone read-modify-write's latency is mostly thread switches otherwise. With mutations in
+     * progress, {@code then} runs on {@code executor}, as it would on any store.
+     */
+    @Override
+    public <T> CompletableFuture<T> readThen(String key, Function<ReadResult, CompletableFuture<T>> then, Executor executor) {
+        if (mutations.get() > 0) return KvStore.super.readThen(key, then, executor);
+        return driver.runChain(() -> read(key).thenCompose(then));
+    }
+
     private CompletableFuture<Void> writeFully(FileHandle h, MemorySegment value, long done) {
         if (done == value.byteSize()) return CompletableFuture.completedFuture(null);
         return driver.write(h, value.asSlice(done), done).thenCompose(n -> writeFully(h, value, done + n));
@@ -370,7 +388,7 @@ public final class FileKvStore implements KvStore {
                 // fsync changes neither mtime nor size, so the generation is read before it. The cheap
                 // calls (fstat, close) run inline: a ring round trip costs more than the call.
                 CompletableFuture<FileStat> durable = written.thenCompose(v -> {
-                    if (sync && value.byteSize() >= WRITEBACK_AHEAD_MIN) {
+                    if (sync && value.byteSize() >= WRITEBACK_AHEAD_MIN && mutations.get() > 1) {
                         // Errors are the sync's to report, which waits for the same pages.
                         writeback.set(driver.startWriteback(h).handle((x, e) -> null));
                     }

@@ -48,6 +48,49 @@ class FileKvStoreTest {
     @AfterEach
     void close() { stores.forEach(FileKvStore::close); }
 
+    /**
+     * A read-modify-write on an idle store runs its continuation on a driver thread (one chain of
+     * calls); while another mutation is in progress (held in its fsync), on the caller's executor.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void readThenRunsOnTheDriverOnlyWhileIdle(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver real = FileIoDriver.create(kind, 4);
+        FaultyDriver driver = new FaultyDriver(real);
+        java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "test-executor"));
+        try (FileKvStore s = FileKvStore.open(dir.resolve("root"), FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            List<String> where = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.function.Function<ReadResult, CompletableFuture<WriteResult>> appendB = r -> {
+                where.add(Thread.currentThread().getName());
+                String old = r.value() == null ? "" : str(r);
+                return s.write("k", seg(old + "b"), r.generation());
+            };
+            assertTrue(await(s.readThen("k", appendB, executor)).succeeded());
+            assertNotEquals("test-executor", where.get(0), "idle: on a driver thread");
+
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            CompletableFuture<Void> syncing = new CompletableFuture<>();
+            driver.fsyncHook = h -> {
+                syncing.complete(null);
+                return gate.thenCompose(v -> real.fsync(h, false));
+            };
+            CompletableFuture<WriteResult> held = s.write("other", seg("x"), Generation.UNKNOWN);
+            await(syncing);
+            driver.fsyncHook = null;
+            assertEquals(1, s.mutationsInProgress());
+            CompletableFuture<WriteResult> second = s.readThen("k", appendB, executor);
+            for (int i = 0; i < 12_000 && where.size() < 2; i++) Thread.sleep(5);
+            assertEquals("test-executor", where.get(1), "busy: on the executor");
+            assertFalse(held.isDone());
+            gate.complete(null);
+            assertTrue(await(held).succeeded());
+            assertTrue(await(second).succeeded());
+            assertEquals("bb", str(await(s.read("k"))));
+        } finally {
+            executor.shutdown();
+        }
+    }
+
     static <T> T await(CompletableFuture<T> f) throws Exception { return f.get(120, TimeUnit.SECONDS); }
 
     static MemorySegment seg(String s) { return MemorySegment.ofArray(s.getBytes(StandardCharsets.UTF_8)); }

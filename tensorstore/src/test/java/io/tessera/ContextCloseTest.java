@@ -1,0 +1,29 @@
+package io.tessera;
+
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.CompletionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Closing a context lets go of what its memory store holds; arrays read before stay intact. */
+class ContextCloseTest {
+    @Test
+    void readsBeforeCloseKeepTheirDataAndLaterOperationsFail() {
+        TensorStore ds;
+        NDArray before;
+        try (Context ctx = new Context()) {
+            ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":{\"chunks\":[64,64]}}",
+                    OpenOptions.create().dtype(DataType.UINT16).shape(200, 130).context(ctx)).join();
+            ds.get("0:200, 0:130").write(7).join();
+            before = ds.read().join();
+        }
+        assertEquals(7, before.getLong(199, 129), "a read result is a copy, not the store's memory");
+        CompletionException e = assertThrows(CompletionException.class, () -> ds.read().join());
+        assertTrue(e.getCause() instanceof TensorStoreException && e.getCause().getMessage().contains("closed"), e.toString());
+    }
+}
