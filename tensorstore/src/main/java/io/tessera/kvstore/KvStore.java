@@ -41,6 +41,14 @@ public interface KvStore extends AutoCloseable {
      */
     CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual);
 
+    /**
+     * Announces that {@code writes} writes or deletes are about to be issued together (a
+     * transaction's commit): a store that makes writes durable in groups may then let them wait
+     * for one another and share one sync. A hint; writes complete either way. A negative count
+     * withdraws announced writes that will not be issued after all.
+     */
+    default void expectWrites(int writes) {}
+
     /** Deletes {@code key} under the same condition as {@link #write}. Deleting a missing key succeeds. */
     CompletableFuture<WriteResult> delete(String key, Generation ifEqual);
 

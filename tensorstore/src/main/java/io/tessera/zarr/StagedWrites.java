@@ -92,7 +92,14 @@ public final class StagedWrites {
      * changed. A chunk is written as soon as it is merged, while others are still being read.
      */
     public CompletableFuture<Void> commitEachChunk() {
-        return CompletableFuture.allOf(prepareEach().stream().map(f -> f.thenCompose(this::commitOne))
+        KvStore store = array.store();
+        List<CompletableFuture<KvStore.Mutation>> prepared = prepareEach();
+        store.expectWrites(prepared.size());
+        return CompletableFuture.allOf(prepared.stream()
+                .map(f -> f.whenComplete((m, e) -> {
+                            if (e != null) store.expectWrites(-1); // this one will never be written
+                        })
+                        .thenCompose(this::commitOne))
                 .toArray(CompletableFuture[]::new));
     }
 

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -31,8 +32,19 @@ import java.util.concurrent.atomic.LongAdder;
 final class DataSyncer {
     private record Request(FileHandle file, long device, long openedNanos, CompletableFuture<Void> done) {}
 
+    /** The longest a batch is held for expected writes without one of them arriving. */
+    private static final long HOLD_MILLIS = 50;
+
     private final FileIoDriver driver;
     private boolean running;
+    /** Writes announced by {@link #expect} that have not yet asked for their data sync. */
+    private int expected;
+    /** Whether {@code waiting} is held for them (no sync runs meanwhile). */
+    private boolean held;
+    /** Counts holds, so that a hold's timer knows whether it is still the current one. */
+    private int holds;
+    /** When the last expected write arrived ({@link System#nanoTime}). */
+    private long lastArrival;
     private List<Request> waiting = new ArrayList<>();
     private volatile boolean noSyncfs = !Boolean.parseBoolean(System.getProperty("tessera.file.syncfs", "true"));
     private final LongAdder fileSyncs = new LongAdder();
@@ -45,16 +57,92 @@ final class DataSyncer {
      * {@code openedNanos} of {@link System#nanoTime}) before this call is durable.
      */
     CompletableFuture<Void> sync(FileHandle file, long device, long openedNanos) {
+        return sync(file, device, openedNanos, false);
+    }
+
+    /**
+     * {@link #sync(FileHandle, long, long)} for the data of a write, which counts as the arrival
+     * of one write {@linkplain #expect expected}.
+     */
+    CompletableFuture<Void> syncData(FileHandle file, long device, long openedNanos) {
+        return sync(file, device, openedNanos, true);
+    }
+
+    private CompletableFuture<Void> sync(FileHandle file, long device, long openedNanos, boolean arrival) {
         Request r = new Request(file, device, openedNanos, new CompletableFuture<>());
+        boolean release;
         synchronized (this) {
+            if (arrival && expected > 0) {
+                expected--;
+                lastArrival = System.nanoTime();
+            }
             if (running) {
                 waiting.add(r);
-                return r.done();
+                release = held && expected == 0;
+                if (!release) return r.done();
+                held = false;
+            } else {
+                running = true;
+                if (expected > 0) {
+                    waiting.add(r);
+                    hold();
+                    return r.done();
+                }
+                release = false;
             }
-            running = true;
         }
-        run(List.of(r));
+        if (release) next();
+        else run(List.of(r));
         return r.done();
+    }
+
+    /**
+     * Announces {@code writes} writes about to ask for syncs together (a transaction's commit, a
+     * write of many chunks): until each has asked ({@link #syncData}) or given up
+     * ({@link #arrivedWithoutSync}), no new sync starts, so that they share one instead of
+     * trickling into a sync each as they become ready; the device meanwhile writes their data
+     * back (see the file store's writeback ahead). A hold never lasts longer than
+     * {@value #HOLD_MILLIS} ms without an arrival.
+     */
+    void expect(int writes) {
+        synchronized (this) {
+            expected += writes;
+        }
+    }
+
+    /** One expected write ended without asking for a data sync (it failed, or deleted). */
+    void arrivedWithoutSync() {
+        synchronized (this) {
+            if (expected > 0) {
+                expected--;
+                lastArrival = System.nanoTime();
+            }
+            if (!held || expected > 0) return;
+            held = false;
+        }
+        next();
+    }
+
+    /** Holds {@code waiting} until the expected writes arrive, or a while passes with none arriving. Holds the lock. */
+    private void hold() {
+        held = true;
+        lastArrival = System.nanoTime();
+        watch(++holds);
+    }
+
+    private void watch(int hold) {
+        CompletableFuture.delayedExecutor(HOLD_MILLIS, TimeUnit.MILLISECONDS, Runnable::run).execute(() -> {
+            synchronized (this) {
+                if (!held || holds != hold) return;
+                if (System.nanoTime() - lastArrival < TimeUnit.MILLISECONDS.toNanos(HOLD_MILLIS)) {
+                    watch(hold);
+                    return;
+                }
+                held = false;
+                expected = 0; // whatever was announced and never came: the rest sync as they come
+            }
+            next();
+        });
     }
 
     /** fsyncs issued so far (a request served alone, or a batch without syncfs). */
@@ -112,8 +200,14 @@ final class DataSyncer {
         synchronized (this) {
             if (waiting.isEmpty()) {
                 running = false;
+                held = false;
                 return;
             }
+            if (expected > 0) {
+                hold();
+                return;
+            }
+            held = false;
             batch = waiting;
             waiting = new ArrayList<>();
         }

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -273,6 +274,14 @@ public final class FileKvStore implements KvStore {
         }), false);
     }
 
+    /** With {@code file_io_sync}, the writes' data syncs wait for one another ({@link DataSyncer#expect}). */
+    @Override
+    public void expectWrites(int writes) {
+        if (!options.fileIoSync()) return;
+        if (writes > 1) dataSyncer.expect(writes);
+        for (int i = writes; i < 0; i++) dataSyncer.arrivedWithoutSync();
+    }
+
     /**
      * While no mutation is in progress, the read, {@code then} and the write it makes run as one
      * chain on a driver thread ({@link FileIoDriver#runChain}), their system calls back to back:
@@ -355,6 +364,8 @@ public final class FileKvStore implements KvStore {
         boolean sync = options.fileIoSync();
         String what = (value != null ? "Error writing " : "Error deleting ") + p;
         List<CompletableFuture<Void>> createdDirSyncs = new ArrayList<>();
+        // Whether the data sync was asked for: an expected write that never asks must say so.
+        AtomicBoolean askedForSync = new AtomicBoolean();
         // A writeback started ahead of the sync; the descriptor stays open until it has completed.
         AtomicReference<CompletableFuture<Void>> writeback = new AtomicReference<>(CompletableFuture.completedFuture(null));
 
@@ -393,7 +404,9 @@ public final class FileKvStore implements KvStore {
                         writeback.set(driver.startWriteback(h).handle((x, e) -> null));
                     }
                     FileStat st = fstatNow(h, lockPath);
-                    return sync ? dataSyncer.sync(h, st.dev(), lock.openedNanos()).thenApply(x -> st) : CompletableFuture.completedFuture(st);
+                    if (!sync) return CompletableFuture.completedFuture(st);
+                    askedForSync.set(true);
+                    return dataSyncer.syncData(h, st.dev(), lock.openedNanos()).thenApply(x -> st);
                 });
                 return durable.thenCompose(st -> driver.rename(lockPath, p).thenApply(v -> generation(st)));
             });
@@ -421,7 +434,10 @@ public final class FileKvStore implements KvStore {
                                     return durable.thenApply(x -> WriteResult.written(gen));
                                 });
                     });
-        }).exceptionallyCompose(e -> CompletableFuture.failedFuture(Errors.kv(what, e)));
+        }).exceptionallyCompose(e -> CompletableFuture.failedFuture(Errors.kv(what, e)))
+                .whenComplete((r, e) -> {
+                    if (!askedForSync.get()) dataSyncer.arrivedWithoutSync();
+                });
     }
 
     private static FileStat fstatNow(FileHandle h, String path) {

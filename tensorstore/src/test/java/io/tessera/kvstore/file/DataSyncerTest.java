@@ -89,6 +89,47 @@ class DataSyncerTest {
     }
 
     /** syncfs covers one file system: a batch over three devices gets one sync per device. */
+    /**
+     * Announced writes wait for one another: nothing is synced until the last has asked or given
+     * up, then one syncfs serves them all; a request that is not one of them (a directory's) waits
+     * with them. A write that never comes releases the others after a while without arrivals.
+     */
+    @Test
+    void expectedWritesShareOneSync() throws Exception {
+        List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+        try (FaultyDriver driver = gatedDriver(calls)) {
+            DataSyncer syncer = new DataSyncer(driver);
+            syncer.expect(4);
+            List<CompletableFuture<Void>> fs = new ArrayList<>();
+            fs.add(syncer.syncData(new FileHandle(-1, dir.resolve("a").toString()), 1, OPENED.getAndIncrement()));
+            fs.add(sync(syncer, "dir", 1));
+            fs.add(syncer.syncData(new FileHandle(-1, dir.resolve("b").toString()), 1, OPENED.getAndIncrement()));
+            syncer.arrivedWithoutSync(); // the third write failed, or deleted
+            Thread.sleep(20); // room for a wrong early sync to be asked for
+            assertEquals(0, calls.size(), "held for the fourth write");
+            fs.add(syncer.syncData(new FileHandle(-1, dir.resolve("c").toString()), 1, OPENED.getAndIncrement()));
+            awaitCalls(calls, 1);
+            assertEquals("syncfs", calls.get(0).kind());
+            for (CompletableFuture<Void> f : fs) assertFalse(f.isDone());
+            calls.get(0).gate().complete(null);
+            for (CompletableFuture<Void> f : fs) f.get(60, TimeUnit.SECONDS);
+            assertEquals(1, syncer.fileSystemSyncs());
+            assertEquals(0, syncer.fileSyncs());
+
+            // Two announced, one comes: the hold ends without the other.
+            syncer.expect(2);
+            CompletableFuture<Void> lone = syncer.syncData(new FileHandle(-1, dir.resolve("d").toString()), 1, OPENED.getAndIncrement());
+            awaitCalls(calls, 2);
+            calls.get(1).gate().complete(null);
+            lone.get(60, TimeUnit.SECONDS);
+            // And nothing is left announced: the next request is served at once.
+            CompletableFuture<Void> after = sync(syncer, "e", 1);
+            awaitCalls(calls, 3);
+            calls.get(2).gate().complete(null);
+            after.get(60, TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void aBatchAcrossFileSystemsSyncsEachOne() throws Exception {
         List<Call> calls = Collections.synchronizedList(new ArrayList<>());
