@@ -63,17 +63,21 @@ public final class StagedWrites {
             list = new ArrayList<>(chunks.entrySet());
         }
         List<CompletableFuture<KvStore.Mutation>> fs = new ArrayList<>();
-        for (Map.Entry<String, StagedChunk> e : list) {
-            String key = e.getKey();
-            StagedChunk s = e.getValue();
-            CompletableFuture<ReadResult> r = s.full() ? CompletableFuture.completedFuture(null) : array.store().read(key);
-            fs.add(r.thenApplyAsync(rr -> {
-                NDArray chunk = mergeOverStored(s, rr, key);
-                Generation g = rr == null ? Generation.UNKNOWN : rr.generation();
-                return array.mutation(key, chunk, g);
-            }, array.executor()));
-        }
+        for (Map.Entry<String, StagedChunk> e : list) fs.add(prepareOne(e.getKey(), e.getValue()));
         return fs;
+    }
+
+    /**
+     * The mutation for one staged chunk: merged over the chunk as stored now (read unless the
+     * staged writes cover it) and conditioned on the generation read.
+     */
+    private CompletableFuture<KvStore.Mutation> prepareOne(String key, StagedChunk s) {
+        CompletableFuture<ReadResult> r = s.full() ? CompletableFuture.completedFuture(null) : array.store().read(key);
+        return r.thenApplyAsync(rr -> {
+            NDArray chunk = mergeOverStored(s, rr, key);
+            Generation g = rr == null ? Generation.UNKNOWN : rr.generation();
+            return array.mutation(key, chunk, g);
+        }, array.executor());
     }
 
     /** {@code s} merged over the chunk {@code rr} read ({@code null}: not read); the read value is released after. */
@@ -111,8 +115,7 @@ public final class StagedWrites {
             synchronized (this) {
                 s = chunks.get(m.key());
             }
-            return store.read(m.key()).thenApplyAsync(rr -> array.mutation(m.key(), mergeOverStored(s, rr, m.key()), rr.generation()), array.executor())
-                    .thenCompose(this::commitOne);
+            return prepareOne(m.key(), s).thenCompose(this::commitOne);
         });
     }
 }
