@@ -72,10 +72,7 @@ final class DataSyncer {
         Request r = new Request(file, device, openedNanos, new CompletableFuture<>());
         boolean release;
         synchronized (this) {
-            if (arrival && expected > 0) {
-                expected--;
-                lastArrival = System.nanoTime();
-            }
+            if (arrival) arrive();
             if (running) {
                 waiting.add(r);
                 release = held && expected == 0;
@@ -97,8 +94,8 @@ final class DataSyncer {
     }
 
     /**
-     * Announces {@code writes} writes about to ask for syncs together (a transaction's commit, a
-     * write of many chunks): until each has asked ({@link #syncData}) or given up
+     * Announces {@code writes} writes about to ask for syncs together (a transaction's commit):
+     * until each has asked ({@link #syncData}) or given up
      * ({@link #arrivedWithoutSync}), no new sync starts, so that they share one instead of
      * trickling into a sync each as they become ready; the device meanwhile writes their data
      * back (see the file store's writeback ahead). A hold never lasts longer than
@@ -113,14 +110,18 @@ final class DataSyncer {
     /** One expected write ended without asking for a data sync (it failed, or deleted). */
     void arrivedWithoutSync() {
         synchronized (this) {
-            if (expected > 0) {
-                expected--;
-                lastArrival = System.nanoTime();
-            }
+            arrive();
             if (!held || expected > 0) return;
             held = false;
         }
         next();
+    }
+
+    /** Counts one expected write as arrived, if any is expected. Holds the lock. */
+    private void arrive() {
+        if (expected == 0) return;
+        expected--;
+        lastArrival = System.nanoTime();
     }
 
     /** Holds {@code waiting} until the expected writes arrive, or a while passes with none arriving. Holds the lock. */

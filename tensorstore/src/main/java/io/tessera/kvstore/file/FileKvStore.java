@@ -436,7 +436,8 @@ public final class FileKvStore implements KvStore {
                     });
         }).exceptionallyCompose(e -> CompletableFuture.failedFuture(Errors.kv(what, e)))
                 .whenComplete((r, e) -> {
-                    if (!askedForSync.get()) dataSyncer.arrivedWithoutSync();
+                    // Without sync nothing is ever expected (see expectWrites).
+                    if (sync && !askedForSync.get()) dataSyncer.arrivedWithoutSync();
                 });
     }
 

@@ -42,6 +42,11 @@ class DataSyncerTest {
         return syncer.sync(new FileHandle(-1, dir.resolve(name).toString()), device, OPENED.getAndIncrement());
     }
 
+    /** The same for the data of a write ({@link DataSyncer#syncData}), which counts as an expected write's arrival. */
+    private CompletableFuture<Void> syncData(DataSyncer syncer, String name, long device) {
+        return syncer.syncData(new FileHandle(-1, dir.resolve(name).toString()), device, OPENED.getAndIncrement());
+    }
+
     /** A driver whose fsyncs and syncfs calls wait, recorded in {@code calls}, until the test completes them. */
     private static FaultyDriver gatedDriver(List<Call> calls) {
         FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.BLOCKING, 2));
@@ -101,13 +106,13 @@ class DataSyncerTest {
             DataSyncer syncer = new DataSyncer(driver);
             syncer.expect(4);
             List<CompletableFuture<Void>> fs = new ArrayList<>();
-            fs.add(syncer.syncData(new FileHandle(-1, dir.resolve("a").toString()), 1, OPENED.getAndIncrement()));
+            fs.add(syncData(syncer, "a", 1));
             fs.add(sync(syncer, "dir", 1));
-            fs.add(syncer.syncData(new FileHandle(-1, dir.resolve("b").toString()), 1, OPENED.getAndIncrement()));
+            fs.add(syncData(syncer, "b", 1));
             syncer.arrivedWithoutSync(); // the third write failed, or deleted
             Thread.sleep(20); // room for a wrong early sync to be asked for
             assertEquals(0, calls.size(), "held for the fourth write");
-            fs.add(syncer.syncData(new FileHandle(-1, dir.resolve("c").toString()), 1, OPENED.getAndIncrement()));
+            fs.add(syncData(syncer, "c", 1));
             awaitCalls(calls, 1);
             assertEquals("syncfs", calls.get(0).kind());
             for (CompletableFuture<Void> f : fs) assertFalse(f.isDone());
@@ -118,7 +123,7 @@ class DataSyncerTest {
 
             // Two announced, one comes: the hold ends without the other.
             syncer.expect(2);
-            CompletableFuture<Void> lone = syncer.syncData(new FileHandle(-1, dir.resolve("d").toString()), 1, OPENED.getAndIncrement());
+            CompletableFuture<Void> lone = syncData(syncer, "d", 1);
             awaitCalls(calls, 2);
             calls.get(1).gate().complete(null);
             lone.get(60, TimeUnit.SECONDS);
