@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * The fallback driver: each operation is a blocking libc call on a pool of {@code concurrency}
@@ -59,7 +60,7 @@ final class BlockingFileIoDriver implements FileIoDriver {
 
     /** The chain starts on a pool thread, where the calls it makes run one after the other, inline. */
     @Override
-    public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) {
+    public <T> CompletableFuture<T> runChain(Supplier<CompletableFuture<T>> chain) {
         return submit(chain::get).thenCompose(f -> f);
     }
 

@@ -3,6 +3,7 @@ package io.tessera.nativeio;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * Asynchronous file system calls. Each operation returns a future that fails with
@@ -102,7 +103,7 @@ public interface FileIoDriver extends AutoCloseable {
      * two per operation. When other operations are in flight they are submitted as usual and
      * share the driver's batching.
      */
-    <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain);
+    <T> CompletableFuture<T> runChain(Supplier<CompletableFuture<T>> chain);
 
     /**
      * Whether the calling thread is one of the driver's event threads, which complete many

@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -444,7 +445,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     }
 
     @Override
-    public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) {
+    public <T> CompletableFuture<T> runChain(Supplier<CompletableFuture<T>> chain) {
         return onHelper(chain::get).thenCompose(f -> f);
     }
 
