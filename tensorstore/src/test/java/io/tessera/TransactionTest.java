@@ -81,6 +81,40 @@ class TransactionTest {
         for (int i = 0; i < 64; i++) assertEquals(i, all.getLong(i / 8, i % 8));
     }
 
+    /**
+     * Partial writes into chunks never stored, plain and in a transaction, with a fill value that
+     * is not zero, in C and F order: the unwritten elements read back as the fill value, from a
+     * fresh handle too (so from the stored chunk, not a cache), and a second transaction over the
+     * now stored chunks merges onto them.
+     */
+    @Test
+    void partialWritesIntoMissingChunksKeepTheFillValueElsewhere() {
+        for (String order : new String[] {"C", "F"}) {
+            Context ctx = new Context();
+            String spec = "{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"path\":\"fill\",\"metadata\":"
+                    + "{\"chunks\":[4,6],\"dtype\":\"<i4\",\"fill_value\":-7,\"order\":\"" + order + "\"}}";
+            TensorStore ds = TensorStore.open(spec, OpenOptions.create().shape(9, 13).context(ctx)).join();
+            long[][] model = new long[9][13];
+            for (long[] row : model) java.util.Arrays.fill(row, -7);
+            ds.get("1:3, 2:9:3").write(11).join();
+            for (int i = 1; i < 3; i++) for (int j = 2; j < 9; j += 3) model[i][j] = 11;
+            Transaction txn = new Transaction();
+            ds.withTransaction(txn).get("5, :").write(22).join();
+            ds.withTransaction(txn).get("8, 12").write(33).join();
+            txn.commitSync();
+            for (int j = 0; j < 13; j++) model[5][j] = 22;
+            model[8][12] = 33;
+            Transaction second = new Transaction();
+            ds.withTransaction(second).get("0:9:4, 1").write(44).join();
+            second.commitSync();
+            for (int i = 0; i < 9; i += 4) model[i][1] = 44;
+            NDArray fresh = TensorStore.open(spec, OpenOptions.open().context(ctx)).join().read().join();
+            for (int i = 0; i < 9; i++) for (int j = 0; j < 13; j++) {
+                assertEquals(model[i][j], fresh.getLong(i, j), order + " order, element " + i + "," + j);
+            }
+        }
+    }
+
     @Test
     void atomicTransactionCommitsEveryChunkInOneBatch() {
         Context ctx = new Context();

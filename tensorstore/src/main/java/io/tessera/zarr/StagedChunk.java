@@ -69,7 +69,9 @@ class StagedChunk {
 
     /** {@link #mergeOver}, with the handle on the result's memory (released with the others). */
     Merged merge(NDArray stored) {
-        if (full) return new Merged(buffer, bufferHandle);
+        // Over a missing chunk the staging buffer already is the result: it started as the fill
+        // value (or was covered whole) and holds every written element.
+        if (full || stored == null) return new Merged(buffer, bufferHandle);
         BufferPool.Buffer b = array.takeChunkBuffer();
         synchronized (owned) {
             owned.add(b);
