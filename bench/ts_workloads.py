@@ -89,6 +89,10 @@ def delete_tree(path):
 # Untimed passes before the timed one, as many as the Java side makes (TESSERA_BENCH_WARMUPS).
 WARMUPS = int(os.environ.get("TESSERA_BENCH_WARMUPS", "3"))
 COMMITS = 5  # timed transaction commits per process (workload 4), as CompareMain.COMMITS
+# Untimed operations before the timed ones of workloads 3 and 4, as in CompareMain: each such
+# operation takes about a millisecond, so a few passes would leave a JVM still compiling.
+WARM_SINGLES = 1000  # serial writes, then as many with 200 in flight
+WARM_COMMITS = 10
 
 
 def write_read(store, compressor, shape, scratch):
@@ -158,8 +162,8 @@ def single_writes(quick, scratch):
     serial, inflight = (100, 400) if quick else (300, 1000)
     path = os.path.join(scratch, "single")
     ds = open_array(file_kv(path), {"chunks": [256, 256], "compressor": None}, SYNC, (GRID * CHUNK, GRID * CHUNK))
-    k = serial_writes(ds, 0, 30)
-    k = inflight_writes(ds, k, 200)
+    k = serial_writes(ds, 0, WARM_SINGLES)
+    k = inflight_writes(ds, k, WARM_SINGLES)
     lat = []
     k = serial_writes(ds, k, serial, lat)
     first = k
@@ -217,7 +221,7 @@ def transactions(quick, scratch):
         fail_one("staged", e)
     # One commit takes tens of milliseconds: the median of COMMITS timed ones after the warm-ups.
     times = []
-    for p in range(WARMUPS + COMMITS):
+    for p in range(WARM_COMMITS + COMMITS):
         path = os.path.join(scratch, f"txn-{p}")
         ds = open_array(file_kv(path), md, SYNC, shape)
         txn = ts.Transaction()
@@ -228,7 +232,7 @@ def transactions(quick, scratch):
         if not np.array_equal(ds.read().result(), expected):
             raise RuntimeError("verification failed: committed array differs")
         delete_tree(path)
-        if p >= WARMUPS:
+        if p >= WARM_COMMITS:
             times.append((t1 - t0) * 1e3)
     emit("commit", "ms", sorted(times)[len(times) // 2])
 

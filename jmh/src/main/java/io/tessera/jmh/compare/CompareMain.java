@@ -52,6 +52,12 @@ public final class CompareMain {
     /** Timed transaction commits per process (workload 4), as {@code COMMITS} in ts_workloads.py. */
     static final int COMMITS = 5;
 
+    /**
+     * Untimed operations before the timed ones of workloads 3 and 4, as in ts_workloads.py: each
+     * takes about a millisecond, so a few passes would leave the JVM still compiling.
+     */
+    static final int WARM_SINGLES = 1000, WARM_COMMITS = 10;
+
     static final double MIB = 1024.0 * 1024.0;
     static final String BLOSC = "{\"id\":\"blosc\",\"cname\":\"lz4\",\"clevel\":5,\"shuffle\":1,\"blocksize\":0}";
     static final String ZSTD = "{\"id\":\"zstd\",\"level\":1}";
@@ -148,12 +154,12 @@ public final class CompareMain {
 
     static void singleWrites() {
         plan("serial_median", "serial_p99", "inflight");
-        int serial = quick ? 100 : 300, inflight = quick ? 400 : 1000, warmSerial = 30, warmInflight = 200;
+        int serial = quick ? 100 : 300, inflight = quick ? 400 : 1000;
         Path dir = scratch.resolve("single");
         TensorStore ds = open(fileKv(dir), "{\"chunks\":[256,256],\"compressor\":null}", Context.fromJson(SYNC), (long) GRID * CHUNK, (long) GRID * CHUNK);
         int k = 0;
-        k = serialWrites(ds, k, warmSerial, null);
-        k = inflightWrites(ds, k, warmInflight);
+        k = serialWrites(ds, k, WARM_SINGLES, null); // serial, then 200 in flight
+        k = inflightWrites(ds, k, WARM_SINGLES);
         long[] lat = new long[serial];
         k = serialWrites(ds, k, serial, lat);
         int firstInflight = k;
@@ -242,7 +248,7 @@ public final class CompareMain {
         // Commit time of n scattered writes over 100 chunks, file store.
         // One commit takes tens of milliseconds: the median of COMMITS timed ones after the warm-ups.
         double[] times = new double[COMMITS];
-        for (int pass = 0; pass < WARMUPS + COMMITS; pass++) {
+        for (int pass = 0; pass < WARM_COMMITS + COMMITS; pass++) {
             Path dir = scratch.resolve("txn-" + pass);
             TensorStore ds = open(fileKv(dir), md, Context.fromJson(SYNC), 10 * CHUNK, 10 * CHUNK);
             Transaction txn = new Transaction();
@@ -255,7 +261,7 @@ public final class CompareMain {
             long t1 = System.nanoTime();
             if (!ds.read().join().contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
             deleteTree(dir);
-            if (pass >= WARMUPS) times[pass - WARMUPS] = (t1 - t0) / 1e6;
+            if (pass >= WARM_COMMITS) times[pass - WARM_COMMITS] = (t1 - t0) / 1e6;
         }
         Arrays.sort(times);
         emit("commit", "ms", times[COMMITS / 2]);
