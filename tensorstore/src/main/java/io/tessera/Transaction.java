@@ -118,12 +118,33 @@ public final class Transaction {
         }).thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null) : commitAtomically(all));
     }
 
-    /** Stages a write; its future completes when later reads in this transaction see it. */
-    CompletableFuture<Void> stage(ZarrArray array, java.util.function.Consumer<StagedWrites> write) {
+    /**
+     * Writes of at most this many elements are staged on the caller's thread when nothing staged
+     * before is still being copied: a copy of a few microseconds, where a hand-off to the copy
+     * executor would cost more than the copy.
+     */
+    static final long INLINE_STAGE_ELEMENTS = 4096;
+
+    /**
+     * Stages a write of {@code elements} elements; its future completes when later reads in this
+     * transaction see it. Writes are staged in the order of these calls.
+     */
+    CompletableFuture<Void> stage(ZarrArray array, long elements, java.util.function.Consumer<StagedWrites> write) {
         synchronized (this) {
             checkOpen();
             StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
-            CompletableFuture<Void> f = lastStaged.handle((v, e) -> null).thenRunAsync(() -> write.accept(s), array.executor());
+            CompletableFuture<Void> f;
+            if (elements <= INLINE_STAGE_ELEMENTS && lastStaged.isDone()) {
+                // Later stage calls wait for this monitor, so the order of writes holds.
+                try {
+                    write.accept(s);
+                    f = CompletableFuture.completedFuture(null);
+                } catch (RuntimeException e) {
+                    f = CompletableFuture.failedFuture(e);
+                }
+            } else {
+                f = lastStaged.handle((v, e) -> null).thenRunAsync(() -> write.accept(s), array.executor());
+            }
             lastStaged = f;
             return f;
         }

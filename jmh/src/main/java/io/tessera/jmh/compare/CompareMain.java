@@ -229,17 +229,22 @@ public final class CompareMain {
         try {
             double rate = 0;
             for (int pass = 0; pass <= WARMUPS; pass++) {
-                TensorStore ds = open("{\"driver\":\"memory\"}", md, new Context(), 10 * CHUNK, 10 * CHUNK);
-                Transaction txn = new Transaction();
-                TensorStore t = ds.withTransaction(txn);
-                CompletableFuture<?>[] fs = new CompletableFuture[n];
-                long t0 = System.nanoTime();
-                for (int k = 0; k < n; k++) fs[k] = t.get(txnPos(k)).write(value(k)).commit();
-                CompletableFuture.allOf(fs).join();
-                long t1 = System.nanoTime();
-                txn.commitAsync().join();
-                if (!ds.read().join().contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
-                rate = n / ((t1 - t0) / 1e9);
+                // Closed after each pass, as the Python side frees its context when it drops it.
+                try (Context ctx = new Context()) {
+                    TensorStore ds = open("{\"driver\":\"memory\"}", md, ctx, 10 * CHUNK, 10 * CHUNK);
+                    Transaction txn = new Transaction();
+                    TensorStore t = ds.withTransaction(txn);
+                    CompletableFuture<?>[] fs = new CompletableFuture[n];
+                    long t0 = System.nanoTime();
+                    for (int k = 0; k < n; k++) fs[k] = t.get(txnPos(k)).write(value(k)).commit();
+                    CompletableFuture.allOf(fs).join();
+                    long t1 = System.nanoTime();
+                    txn.commitAsync().join();
+                    NDArray back = ds.read().join();
+                    if (!back.contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
+                    back.release();
+                    rate = n / ((t1 - t0) / 1e9);
+                }
             }
             emit("staged", "writes/s", rate);
         } catch (Throwable e) {
@@ -250,16 +255,21 @@ public final class CompareMain {
         double[] times = new double[COMMITS];
         for (int pass = 0; pass < WARM_COMMITS + COMMITS; pass++) {
             Path dir = scratch.resolve("txn-" + pass);
-            TensorStore ds = open(fileKv(dir), md, Context.fromJson(SYNC), 10 * CHUNK, 10 * CHUNK);
-            Transaction txn = new Transaction();
-            TensorStore t = ds.withTransaction(txn);
-            CompletableFuture<?>[] fs = new CompletableFuture[n];
-            for (int k = 0; k < n; k++) fs[k] = t.get(txnPos(k)).write(value(k)).commit();
-            CompletableFuture.allOf(fs).join();
-            long t0 = System.nanoTime();
-            txn.commitAsync().join();
-            long t1 = System.nanoTime();
-            if (!ds.read().join().contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
+            long t0, t1;
+            try (Context ctx = Context.fromJson(SYNC)) {
+                TensorStore ds = open(fileKv(dir), md, ctx, 10 * CHUNK, 10 * CHUNK);
+                Transaction txn = new Transaction();
+                TensorStore t = ds.withTransaction(txn);
+                CompletableFuture<?>[] fs = new CompletableFuture[n];
+                for (int k = 0; k < n; k++) fs[k] = t.get(txnPos(k)).write(value(k)).commit();
+                CompletableFuture.allOf(fs).join();
+                t0 = System.nanoTime();
+                txn.commitAsync().join();
+                t1 = System.nanoTime();
+                NDArray back = ds.read().join();
+                if (!back.contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
+                back.release();
+            }
             deleteTree(dir);
             if (pass >= WARM_COMMITS) times[pass - WARM_COMMITS] = (t1 - t0) / 1e6;
         }
