@@ -119,13 +119,6 @@ public final class Transaction {
     }
 
     /**
-     * Writes of at most this many elements are staged on the caller's thread when nothing staged
-     * before is still being copied: a copy of a few microseconds, where a hand-off to the copy
-     * executor would cost more than the copy.
-     */
-    static final long INLINE_STAGE_ELEMENTS = 4096;
-
-    /**
      * Stages a write of {@code elements} elements; its future completes when later reads in this
      * transaction see it. Writes are staged in the order of these calls.
      */
@@ -134,7 +127,8 @@ public final class Transaction {
             checkOpen();
             StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
             CompletableFuture<Void> f;
-            if (elements <= INLINE_STAGE_ELEMENTS && lastStaged.isDone()) {
+            if (elements <= ZarrArray.INLINE_COPY_ELEMENTS && lastStaged.isDone()) {
+                // A copy of a few microseconds, cheaper here than a hand-off to the executor.
                 // Later stage calls wait for this monitor, so the order of writes holds.
                 try {
                     write.accept(s);

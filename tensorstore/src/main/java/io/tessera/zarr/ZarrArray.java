@@ -224,6 +224,13 @@ public final class ZarrArray {
     // ---- write -----------------------------------------------------------------------------
 
     /**
+     * Writes of at most this many elements are copied on the caller's thread when no earlier
+     * write waits at their chunks: a copy of a few microseconds, where the hand-off to the copy
+     * executor would cost more than the copy.
+     */
+    public static final long INLINE_COPY_ELEMENTS = 4096;
+
+    /**
      * Writes {@code source} (already shaped like {@code t}'s input domain; any dtype, converted
      * on copy) to the region {@code t} selects.
      */
@@ -238,37 +245,58 @@ public final class ZarrArray {
         @SuppressWarnings("unchecked")
         CompletableFuture<Void>[] commits = new CompletableFuture[parts.size()];
         long seq;
-        int groups = Math.min(parts.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        boolean onCaller = source.size() <= INLINE_COPY_ELEMENTS;
         synchronized (issueLock) {
             seq = nextSequence++;
             for (int i = 0; i < targets.length; i++) {
                 targets[i] = enqueue(chunkKey(parts.get(i).chunkIndex), seq);
                 commits[i] = new CompletableFuture<>();
+                if (onCaller) onCaller = targets[i].isNext(seq);
             }
-            // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
-            // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
-            AtomicInteger remaining = new AtomicInteger(groups);
-            for (int g = 0; g < groups; g++) {
-                int group = g;
-                executor.execute(() -> {
-                    Throwable failure = null;
-                    for (int i = group; i < targets.length; i += groups) {
-                        if (failure != null) {
-                            targets[i].skip(seq, commits[i], failure);
-                            continue;
-                        }
-                        try {
-                            targets[i].stage(seq, parts.get(i), t, source, commits[i]);
-                        } catch (Throwable e) {
-                            failure = e;
-                        }
-                    }
-                    if (failure != null) copy.completeExceptionally(failure);
-                    else if (remaining.decrementAndGet() == 0) copy.complete(null);
-                });
+            if (!onCaller) {
+                int groups = Math.min(parts.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+                // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
+                // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
+                AtomicInteger remaining = new AtomicInteger(groups);
+                for (int g = 0; g < groups; g++) {
+                    int group = g;
+                    executor.execute(() -> {
+                        Throwable failure = stageParts(seq, parts, group, groups, targets, t, source, commits, false);
+                        if (failure != null) copy.completeExceptionally(failure);
+                        else if (remaining.decrementAndGet() == 0) copy.complete(null);
+                    });
+                }
             }
         }
+        if (onCaller) {
+            // No earlier write waits at any of these chunks, and later ones queue behind this one:
+            // the copy cannot wait, and it is cheaper here than a hand-off to the executor.
+            Throwable failure = stageParts(seq, parts, 0, 1, targets, t, source, commits, true);
+            if (failure != null) copy.completeExceptionally(failure);
+            else copy.complete(null);
+        }
         return new Futures(copy, CompletableFuture.allOf(commits));
+    }
+
+    /**
+     * Stages parts {@code first}, {@code first + step}, ... of one write; after a failure the
+     * remaining ones give up their turns. Returns the failure, or null.
+     */
+    private Throwable stageParts(long seq, List<ChunkPart> parts, int first, int step, ChunkEntry[] targets,
+                                 IndexTransform t, NDArray source, CompletableFuture<Void>[] commits, boolean onCaller) {
+        Throwable failure = null;
+        for (int i = first; i < targets.length; i += step) {
+            if (failure != null) {
+                targets[i].skip(seq, commits[i], failure);
+                continue;
+            }
+            try {
+                targets[i].stage(seq, parts.get(i), t, source, commits[i], onCaller);
+            } catch (Throwable e) {
+                failure = e;
+            }
+        }
+        return failure;
     }
 
     private ChunkEntry enqueue(String key, long seq) {
@@ -304,8 +332,9 @@ public final class ZarrArray {
          * Copies one write's part into the pending buffer once every earlier write to this chunk
          * has. The turn is consumed even when the copy fails, and {@code committed} then fails.
          */
-        void stage(long seq, ChunkPart part, IndexTransform t, NDArray source, CompletableFuture<Void> committed) {
+        void stage(long seq, ChunkPart part, IndexTransform t, NDArray source, CompletableFuture<Void> committed, boolean onCaller) {
             boolean start = false;
+            boolean handOff = false;
             synchronized (this) {
                 awaitTurn(seq);
                 try {
@@ -316,6 +345,9 @@ public final class ZarrArray {
                     if (!writebackRunning) {
                         writebackRunning = true;
                         start = true;
+                        // Encoding a whole chunk, or merging over a cached one, is work for the
+                        // executor; otherwise the writeback's first step only dispatches a read.
+                        handOff = onCaller && (pending.full() || cache != null);
                     }
                 } catch (Throwable e) {
                     committed.completeExceptionally(e);
@@ -328,7 +360,14 @@ public final class ZarrArray {
             }
             // Here, on the copy thread: queued, the writeback would wait until the write's copy
             // tasks, which occupy every thread of the executor, had all finished.
-            if (start) writeback();
+            if (start && handOff) executor.execute(this::writeback);
+            else if (start) writeback();
+        }
+
+        /** Whether {@code seq} heads this chunk's queue of writes, so that its copy need not wait. */
+        synchronized boolean isNext(long seq) {
+            Long head = queue.peekFirst();
+            return head != null && head == seq;
         }
 
         /** Gives up this write's turn at the chunk (an earlier part of the write failed). */
