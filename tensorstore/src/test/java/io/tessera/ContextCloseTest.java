@@ -26,4 +26,26 @@ class ContextCloseTest {
         CompletionException e = assertThrows(CompletionException.class, () -> ds.read().join());
         assertTrue(e.getCause() instanceof TensorStoreException && e.getCause().getMessage().contains("closed"), e.toString());
     }
+
+    /** Small writes (copied on the caller's thread) and large ones fail alike once their context is closed: none hangs. */
+    @Test
+    void writesAfterCloseFailWithoutHanging() {
+        Context ctx = new Context();
+        TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":{\"chunks\":[64,64]}}",
+                OpenOptions.create().dtype(DataType.UINT16).shape(200, 130).context(ctx)).join();
+        ds.get("5, 5").write(3).join();
+        ctx.close();
+        for (String region : new String[] {"5, 5", "0:64, 0:64", "0:200, 0:130"}) {
+            Throwable failure;
+            try {
+                ds.get(region).write(9).commit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                failure = null;
+            } catch (java.util.concurrent.ExecutionException ex) {
+                failure = ex.getCause();
+            } catch (Exception ex) {
+                failure = ex;
+            }
+            assertTrue(failure != null && String.valueOf(failure.getMessage()).contains("closed"), region + ": " + failure);
+        }
+    }
 }

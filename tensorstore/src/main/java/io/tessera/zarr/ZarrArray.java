@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -360,8 +361,15 @@ public final class ZarrArray {
             }
             // Here, on the copy thread: queued, the writeback would wait until the write's copy
             // tasks, which occupy every thread of the executor, had all finished.
-            if (start && handOff) executor.execute(this::writeback);
-            else if (start) writeback();
+            if (start && handOff) {
+                try {
+                    executor.execute(this::writeback);
+                } catch (RejectedExecutionException closing) {
+                    writeback(); // the context is closing: its waiters still get an answer
+                }
+            } else if (start) {
+                writeback();
+            }
         }
 
         /** Whether {@code seq} heads this chunk's queue of writes, so that its copy need not wait. */
