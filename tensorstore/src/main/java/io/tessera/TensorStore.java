@@ -215,7 +215,7 @@ public final class TensorStore {
         }
         CompletableFuture<Void> staged;
         try {
-            staged = transaction.stage(array, aligned.size(), s -> s.write(transform, aligned));
+            staged = transaction.stage(array, array.copiesOnCaller(transform, aligned.size()), s -> s.write(transform, aligned));
         } catch (TensorStoreException e) {
             return new WriteFutures(CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
         }

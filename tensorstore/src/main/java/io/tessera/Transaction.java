@@ -119,16 +119,16 @@ public final class Transaction {
     }
 
     /**
-     * Stages a write of {@code elements} elements; its future completes when later reads in this
-     * transaction see it. Writes are staged in the order of these calls.
+     * Stages a write; its future completes when later reads in this transaction see it. Writes
+     * are staged in the order of these calls; {@code onCaller}: the write is cheap enough to copy
+     * on the caller's thread ({@link ZarrArray#copiesOnCaller}).
      */
-    CompletableFuture<Void> stage(ZarrArray array, long elements, java.util.function.Consumer<StagedWrites> write) {
+    CompletableFuture<Void> stage(ZarrArray array, boolean onCaller, java.util.function.Consumer<StagedWrites> write) {
         synchronized (this) {
             checkOpen();
             StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
             CompletableFuture<Void> f;
-            if (elements <= ZarrArray.INLINE_COPY_ELEMENTS && lastStaged.isDone()) {
-                // A copy of a few microseconds, cheaper here than a hand-off to the executor.
+            if (onCaller && lastStaged.isDone()) {
                 // Later stage calls wait for this monitor, so the order of writes holds.
                 try {
                     write.accept(s);

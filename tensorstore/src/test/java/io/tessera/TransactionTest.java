@@ -116,6 +116,32 @@ class TransactionTest {
     }
 
     /**
+     * A write that covers a chunk and fails while copying (its source's memory was freed) leaves no
+     * trace: a later partial write into that chunk, plain or in a transaction, stores the fill
+     * value around its element, not whatever the unfilled staging buffer held.
+     */
+    @Test
+    void aFailedCoveringWriteLeavesTheFillValueForLaterWrites() {
+        for (boolean inTransaction : new boolean[] {false, true}) {
+            Context ctx = new Context();
+            TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":"
+                    + "{\"chunks\":[8,8],\"dtype\":\"<i4\",\"fill_value\":7}}", OpenOptions.create().shape(16, 16).context(ctx)).join();
+            Transaction txn = inTransaction ? new Transaction() : null;
+            TensorStore target = inTransaction ? ds.withTransaction(txn) : ds;
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+            NDArray released = NDArray.allocate(arena, DataType.INT32, NDArray.Order.C, 8, 8);
+            arena.close();
+            assertThrows(CompletionException.class, () -> target.get("0:8, 0:8").write(released).commit().join());
+            target.get("1, 1").write(5).join();
+            if (inTransaction) txn.commitSync();
+            NDArray chunk = ds.get("0:8, 0:8").read().join();
+            for (int i = 0; i < 8; i++) for (int j = 0; j < 8; j++) {
+                assertEquals(i == 1 && j == 1 ? 5 : 7, chunk.getLong(i, j), (inTransaction ? "transaction" : "plain") + ", element " + i + "," + j);
+            }
+        }
+    }
+
+    /**
      * Small writes are staged on the caller's thread, large ones on the copy executor: in any
      * mix, later writes land over earlier ones, as issued.
      */

@@ -68,6 +68,9 @@ final class BlockingFileIoDriver implements FileIoDriver {
     public boolean mustNotBlock() { return false; }
 
     @Override
+    public boolean isOwnThread() { return pool != null && POOL_THREAD.get() == this; }
+
+    @Override
     public CompletableFuture<FileHandle> open(String path, int flags, int mode) {
         return submit(() -> new FileHandle(LibC.open(path, flags, mode), path));
     }

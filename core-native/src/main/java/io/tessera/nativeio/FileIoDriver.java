@@ -112,6 +112,12 @@ public interface FileIoDriver extends AutoCloseable {
      */
     boolean mustNotBlock();
 
+    /**
+     * Whether the calling thread is one of the driver's own (its pool, helpers or event threads),
+     * where a chain started with {@link #runChain} runs in place rather than being handed over.
+     */
+    boolean isOwnThread();
+
     /** A whole file as {@link #readFile} read it: its status as of the read, and its bytes. */
     record FileContents(FileStat stat, MemorySegment bytes) {}
 

@@ -455,6 +455,11 @@ final class IoUringFileIoDriver implements FileIoDriver {
         return t == completer || t == submitter;
     }
 
+    @Override
+    public boolean isOwnThread() {
+        return HELPER_THREAD.get() == this || mustNotBlock();
+    }
+
     /**
      * Whether an operation runs as a direct system call on this thread: on a helper (where
      * blocking is allowed) while the ring is idle. A ring round trip then only adds thread

@@ -85,6 +85,13 @@ public interface KvStore extends AutoCloseable {
      */
     default boolean retainsWrittenValues() { return true; }
 
+    /**
+     * Whether the calling thread is one of the store's own I/O threads, where work started
+     * through {@link #readThen} may run in place instead of being handed over: a caller there
+     * should not start a store operation it does not want to wait for.
+     */
+    default boolean isOwnThread() { return false; }
+
     /** A human-readable description of {@code key} for error messages, e.g. its file path. */
     String describeKey(String key);
 

@@ -28,6 +28,27 @@ final class ChunkPart {
         this.chunkStep = chunkStep;
     }
 
+    /**
+     * An upper bound on how many chunks the region {@code t} selects touches, without splitting
+     * it; {@link Long#MAX_VALUE} when that is more than a long holds.
+     */
+    static long chunksTouched(IndexTransform t, long[] chunks) {
+        if (t.inputSize() == 0) return 0;
+        long[] inMin = t.inputOrigin(), inShape = t.inputShape();
+        long total = 1;
+        for (int j = 0; j < t.outputRank(); j++) {
+            int k = t.outputInputDim(j);
+            if (k < 0) continue;
+            long first = t.outputOffset(j) + t.outputStride(j) * inMin[k];
+            long last = first + t.outputStride(j) * (inShape[k] - 1);
+            long span = Math.abs(Math.floorDiv(last, chunks[j]) - Math.floorDiv(first, chunks[j])) + 1;
+            long n = Math.min(span, inShape[k]);
+            if (total > Long.MAX_VALUE / n) return Long.MAX_VALUE;
+            total *= n;
+        }
+        return total;
+    }
+
     /** Splits the region {@code t} selects of an array with {@code chunks} into per-chunk parts. */
     static List<ChunkPart> split(IndexTransform t, long[] chunks) {
         int inRank = t.inputRank(), outRank = t.outputRank();

@@ -29,6 +29,12 @@ class StagedChunk {
     private final List<BufferPool.Buffer> owned = new ArrayList<>();
     private final List<Region> regions = new ArrayList<>();
     private boolean full;
+    /**
+     * Whether {@link #buffer} holds the fill value wherever no recorded write went: false while
+     * it was not filled for a covering first write that has not yet succeeded, and after a copy
+     * into it failed part-way.
+     */
+    private boolean clean;
 
     /**
      * An empty staging buffer; it starts as the fill value unless the first write covers the
@@ -40,13 +46,20 @@ class StagedChunk {
         owned.add(bufferHandle);
         this.buffer = array.chunkView(bufferHandle.segment());
         if (!firstWriteCovers) ArrayOps.fill(buffer, array.fillValue());
+        clean = !firstWriteCovers;
     }
 
     /** Copies {@code source} (shaped like {@code t}'s input domain) into this part of the chunk. */
     void add(ChunkPart part, IndexTransform t, NDArray source, boolean covers) {
-        ArrayOps.copy(part.userView(source), part.chunkView(buffer, t));
+        try {
+            ArrayOps.copy(part.userView(source), part.chunkView(buffer, t));
+        } catch (RuntimeException | Error e) {
+            clean = false;
+            throw e;
+        }
         if (covers) {
             full = true;
+            clean = true;
             regions.clear();
         } else if (!full) {
             regions.add(new Region(part, t));
@@ -62,24 +75,43 @@ class StagedChunk {
     /** The handle on {@link #buffer}'s memory. */
     BufferPool.Buffer bufferHandle() { return bufferHandle; }
 
-    /** The chunk these writes leave behind over {@code stored} ({@code null}: missing). */
+    /** The chunk these writes leave behind over {@code stored} ({@code null}: missing), to be written. */
     NDArray mergeOver(NDArray stored) {
+        return merge(stored).chunk();
+    }
+
+    /**
+     * {@link #mergeOver} as a copy of its own, for a read: writes staged into this state later
+     * do not show in it.
+     */
+    NDArray snapshotOver(NDArray stored) {
+        if (full || (stored == null && clean)) {
+            NDArray copy = array.chunkView(take().segment());
+            ArrayOps.copy(buffer, copy);
+            return copy;
+        }
         return merge(stored).chunk();
     }
 
     /** {@link #mergeOver}, with the handle on the result's memory (released with the others). */
     Merged merge(NDArray stored) {
-        // Over a missing chunk the staging buffer already is the result: it started as the fill
-        // value (or was covered whole) and holds every written element.
-        if (full || stored == null) return new Merged(buffer, bufferHandle);
-        BufferPool.Buffer b = array.takeChunkBuffer();
-        synchronized (owned) {
-            owned.add(b);
-        }
+        // Over a missing chunk the staging buffer already is the result when it is clean: the
+        // fill value, and every written element.
+        if (full || (stored == null && clean)) return new Merged(buffer, bufferHandle);
+        BufferPool.Buffer b = take();
         NDArray merged = array.chunkView(b.segment());
         if (stored == null) ArrayOps.fill(merged, array.fillValue()); else ArrayOps.copy(stored, merged);
         for (Region r : regions) r.copy(buffer, merged);
         return new Merged(merged, b);
+    }
+
+    /** A chunk buffer released with this state's others. */
+    private BufferPool.Buffer take() {
+        BufferPool.Buffer b = array.takeChunkBuffer();
+        synchronized (owned) {
+            owned.add(b);
+        }
+        return b;
     }
 
     /**

@@ -43,7 +43,7 @@ public final class StagedWrites {
     /** The chunk {@code key} as the transaction sees it, given what the store holds ({@code null}: missing). */
     private synchronized NDArray overlay(String key, NDArray stored) {
         StagedChunk s = chunks.get(key);
-        return s == null ? stored : s.mergeOver(stored);
+        return s == null ? stored : s.snapshotOver(stored);
     }
 
     /**

@@ -224,12 +224,27 @@ public final class ZarrArray {
 
     // ---- write -----------------------------------------------------------------------------
 
+    /** The most elements a write copied on the caller's thread may have ({@link #copiesOnCaller}). */
+    static final long INLINE_COPY_ELEMENTS = 4096;
+
     /**
-     * Writes of at most this many elements are copied on the caller's thread when no earlier
-     * write waits at their chunks: a copy of a few microseconds, where the hand-off to the copy
-     * executor would cost more than the copy.
+     * The most chunk memory a write copied on the caller's thread may touch: a chunk it is the
+     * first to write since the last writeback starts as a fill of the whole chunk.
      */
-    public static final long INLINE_COPY_ELEMENTS = 4096;
+    static final long INLINE_COPY_CHUNK_BYTES = 1 << 20;
+
+    /**
+     * Whether a write of {@code elements} elements to the region {@code t} selects is cheap
+     * enough to copy on the caller's thread (a few microseconds, where the hand-off to the copy
+     * executor costs more than the copy): few elements, little chunk memory, and a caller that
+     * is not one of the store's I/O threads, where the write's store operations would run in
+     * place.
+     */
+    public boolean copiesOnCaller(IndexTransform t, long elements) {
+        if (elements > INLINE_COPY_ELEMENTS || store.isOwnThread()) return false;
+        long chunks = ChunkPart.chunksTouched(t, meta.chunks());
+        return chunks <= INLINE_COPY_CHUNK_BYTES / Math.max(1, meta.chunkBytes());
+    }
 
     /**
      * Writes {@code source} (already shaped like {@code t}'s input domain; any dtype, converted
@@ -246,7 +261,7 @@ public final class ZarrArray {
         @SuppressWarnings("unchecked")
         CompletableFuture<Void>[] commits = new CompletableFuture[parts.size()];
         long seq;
-        boolean onCaller = source.size() <= INLINE_COPY_ELEMENTS;
+        boolean onCaller = copiesOnCaller(t, source.size());
         synchronized (issueLock) {
             seq = nextSequence++;
             for (int i = 0; i < targets.length; i++) {

@@ -274,6 +274,9 @@ public final class FileKvStore implements KvStore {
         }), false);
     }
 
+    @Override
+    public boolean isOwnThread() { return driver.isOwnThread(); }
+
     /** With {@code file_io_sync}, the writes' data syncs wait for one another ({@link DataSyncer#expect}). */
     @Override
     public void expectWrites(int writes) {

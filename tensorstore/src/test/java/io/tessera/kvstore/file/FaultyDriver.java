@@ -52,5 +52,6 @@ final class FaultyDriver implements FileIoDriver {
     }
     @Override public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) { return real.runChain(chain); }
     @Override public boolean mustNotBlock() { return real.mustNotBlock(); }
+    @Override public boolean isOwnThread() { return real.isOwnThread(); }
     @Override public void close() { real.close(); }
 }

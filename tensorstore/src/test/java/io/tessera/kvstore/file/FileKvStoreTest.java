@@ -60,13 +60,17 @@ class FileKvStoreTest {
         java.util.concurrent.ExecutorService executor = java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "test-executor"));
         try (FileKvStore s = FileKvStore.open(dir.resolve("root"), FileKvStore.Options.defaults().withDriver(kind), driver)) {
             List<String> where = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<Boolean> own = java.util.Collections.synchronizedList(new ArrayList<>());
             java.util.function.Function<ReadResult, CompletableFuture<WriteResult>> appendB = r -> {
+                own.add(s.isOwnThread());
                 where.add(Thread.currentThread().getName());
                 String old = r.value() == null ? "" : str(r);
                 return s.write("k", seg(old + "b"), r.generation());
             };
             assertTrue(await(s.readThen("k", appendB, executor)).succeeded());
             assertNotEquals("test-executor", where.get(0), "idle: on a driver thread");
+            assertTrue(own.get(0), "the store knows its driver's thread");
+            assertFalse(s.isOwnThread(), "nor the test's");
 
             CompletableFuture<Void> gate = new CompletableFuture<>();
             CompletableFuture<Void> syncing = new CompletableFuture<>();
@@ -81,6 +85,7 @@ class FileKvStoreTest {
             CompletableFuture<WriteResult> second = s.readThen("k", appendB, executor);
             for (int i = 0; i < 12_000 && where.size() < 2; i++) Thread.sleep(5);
             assertEquals("test-executor", where.get(1), "busy: on the executor");
+            assertFalse(own.get(1), "the executor's thread is not the store's");
             assertFalse(held.isDone());
             gate.complete(null);
             assertTrue(await(held).succeeded());
