@@ -25,7 +25,7 @@ class StagedChunk {
     private final ZarrArray array;
     final NDArray buffer;
     private final BufferPool.Buffer bufferHandle;
-    /** The pooled memory of {@link #buffer} and of every chunk {@link #mergeOver} made. */
+    /** The pooled memory of {@link #buffer} and of every chunk {@link #merge} made. */
     private final List<BufferPool.Buffer> owned = new ArrayList<>();
     private final List<Region> regions = new ArrayList<>();
     private boolean full;
@@ -82,15 +82,14 @@ class StagedChunk {
 
     /**
      * {@link #mergeOver} as a copy of its own, for a read: writes staged into this state later
-     * do not show in it.
+     * do not show in it. The caller releases it.
      */
-    NDArray snapshotOver(NDArray stored) {
-        if (full || (stored == null && clean)) {
-            NDArray copy = array.chunkView(take().segment());
-            ArrayOps.copy(buffer, copy);
-            return copy;
-        }
-        return merge(stored).chunk();
+    ZarrArray.Decoded snapshotOver(NDArray stored) {
+        BufferPool.Buffer b = array.takeChunkBuffer();
+        NDArray copy = array.chunkView(b.segment());
+        if (full || (stored == null && clean)) ArrayOps.copy(buffer, copy);
+        else mergeInto(stored, copy);
+        return new ZarrArray.Decoded(copy, b);
     }
 
     /** {@link #mergeOver}, with the handle on the result's memory (released with the others). */
@@ -98,20 +97,19 @@ class StagedChunk {
         // Over a missing chunk the staging buffer already is the result when it is clean: the
         // fill value, and every written element.
         if (full || (stored == null && clean)) return new Merged(buffer, bufferHandle);
-        BufferPool.Buffer b = take();
-        NDArray merged = array.chunkView(b.segment());
-        if (stored == null) ArrayOps.fill(merged, array.fillValue()); else ArrayOps.copy(stored, merged);
-        for (Region r : regions) r.copy(buffer, merged);
-        return new Merged(merged, b);
-    }
-
-    /** A chunk buffer released with this state's others. */
-    private BufferPool.Buffer take() {
         BufferPool.Buffer b = array.takeChunkBuffer();
         synchronized (owned) {
             owned.add(b);
         }
-        return b;
+        NDArray merged = array.chunkView(b.segment());
+        mergeInto(stored, merged);
+        return new Merged(merged, b);
+    }
+
+    /** Writes {@code stored} ({@code null}: the fill value) with the recorded writes over it into {@code out}. */
+    private void mergeInto(NDArray stored, NDArray out) {
+        if (stored == null) ArrayOps.fill(out, array.fillValue()); else ArrayOps.copy(stored, out);
+        for (Region r : regions) r.copy(buffer, out);
     }
 
     /**

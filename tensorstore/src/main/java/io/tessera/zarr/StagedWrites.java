@@ -40,10 +40,13 @@ public final class StagedWrites {
         return array.read(t, this::overlay);
     }
 
-    /** The chunk {@code key} as the transaction sees it, given what the store holds ({@code null}: missing). */
-    private synchronized NDArray overlay(String key, NDArray stored) {
+    /**
+     * The chunk {@code key} as the transaction sees it, given what the store holds ({@code null}:
+     * missing): a copy taken under this monitor, so that writes staged later do not show in it.
+     */
+    private synchronized ZarrArray.Decoded overlay(String key, NDArray stored) {
         StagedChunk s = chunks.get(key);
-        return s == null ? stored : s.snapshotOver(stored);
+        return s == null ? new ZarrArray.Decoded(stored, null) : s.snapshotOver(stored);
     }
 
     /**

@@ -92,12 +92,16 @@ public final class ZarrArray {
 
     /** Reads the region {@code t} selects; missing chunks read as the fill value. */
     public CompletableFuture<NDArray> read(IndexTransform t) {
-        return read(t, (key, chunk) -> chunk);
+        return read(t, (key, chunk) -> new Decoded(chunk, null));
     }
 
-    /** How a transaction sees a chunk: given the stored chunk ({@code null} if missing), the chunk to read. */
+    /**
+     * How a transaction sees a chunk: given the stored chunk ({@code null} if missing), the chunk
+     * to read ({@code null} chunk: missing) and the handle on any memory made for it, which the
+     * read releases once it has copied from it.
+     */
     interface ChunkOverlay {
-        NDArray apply(String key, NDArray stored);
+        Decoded apply(String key, NDArray stored);
     }
 
     CompletableFuture<NDArray> read(IndexTransform t, ChunkOverlay overlay) {
@@ -111,9 +115,13 @@ public final class ZarrArray {
             fs[i] = store.read(key).thenAcceptAsync(r -> {
                 Decoded d = decodeOwned(r, key);
                 try {
-                    NDArray chunk = overlay.apply(key, d == null ? null : d.chunk());
-                    if (chunk == null) ArrayOps.fill(part.userView(out), fill);
-                    else ArrayOps.copy(part.chunkView(chunk, t), part.userView(out));
+                    Decoded seen = overlay.apply(key, d == null ? null : d.chunk());
+                    try {
+                        if (seen.chunk() == null) ArrayOps.fill(part.userView(out), fill);
+                        else ArrayOps.copy(part.chunkView(seen.chunk(), t), part.userView(out));
+                    } finally {
+                        seen.release();
+                    }
                 } finally {
                     if (d != null) d.release();
                 }
