@@ -104,6 +104,9 @@ class OpenAndErrorsTest {
                 () -> ds.write(new int[]{1, 2, 3}).commit());
         assertFails(TensorStoreException.Code.INVALID_ARGUMENT, "Explicit data type conversion required to convert float64 -> uint32",
                 () -> ds.write(NDArray.of(new double[]{1.5})).commit());
+        // Strides that compose past a long are refused, not wrapped (to 0, where splitting into chunks would divide by it).
+        assertFails(TensorStoreException.Code.INVALID_ARGUMENT, "Integer overflow computing the output map of dimension 0: stride 4294967296 times 4294967296",
+                () -> CompletableFuture.completedFuture(ds.get("::4294967296").get("::4294967296")));
         TensorStoreException neg = failure(() -> ds.write(-1).commit());
         assertTrue(neg.getMessage().contains("-1"), neg.getMessage());
         TensorStoreException frac = failure(() -> ds.write(1.5).commit());

@@ -141,8 +141,13 @@ public final class IndexTransform {
                 outDim[j] = -1; outOff[j] = outputOffset[j] + outputStride[j] * oldConst[in];
             } else {
                 outDim[j] = oldFrom[in];
-                outOff[j] = outputOffset[j] + outputStride[j] * oldOffset[in];
-                outStride[j] = outputStride[j] * oldStride[in];
+                try {
+                    outOff[j] = Math.addExact(outputOffset[j], Math.multiplyExact(outputStride[j], oldOffset[in]));
+                    outStride[j] = Math.multiplyExact(outputStride[j], oldStride[in]);
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException("Integer overflow computing the output map of dimension " + j
+                            + ": stride " + outputStride[j] + " times " + oldStride[in]);
+                }
             }
         }
         for (int j = 0; j < m; j++) {

@@ -86,10 +86,15 @@ class StagedChunk {
      */
     ZarrArray.Decoded snapshotOver(NDArray stored) {
         BufferPool.Buffer b = array.takeChunkBuffer();
-        NDArray copy = array.chunkView(b.segment());
-        if (full || (stored == null && clean)) ArrayOps.copy(buffer, copy);
-        else mergeInto(stored, copy);
-        return new ZarrArray.Decoded(copy, b);
+        try {
+            NDArray copy = array.chunkView(b.segment());
+            if (full || (stored == null && clean)) ArrayOps.copy(buffer, copy);
+            else mergeInto(stored, copy);
+            return new ZarrArray.Decoded(copy, b);
+        } catch (RuntimeException | Error e) {
+            b.release();
+            throw e;
+        }
     }
 
     /** {@link #mergeOver}, with the handle on the result's memory (released with the others). */

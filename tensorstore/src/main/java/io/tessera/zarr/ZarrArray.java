@@ -127,7 +127,10 @@ public final class ZarrArray {
                 }
             }, executor);
         }
-        return CompletableFuture.allOf(fs).thenApply(v -> out);
+        // allOf completes once every chunk's task has: after a failure, none writes to out any more.
+        return CompletableFuture.allOf(fs).whenComplete((v, e) -> {
+            if (e != null) out.release();
+        }).thenApply(v -> out);
     }
 
     /**
@@ -147,6 +150,15 @@ public final class ZarrArray {
      */
     Decoded decodeOwned(ReadResult r, String key) {
         if (!r.exists()) return null;
+        try {
+            return decode(r, key);
+        } catch (RuntimeException e) {
+            r.releaseValue(); // a chunk that cannot be decoded is dropped
+            throw e;
+        }
+    }
+
+    private Decoded decode(ReadResult r, String key) {
         long expected = meta.chunkBytes();
         if (compressor == null && r.value().byteSize() != expected) {
             throw new ChunkDecodeException("Error decoding chunk " + store.describeKey(key) + ": expected " + expected
