@@ -117,7 +117,7 @@ class TransactionTest {
 
     /**
      * A transactional read copies staged chunks for itself and gives the copies back when it is
-     * done: a thousand reads of a staged chunk hold no more pooled memory than one.
+     * done: 300 reads of staged chunks hold no more pooled memory than one.
      */
     @Test
     void readsInATransactionGiveTheirChunkCopiesBack() {
