@@ -135,19 +135,20 @@ public final class IndexTransform {
         long[] outOff = new long[m], outStride = new long[m];
         for (int j = 0; j < m; j++) {
             int in = outputInputDim[j];
-            if (in < 0) {
-                outDim[j] = -1; outOff[j] = outputOffset[j];
-            } else if (oldFrom[in] < 0) {
-                outDim[j] = -1; outOff[j] = outputOffset[j] + outputStride[j] * oldConst[in];
-            } else {
-                outDim[j] = oldFrom[in];
-                try {
+            try {
+                if (in < 0) {
+                    outDim[j] = -1; outOff[j] = outputOffset[j];
+                } else if (oldFrom[in] < 0) {
+                    outDim[j] = -1; outOff[j] = Math.addExact(outputOffset[j], Math.multiplyExact(outputStride[j], oldConst[in]));
+                } else {
+                    outDim[j] = oldFrom[in];
                     outOff[j] = Math.addExact(outputOffset[j], Math.multiplyExact(outputStride[j], oldOffset[in]));
                     outStride[j] = Math.multiplyExact(outputStride[j], oldStride[in]);
-                } catch (ArithmeticException e) {
-                    throw new IllegalArgumentException("Integer overflow computing the output map of dimension " + j
-                            + ": stride " + outputStride[j] + " times " + oldStride[in]);
                 }
+            } catch (ArithmeticException e) {
+                // Wrapped, a stride could become 0 and an offset land back in range.
+                throw new IllegalArgumentException("Integer overflow computing the output map of dimension " + j
+                        + ": stride " + outputStride[j] + " times " + (oldFrom[in] < 0 ? "index " + oldConst[in] : oldStride[in]));
             }
         }
         for (int j = 0; j < m; j++) {
