@@ -88,7 +88,7 @@ class StagedChunk {
         BufferPool.Buffer b = array.takeChunkBuffer();
         try {
             NDArray copy = array.chunkView(b.segment());
-            if (full || (stored == null && clean)) ArrayOps.copy(buffer, copy);
+            if (bufferIsMergedOver(stored)) ArrayOps.copy(buffer, copy);
             else mergeInto(stored, copy);
             return new ZarrArray.Decoded(copy, b);
         } catch (RuntimeException | Error e) {
@@ -99,9 +99,7 @@ class StagedChunk {
 
     /** {@link #mergeOver}, with the handle on the result's memory (released with the others). */
     Merged merge(NDArray stored) {
-        // Over a missing chunk the staging buffer already is the result when it is clean: the
-        // fill value, and every written element.
-        if (full || (stored == null && clean)) return new Merged(buffer, bufferHandle);
+        if (bufferIsMergedOver(stored)) return new Merged(buffer, bufferHandle);
         BufferPool.Buffer b = array.takeChunkBuffer();
         synchronized (owned) {
             owned.add(b);
@@ -109,6 +107,15 @@ class StagedChunk {
         NDArray merged = array.chunkView(b.segment());
         mergeInto(stored, merged);
         return new Merged(merged, b);
+    }
+
+    /**
+     * Whether the staging buffer already is these writes merged over {@code stored}: when they
+     * cover the chunk, or over a missing chunk when the buffer is clean (the fill value, and
+     * every written element).
+     */
+    private boolean bufferIsMergedOver(NDArray stored) {
+        return full || (stored == null && clean);
     }
 
     /** Writes {@code stored} ({@code null}: the fill value) with the recorded writes over it into {@code out}. */

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -394,17 +393,11 @@ public final class ZarrArray {
                     if (!start) retireIfIdle();
                 }
             }
-            // Here, on the copy thread: queued, the writeback would wait until the write's copy
-            // tasks, which occupy every thread of the executor, had all finished.
-            if (start && handOff) {
-                try {
-                    executor.execute(this::writeback);
-                } catch (RejectedExecutionException closing) {
-                    writeback(); // the context is closing: its waiters still get an answer
-                }
-            } else if (start) {
-                writeback();
-            }
+            // Started here, on the copy thread: queued, the writeback would wait until the write's
+            // copy tasks, which occupy every thread of the executor, had all finished. From the
+            // caller's thread, work beyond dispatching a read goes to the executor.
+            if (start && handOff) executor.execute(this::writeback);
+            else if (start) writeback();
         }
 
         /** Whether {@code seq} heads this chunk's queue of writes, so that its copy need not wait. */

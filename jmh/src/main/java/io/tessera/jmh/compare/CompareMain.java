@@ -233,16 +233,11 @@ public final class CompareMain {
                 try (Context ctx = new Context()) {
                     TensorStore ds = open("{\"driver\":\"memory\"}", md, ctx, 10 * CHUNK, 10 * CHUNK);
                     Transaction txn = new Transaction();
-                    TensorStore t = ds.withTransaction(txn);
-                    CompletableFuture<?>[] fs = new CompletableFuture[n];
                     long t0 = System.nanoTime();
-                    for (int k = 0; k < n; k++) fs[k] = t.get(txnPos(k)).write(value(k)).commit();
-                    CompletableFuture.allOf(fs).join();
+                    stage(ds, txn, n);
                     long t1 = System.nanoTime();
                     txn.commitAsync().join();
-                    NDArray back = ds.read().join();
-                    if (!back.contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
-                    back.release();
+                    checkCommitted(ds, expected);
                     rate = n / ((t1 - t0) / 1e9);
                 }
             }
@@ -259,22 +254,32 @@ public final class CompareMain {
             try (Context ctx = Context.fromJson(SYNC)) {
                 TensorStore ds = open(fileKv(dir), md, ctx, 10 * CHUNK, 10 * CHUNK);
                 Transaction txn = new Transaction();
-                TensorStore t = ds.withTransaction(txn);
-                CompletableFuture<?>[] fs = new CompletableFuture[n];
-                for (int k = 0; k < n; k++) fs[k] = t.get(txnPos(k)).write(value(k)).commit();
-                CompletableFuture.allOf(fs).join();
+                stage(ds, txn, n);
                 t0 = System.nanoTime();
                 txn.commitAsync().join();
                 t1 = System.nanoTime();
-                NDArray back = ds.read().join();
-                if (!back.contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
-                back.release();
+                checkCommitted(ds, expected);
             }
             deleteTree(dir);
             if (pass >= WARM_COMMITS) times[pass - WARM_COMMITS] = (t1 - t0) / 1e6;
         }
         Arrays.sort(times);
         emit("commit", "ms", times[COMMITS / 2]);
+    }
+
+    /** Stages the first {@code n} transactional writes in {@code txn} and waits until all are visible in it, as {@code stage} in ts_workloads.py. */
+    private static void stage(TensorStore ds, Transaction txn, int n) {
+        TensorStore t = ds.withTransaction(txn);
+        CompletableFuture<?>[] fs = new CompletableFuture[n];
+        for (int k = 0; k < n; k++) fs[k] = t.get(txnPos(k)).write(value(k)).commit();
+        CompletableFuture.allOf(fs).join();
+    }
+
+    /** Reads {@code ds} back, outside the timed region, and releases the read-back, as the Python side drops it. */
+    private static void checkCommitted(TensorStore ds, NDArray expected) {
+        NDArray back = ds.read().join();
+        if (!back.contentEquals(expected)) throw new IllegalStateException("verification failed: committed array differs");
+        back.release();
     }
 
     // ---- workload 5: scale ------------------------------------------------------------------------
