@@ -9,10 +9,7 @@ import io.tessera.kvstore.memory.MemoryKvStore;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -33,7 +30,7 @@ public final class Context implements AutoCloseable {
     private final boolean fileIoConcurrencyGiven;
     private final boolean fileIoSync;
     private final ObjectNode json;
-    private volatile ExecutorService dataCopyExecutor;
+    private volatile Executor dataCopyExecutor;
     private final ConcurrentMap<String, Object> resources = new ConcurrentHashMap<>();
 
     /** A context with TensorStore's defaults: no cache pool, one copy thread per core, fsync on. */
@@ -103,13 +100,16 @@ public final class Context implements AutoCloseable {
     /** The context JSON this context was made from. */
     public JsonNode toJson() { return json.deepCopy(); }
 
-    /** The executor of copy, encode and decode work (daemon threads, {@code data_copy_concurrency.limit} of them). */
-    public ExecutorService dataCopyExecutor() {
-        ExecutorService e = dataCopyExecutor;
+    /**
+     * The executor of copy, encode and decode work: at most {@code data_copy_concurrency.limit}
+     * tasks at a time, started in submission order, on worker threads the process's contexts share.
+     */
+    public Executor dataCopyExecutor() {
+        Executor e = dataCopyExecutor;
         if (e == null) {
             synchronized (this) {
                 e = dataCopyExecutor;
-                if (e == null) dataCopyExecutor = e = Executors.newFixedThreadPool(dataCopyConcurrency, daemonThreads("tessera-copy"));
+                if (e == null) dataCopyExecutor = e = new LimitedExecutor(dataCopyConcurrency);
             }
         }
         return e;
@@ -152,14 +152,5 @@ public final class Context implements AutoCloseable {
         for (Object r : resources.values()) {
             if (r instanceof KvStore store) store.close();
         }
-    }
-
-    static ThreadFactory daemonThreads(String prefix) {
-        AtomicInteger n = new AtomicInteger();
-        return r -> {
-            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        };
     }
 }

@@ -216,7 +216,7 @@ final class ZarrOpen {
         // Within one context each store has its own description (one memory store, one file store per directory).
         String key = "zarr:" + store.describe() + prefix + ":" + m;
         io.tessera.zarr.ChunkCache cache = ctx.cachePool();
-        java.util.concurrent.ExecutorService executor = ctx.dataCopyExecutor();
+        java.util.concurrent.Executor executor = ctx.dataCopyExecutor();
         return ctx.resource(key, k -> new ZarrArray(store, prefix, m, executor, cache));
     }
 

@@ -1,0 +1,77 @@
+package io.tessera;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Runs one context's tasks on the process's shared worker threads, at most {@code limit} at a
+ * time, started in the order they were submitted: TensorStore's {@code data_copy_concurrency}.
+ *
+ * <p>Why shared threads: a context is cheap and short-lived (TensorStore frees one when its last
+ * reference goes), so threads of its own would be created with every context and, since a
+ * running task cannot be told apart from an idle pool, never safely stopped. The shared workers
+ * outlive contexts and retire after {@value #IDLE_SECONDS} idle seconds.
+ *
+ * <p>Tasks may block waiting for tasks submitted earlier to the same executor (a write waits for
+ * its turn at a chunk). That cannot deadlock: tasks are taken in submission order, so every
+ * earlier task has been taken by a running drainer, and the shared pool never makes a drainer
+ * wait for a thread.
+ */
+final class LimitedExecutor implements Executor {
+    private static final int IDLE_SECONDS = 30;
+    private static final AtomicInteger WORKER_IDS = new AtomicInteger();
+    private static final ExecutorService WORKERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
+            IDLE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+                Thread t = new Thread(task, "tessera-copy-" + WORKER_IDS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+
+    private final int limit;
+    private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
+    /** Drainers running for this executor, at most {@code limit}. */
+    private final AtomicInteger drainers = new AtomicInteger();
+
+    LimitedExecutor(int limit) {
+        if (limit < 1) throw new IllegalArgumentException("limit must be at least 1: " + limit);
+        this.limit = limit;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        queue.add(task);
+        if (claimDrainer()) WORKERS.execute(this::drain);
+    }
+
+    /** Takes one of the {@code limit} drainer places, if one is free and a task waits. */
+    private boolean claimDrainer() {
+        while (true) {
+            int n = drainers.get();
+            if (n >= limit || queue.isEmpty()) return false;
+            if (drainers.compareAndSet(n, n + 1)) return true;
+        }
+    }
+
+    private void drain() {
+        while (true) {
+            Runnable task = queue.poll();
+            if (task == null) {
+                drainers.decrementAndGet();
+                // A task added after the poll, whose submitter still counted this drainer, is ours.
+                if (!claimDrainer()) return;
+                continue;
+            }
+            try {
+                task.run();
+            } catch (Throwable e) {
+                Thread t = Thread.currentThread();
+                t.getUncaughtExceptionHandler().uncaughtException(t, e);
+            }
+        }
+    }
+}
