@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -83,6 +84,32 @@ class ConcurrentWritesTest {
             assertEquals(500, got.getLong(10, 10));
             assertEquals(499, got.getLong(0, 0));
             assertEquals(499, got.getLong(29, 19));
+        }
+    }
+
+    /**
+     * A write whose source fails to copy (its memory is gone) fails its futures and gives up its
+     * turn at every chunk, whichever copy task took which part: writes issued after it, which
+     * wait for those turns, complete, and the array holds their data.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void aFailedCopyGivesUpItsTurnsAndLaterWritesProceed() {
+        TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":{\"chunks\":[8,8]}}",
+                OpenOptions.create().dtype(DataType.INT32).shape(64, 64)).join();
+        for (int round = 0; round < 20; round++) {
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
+            NDArray gone = NDArray.allocate(arena, DataType.INT32, NDArray.Order.C, 64, 64);
+            arena.close();
+            WriteFutures failed = ds.write(gone);
+            List<WriteFutures> later = new ArrayList<>();
+            for (int i = 0; i < 8; i++) later.add(ds.get((i * 8) + ":" + (i * 8 + 8) + ", :").write(round * 10 + i));
+            Throwable cause = assertThrows(java.util.concurrent.CompletionException.class, () -> failed.copy().join()).getCause();
+            assertTrue(cause instanceof IllegalStateException, cause.toString());
+            assertThrows(java.util.concurrent.CompletionException.class, () -> failed.commit().join());
+            later.forEach(WriteFutures::join);
+            NDArray got = ds.read().join();
+            for (int i = 0; i < 64; i++) assertEquals(round * 10 + i / 8, got.getLong(i, 63 - i), "row " + i);
         }
     }
 }

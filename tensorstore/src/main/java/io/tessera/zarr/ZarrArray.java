@@ -289,14 +289,16 @@ public final class ZarrArray {
                 if (onCaller) onCaller = targets[i].isNext(seq);
             }
             if (!onCaller) {
-                int groups = Math.min(parts.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+                int tasks = Math.min(parts.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+                // Each task takes the next part not yet taken, so that a task slowed down (a core
+                // shared with other work) takes fewer parts instead of finishing last.
+                PartClaims claims = new PartClaims(parts.size());
+                AtomicInteger remaining = new AtomicInteger(tasks);
                 // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
                 // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
-                AtomicInteger remaining = new AtomicInteger(groups);
-                for (int g = 0; g < groups; g++) {
-                    int group = g;
+                for (int g = 0; g < tasks; g++) {
                     executor.execute(() -> {
-                        Throwable failure = stageParts(seq, parts, group, groups, targets, t, source, commits, false);
+                        Throwable failure = stageParts(seq, parts, claims, targets, t, source, commits, false);
                         if (failure != null) copy.completeExceptionally(failure);
                         else if (remaining.decrementAndGet() == 0) copy.complete(null);
                     });
@@ -306,21 +308,36 @@ public final class ZarrArray {
         if (onCaller) {
             // No earlier write waits at any of these chunks, and later ones queue behind this one:
             // the copy cannot wait, and it is cheaper here than a hand-off to the executor.
-            Throwable failure = stageParts(seq, parts, 0, 1, targets, t, source, commits, true);
+            Throwable failure = stageParts(seq, parts, new PartClaims(parts.size()), targets, t, source, commits, true);
             if (failure != null) copy.completeExceptionally(failure);
             else copy.complete(null);
         }
         return new Futures(copy, CompletableFuture.allOf(commits));
     }
 
+    /** The parts of one write its copy tasks take one at a time, and the first failure among them. */
+    private static final class PartClaims {
+        private final int parts;
+        private final AtomicInteger next = new AtomicInteger();
+        private volatile Throwable failure;
+
+        PartClaims(int parts) { this.parts = parts; }
+
+        /** The index of a part no task has taken yet, or -1. */
+        int take() {
+            int i = next.getAndIncrement();
+            return i < parts ? i : -1;
+        }
+    }
+
     /**
-     * Stages parts {@code first}, {@code first + step}, ... of one write; after a failure the
-     * remaining ones give up their turns. Returns the failure, or null.
+     * Stages the parts of one write that this task takes from {@code claims}; once any part has
+     * failed, the parts taken afterwards give up their turns. Returns the failure, or null.
      */
-    private Throwable stageParts(long seq, List<ChunkPart> parts, int first, int step, ChunkEntry[] targets,
+    private Throwable stageParts(long seq, List<ChunkPart> parts, PartClaims claims, ChunkEntry[] targets,
                                  IndexTransform t, NDArray source, CompletableFuture<Void>[] commits, boolean onCaller) {
-        Throwable failure = null;
-        for (int i = first; i < targets.length; i += step) {
+        for (int i; (i = claims.take()) >= 0; ) {
+            Throwable failure = claims.failure;
             if (failure != null) {
                 targets[i].skip(seq, commits[i], failure);
                 continue;
@@ -328,10 +345,10 @@ public final class ZarrArray {
             try {
                 targets[i].stage(seq, parts.get(i), t, source, commits[i], onCaller);
             } catch (Throwable e) {
-                failure = e;
+                claims.failure = e;
             }
         }
-        return failure;
+        return claims.failure;
     }
 
     private ChunkEntry enqueue(String key, long seq) {
