@@ -90,6 +90,10 @@ public final class FileKvStore implements KvStore {
      */
     private static final long WRITEBACK_AHEAD_MIN = Long.getLong("tessera.file.writebackAhead", 64 << 10);
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+    private static final long PAGE = 4096;
+    private static final MemorySegment ZERO_PAGE = java.lang.foreign.Arena.global().allocate(PAGE);
+    /** {@code -Dtessera.file.sparse=false} writes every byte of a value, zero pages included. */
+    private static final boolean SPARSE_WRITES = Boolean.parseBoolean(System.getProperty("tessera.file.sparse", "true"));
 
     private final String root;
     private final Options options;
@@ -297,9 +301,47 @@ public final class FileKvStore implements KvStore {
         return driver.runChain(() -> read(key).thenCompose(then));
     }
 
-    private CompletableFuture<Void> writeFully(FileHandle h, MemorySegment value, long done) {
-        if (done == value.byteSize()) return CompletableFuture.completedFuture(null);
-        return driver.write(h, value.asSlice(done), done).thenCompose(n -> writeFully(h, value, done + n));
+    /**
+     * Writes {@code value} into the empty file {@code h}, leaving its all-zero pages as holes: the
+     * file reads back the same bytes, and a chunk that is mostly zero (one element written into
+     * a zero-filled chunk) costs the page cache, the writeback and the disk a page instead of the
+     * whole chunk. Runs of non-zero pages are written one after another, then the file is
+     * extended to its full size if it ends in a hole.
+     */
+    private CompletableFuture<Void> writeSparse(FileHandle h, MemorySegment value, String path) {
+        long size = value.byteSize();
+        if (!SPARSE_WRITES || size < 2 * PAGE) return writeFully(h, value, 0, size);
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        long written = 0; // the end of the last run written
+        for (long start = 0; start < size; ) {
+            while (start < size && isZeroPage(value, start)) start += PAGE;
+            if (start >= size) break;
+            long end = start;
+            while (end < size && !isZeroPage(value, end)) end += PAGE;
+            long from = start, to = Math.min(end, size);
+            chain = chain.thenCompose(v -> writeFully(h, value, from, to));
+            written = to;
+            start = end;
+        }
+        if (written == size) return chain;
+        return chain.thenRun(() -> {
+            try {
+                LibC.ftruncate(h.fd(), size, path);
+            } catch (NativeIOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+    }
+
+    private static boolean isZeroPage(MemorySegment value, long offset) {
+        long n = Math.min(PAGE, value.byteSize() - offset);
+        return MemorySegment.mismatch(value, offset, offset + n, ZERO_PAGE, 0, n) < 0;
+    }
+
+    /** Writes bytes {@code [done, end)} of {@code value} at the same offsets of the file. */
+    private CompletableFuture<Void> writeFully(FileHandle h, MemorySegment value, long done, long end) {
+        if (done == end) return CompletableFuture.completedFuture(null);
+        return driver.write(h, value.asSlice(done, end - done), done).thenCompose(n -> writeFully(h, value, done + n, end));
     }
 
     // ---- write and delete ----
@@ -395,7 +437,7 @@ public final class FileKvStore implements KvStore {
                 try {
                     // A lock file left by a killed writer may hold stale bytes.
                     if (lock.stat().size() > 0) LibC.ftruncate(h.fd(), 0, lockPath);
-                    written = writeFully(h, value, 0);
+                    written = writeSparse(h, value, lockPath);
                 } catch (NativeIOException e) {
                     written = CompletableFuture.failedFuture(e);
                 }

@@ -191,6 +191,64 @@ class FileKvStoreTest {
         assertLockFilesGone();
     }
 
+    /**
+     * Zero pages are left as holes: every shape of value (zero at the start, in the middle, at
+     * the end, throughout, none; a partial last page) reads back byte for byte, also over a stale
+     * lock file full of other bytes, and a mostly-zero value takes the disk space of its pages
+     * with data only.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void zeroPagesBecomeHolesAndReadBackAsZeros(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = store(kind);
+        int page = 4096, pages = 32;
+        Random rnd = new Random(11);
+        String[] shapes = {"one byte in page 7", "zero head", "zero tail", "alternating", "all zero", "dense",
+                "partial zero last page", "partial dense last page", "below two pages"};
+        for (String shape : shapes) {
+            int size = switch (shape) {
+                case "partial zero last page", "partial dense last page" -> pages * page + 123;
+                case "below two pages" -> page + 500;
+                default -> pages * page;
+            };
+            byte[] v = new byte[size];
+            for (int p = 0; p * page < size; p++) {
+                boolean data = switch (shape) {
+                    case "one byte in page 7" -> false;
+                    case "zero head" -> p >= pages / 2;
+                    case "zero tail", "partial zero last page" -> p < pages / 2;
+                    case "alternating" -> p % 2 == 0;
+                    case "all zero" -> false;
+                    default -> true;
+                };
+                if (data) for (int i = p * page; i < Math.min(size, (p + 1) * page); i++) v[i] = (byte) (1 + rnd.nextInt(255));
+            }
+            if (shape.equals("one byte in page 7")) v[7 * page + 99] = 42;
+            if (shape.equals("partial dense last page")) v[size - 1] = 9;
+            String key = "sparse/" + shape.replace(' ', '_');
+            Files.createDirectories(dir.resolve("root/sparse"));
+            byte[] stale = new byte[size + 3 * page];
+            java.util.Arrays.fill(stale, (byte) 0x5A);
+            Files.write(dir.resolve("root/" + key + ".__lock"), stale); // left by a killed writer
+            MemorySegment value = Arena.ofAuto().allocate(size).copyFrom(MemorySegment.ofArray(v));
+            assertTrue(await(s.write(key, value, Generation.UNKNOWN)).succeeded(), shape);
+            assertArrayEquals(v, Files.readAllBytes(dir.resolve("root/" + key)), shape);
+            assertArrayEquals(v, await(s.read(key)).value().toArray(JAVA_BYTE), shape);
+        }
+        long allocated = allocatedBytes(dir.resolve("root/sparse/one_byte_in_page_7"));
+        assertTrue(allocated <= 4 * page, "128 KiB with one non-zero byte takes " + allocated + " bytes on disk");
+        assertLockFilesGone();
+    }
+
+    /** Bytes the file system allocated to {@code file} ({@code stat}'s blocks). */
+    private static long allocatedBytes(Path file) throws Exception {
+        Process p = new ProcessBuilder("stat", "-c", "%b %B", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertEquals(0, p.waitFor(), out);
+        String[] f = out.split(" ");
+        return Long.parseLong(f[0]) * Long.parseLong(f[1]);
+    }
+
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
     void invalidKeys(FileIoDriver.Kind kind) {
