@@ -91,6 +91,10 @@ public final class FileKvStore implements KvStore {
     private static final long WRITEBACK_AHEAD_MIN = Long.getLong("tessera.file.writebackAhead", 64 << 10);
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
     private static final long PAGE = 4096;
+    /** The fewest zero pages in a row that {@link #writeSparse} leaves as a hole. */
+    private static final int HOLE_MIN_PAGES = 4;
+    /** The most separate writes {@link #writeSparse} makes of one value. */
+    private static final int MAX_DATA_RUNS = 8;
     private static final MemorySegment ZERO_PAGE = java.lang.foreign.Arena.global().allocate(PAGE);
     /** {@code -Dtessera.file.sparse=false} writes every byte of a value, zero pages included. */
     private static final boolean SPARSE_WRITES = Boolean.parseBoolean(System.getProperty("tessera.file.sparse", "true"));
@@ -302,35 +306,57 @@ public final class FileKvStore implements KvStore {
     }
 
     /**
-     * Writes {@code value} into the empty file {@code h}, leaving its all-zero pages as holes: the
-     * file reads back the same bytes, and a chunk that is mostly zero (one element written into
-     * a zero-filled chunk) costs the page cache, the writeback and the disk a page instead of the
-     * whole chunk. Runs of non-zero pages are written one after another, then the file is
-     * extended to its full size if it ends in a hole.
+     * Writes {@code value} into the empty file {@code h}, leaving its long runs of zero pages as
+     * holes: the file reads back the same bytes, and a chunk that is mostly zero (one element
+     * written into a zero-filled chunk) costs the page cache, the writeback and the disk a page
+     * instead of the whole chunk. Zero runs shorter than {@value #HOLE_MIN_PAGES} pages are
+     * written, and a value that would need more than {@value #MAX_DATA_RUNS} writes is written
+     * whole: each write is a system call, which costs more than the pages it spares. The writes
+     * run concurrently; the file is then extended to its full size if it ends in a hole.
      */
     private CompletableFuture<Void> writeSparse(FileHandle h, MemorySegment value, String path) {
         long size = value.byteSize();
-        if (!SPARSE_WRITES || size < 2 * PAGE) return writeFully(h, value, 0, size);
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-        long written = 0; // the end of the last run written
-        for (long start = 0; start < size; ) {
-            while (start < size && isZeroPage(value, start)) start += PAGE;
-            if (start >= size) break;
-            long end = start;
-            while (end < size && !isZeroPage(value, end)) end += PAGE;
-            long from = start, to = Math.min(end, size);
-            chain = chain.thenCompose(v -> writeFully(h, value, from, to));
-            written = to;
-            start = end;
-        }
-        if (written == size) return chain;
-        return chain.thenRun(() -> {
+        if (!SPARSE_WRITES || size < HOLE_MIN_PAGES * PAGE) return writeFully(h, value, 0, size);
+        List<long[]> runs = dataRuns(value);
+        if (runs == null) return writeFully(h, value, 0, size);
+        CompletableFuture<?>[] writes = new CompletableFuture<?>[runs.size()];
+        for (int i = 0; i < writes.length; i++) writes[i] = writeFully(h, value, runs.get(i)[0], runs.get(i)[1]);
+        CompletableFuture<Void> all = CompletableFuture.allOf(writes);
+        if (!runs.isEmpty() && runs.getLast()[1] == size) return all;
+        return all.thenRun(() -> {
             try {
                 LibC.ftruncate(h.fd(), size, path);
             } catch (NativeIOException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
         });
+    }
+
+    /**
+     * The byte ranges {@code [from, to)} of {@code value} to write, in order, separated by zero
+     * runs of at least {@value #HOLE_MIN_PAGES} pages; null when there would be more than
+     * {@value #MAX_DATA_RUNS} of them.
+     */
+    private static List<long[]> dataRuns(MemorySegment value) {
+        long size = value.byteSize();
+        List<long[]> runs = new ArrayList<>();
+        long runStart = -1, zeroStart = -1; // the open data run, and the zero pages after it
+        for (long page = 0; page < size; page += PAGE) {
+            if (isZeroPage(value, page)) {
+                if (zeroStart < 0) zeroStart = page;
+                continue;
+            }
+            if (runStart < 0) {
+                runStart = page;
+            } else if (zeroStart >= 0 && page - zeroStart >= HOLE_MIN_PAGES * PAGE) {
+                runs.add(new long[] {runStart, zeroStart});
+                if (runs.size() == MAX_DATA_RUNS) return null;
+                runStart = page;
+            }
+            zeroStart = -1;
+        }
+        if (runStart >= 0) runs.add(new long[] {runStart, zeroStart >= 0 && size - zeroStart >= HOLE_MIN_PAGES * PAGE ? zeroStart : size});
+        return runs.size() > MAX_DATA_RUNS ? null : runs;
     }
 
     private static boolean isZeroPage(MemorySegment value, long offset) {

@@ -203,12 +203,13 @@ class FileKvStoreTest {
         FileKvStore s = store(kind);
         int page = 4096, pages = 32;
         Random rnd = new Random(11);
-        String[] shapes = {"one byte in page 7", "zero head", "zero tail", "alternating", "all zero", "dense",
+        String[] shapes = {"one byte in page 7", "zero head", "zero tail", "alternating", "every fifth page", "every sixth page", "thirteen runs", "all zero", "dense",
                 "partial zero last page", "partial dense last page", "below two pages"};
         for (String shape : shapes) {
             int size = switch (shape) {
                 case "partial zero last page", "partial dense last page" -> pages * page + 123;
                 case "below two pages" -> page + 500;
+                case "thirteen runs" -> 2 * pages * page;
                 default -> pages * page;
             };
             byte[] v = new byte[size];
@@ -217,7 +218,9 @@ class FileKvStoreTest {
                     case "one byte in page 7" -> false;
                     case "zero head" -> p >= pages / 2;
                     case "zero tail", "partial zero last page" -> p < pages / 2;
-                    case "alternating" -> p % 2 == 0;
+                    case "alternating" -> p % 2 == 0; // one-page gaps: written whole
+                    case "every fifth page", "thirteen runs" -> p % 5 == 0; // 4-page holes between
+                    case "every sixth page" -> p % 6 == 0; // 6 runs
                     case "all zero" -> false;
                     default -> true;
                 };
@@ -237,6 +240,11 @@ class FileKvStoreTest {
         }
         long allocated = allocatedBytes(dir.resolve("root/sparse/one_byte_in_page_7"));
         assertTrue(allocated <= 4 * page, "128 KiB with one non-zero byte takes " + allocated + " bytes on disk");
+        allocated = allocatedBytes(dir.resolve("root/sparse/every_fifth_page"));
+        assertTrue(allocated <= 10 * page, "7 of 32 pages with data take " + allocated + " bytes on disk");
+        // Thirteen separate writes would cost more than the holes spare: written whole.
+        allocated = allocatedBytes(dir.resolve("root/sparse/thirteen_runs"));
+        assertTrue(allocated >= 2L * pages * page, "a value of many short runs takes " + allocated + " bytes on disk");
         assertLockFilesGone();
     }
 
