@@ -33,7 +33,7 @@ public final class Context implements AutoCloseable {
     private volatile Executor dataCopyExecutor;
     private final ConcurrentMap<String, Object> resources = new ConcurrentHashMap<>();
 
-    /** A context with TensorStore's defaults: no cache pool, one copy thread per core, fsync on. */
+    /** A context with TensorStore's defaults: no cache pool, as many copy tasks at once as cores, fsync on. */
     public Context() {
         this(JsonNodeFactory.instance.objectNode());
     }

@@ -25,10 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class LimitedExecutor implements Executor {
     private static final int IDLE_SECONDS = 30;
     private static final AtomicInteger WORKER_IDS = new AtomicInteger();
+    /** The class loader of the workers: never that of whichever application thread made one. */
+    private static final ClassLoader LOADER = LimitedExecutor.class.getClassLoader();
     private static final ExecutorService WORKERS = new ThreadPoolExecutor(0, Integer.MAX_VALUE,
             IDLE_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
-                Thread t = new Thread(task, "tessera-copy-" + WORKER_IDS.incrementAndGet());
-                t.setDaemon(true);
+                Thread t = Thread.ofPlatform().name("tessera-copy-" + WORKER_IDS.incrementAndGet())
+                        .daemon(true).inheritInheritableThreadLocals(false).unstarted(task);
+                t.setContextClassLoader(LOADER);
                 return t;
             });
 
@@ -45,7 +48,14 @@ final class LimitedExecutor implements Executor {
     @Override
     public void execute(Runnable task) {
         queue.add(task);
-        if (claimDrainer()) WORKERS.execute(this::drain);
+        if (claimDrainer()) {
+            try {
+                WORKERS.execute(this::drain);
+            } catch (Throwable e) { // no thread could be made: the place stays free for the next task
+                drainers.decrementAndGet();
+                throw e;
+            }
+        }
     }
 
     /** Takes one of the {@code limit} drainer places, if one is free and a task waits. */
@@ -66,11 +76,17 @@ final class LimitedExecutor implements Executor {
                 if (!claimDrainer()) return;
                 continue;
             }
+            // One drainer runs many tasks, of many contexts: none inherits another's interrupt.
+            Thread.interrupted();
             try {
                 task.run();
             } catch (Throwable e) {
-                Thread t = Thread.currentThread();
-                t.getUncaughtExceptionHandler().uncaughtException(t, e);
+                try {
+                    Thread t = Thread.currentThread();
+                    t.getUncaughtExceptionHandler().uncaughtException(t, e);
+                } catch (Throwable ignored) {
+                    // a failing handler must not cost this executor a drainer
+                }
             }
         }
     }

@@ -90,26 +90,28 @@ class ConcurrentWritesTest {
     /**
      * A write whose source fails to copy (its memory is gone) fails its futures and gives up its
      * turn at every chunk, whichever copy task took which part: writes issued after it, which
-     * wait for those turns, complete, and the array holds their data.
+     * wait for those turns, complete, and the array holds their data. The failed write is large
+     * enough (16,384 elements over 256 chunks) to be copied by the executor's tasks, not on the
+     * caller's thread, so the later writes are issued while its tasks still run.
      */
     @Test
     @org.junit.jupiter.api.Timeout(60)
     void aFailedCopyGivesUpItsTurnsAndLaterWritesProceed() {
         TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":{\"chunks\":[8,8]}}",
-                OpenOptions.create().dtype(DataType.INT32).shape(64, 64)).join();
+                OpenOptions.create().dtype(DataType.INT32).shape(128, 128)).join();
         for (int round = 0; round < 20; round++) {
             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
-            NDArray gone = NDArray.allocate(arena, DataType.INT32, NDArray.Order.C, 64, 64);
+            NDArray gone = NDArray.allocate(arena, DataType.INT32, NDArray.Order.C, 128, 128);
             arena.close();
             WriteFutures failed = ds.write(gone);
             List<WriteFutures> later = new ArrayList<>();
-            for (int i = 0; i < 8; i++) later.add(ds.get((i * 8) + ":" + (i * 8 + 8) + ", :").write(round * 10 + i));
+            for (int i = 0; i < 8; i++) later.add(ds.get((i * 16) + ":" + (i * 16 + 16) + ", :").write(round * 10 + i));
             Throwable cause = assertThrows(java.util.concurrent.CompletionException.class, () -> failed.copy().join()).getCause();
             assertTrue(cause instanceof IllegalStateException, cause.toString());
             assertThrows(java.util.concurrent.CompletionException.class, () -> failed.commit().join());
             later.forEach(WriteFutures::join);
             NDArray got = ds.read().join();
-            for (int i = 0; i < 64; i++) assertEquals(round * 10 + i / 8, got.getLong(i, 63 - i), "row " + i);
+            for (int i = 0; i < 128; i++) assertEquals(round * 10 + i / 16, got.getLong(i, 127 - i), "row " + i);
         }
     }
 }

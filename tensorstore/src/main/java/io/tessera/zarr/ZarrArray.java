@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One open zarr v2 array: its metadata, its key-value store, and the per-chunk state that turns
@@ -298,9 +299,9 @@ public final class ZarrArray {
                 // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
                 for (int g = 0; g < tasks; g++) {
                     executor.execute(() -> {
-                        Throwable failure = stageParts(seq, parts, claims, targets, t, source, commits, false);
-                        if (failure != null) copy.completeExceptionally(failure);
-                        else if (remaining.decrementAndGet() == 0) copy.complete(null);
+                        stageParts(seq, parts, claims, targets, t, source, commits, false);
+                        // Only once every task is done does nothing read the source any more.
+                        if (remaining.decrementAndGet() == 0) claims.complete(copy);
                     });
                 }
             }
@@ -308,9 +309,9 @@ public final class ZarrArray {
         if (onCaller) {
             // No earlier write waits at any of these chunks, and later ones queue behind this one:
             // the copy cannot wait, and it is cheaper here than a hand-off to the executor.
-            Throwable failure = stageParts(seq, parts, new PartClaims(parts.size()), targets, t, source, commits, true);
-            if (failure != null) copy.completeExceptionally(failure);
-            else copy.complete(null);
+            PartClaims claims = new PartClaims(parts.size());
+            stageParts(seq, parts, claims, targets, t, source, commits, true);
+            claims.complete(copy);
         }
         return new Futures(copy, CompletableFuture.allOf(commits));
     }
@@ -319,7 +320,7 @@ public final class ZarrArray {
     private static final class PartClaims {
         private final int parts;
         private final AtomicInteger next = new AtomicInteger();
-        private volatile Throwable failure;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
         PartClaims(int parts) { this.parts = parts; }
 
@@ -328,16 +329,22 @@ public final class ZarrArray {
             int i = next.getAndIncrement();
             return i < parts ? i : -1;
         }
+
+        /** Completes the write's copy future: with the first failure, if a part failed. */
+        void complete(CompletableFuture<Void> copy) {
+            Throwable e = failure.get();
+            if (e != null) copy.completeExceptionally(e); else copy.complete(null);
+        }
     }
 
     /**
      * Stages the parts of one write that this task takes from {@code claims}; once any part has
-     * failed, the parts taken afterwards give up their turns. Returns the failure, or null.
+     * failed, the parts taken afterwards give up their turns.
      */
-    private Throwable stageParts(long seq, List<ChunkPart> parts, PartClaims claims, ChunkEntry[] targets,
-                                 IndexTransform t, NDArray source, CompletableFuture<Void>[] commits, boolean onCaller) {
+    private void stageParts(long seq, List<ChunkPart> parts, PartClaims claims, ChunkEntry[] targets,
+                            IndexTransform t, NDArray source, CompletableFuture<Void>[] commits, boolean onCaller) {
         for (int i; (i = claims.take()) >= 0; ) {
-            Throwable failure = claims.failure;
+            Throwable failure = claims.failure.get();
             if (failure != null) {
                 targets[i].skip(seq, commits[i], failure);
                 continue;
@@ -345,10 +352,9 @@ public final class ZarrArray {
             try {
                 targets[i].stage(seq, parts.get(i), t, source, commits[i], onCaller);
             } catch (Throwable e) {
-                claims.failure = e;
+                claims.failure.compareAndSet(null, e);
             }
         }
-        return claims.failure;
     }
 
     private ChunkEntry enqueue(String key, long seq) {
