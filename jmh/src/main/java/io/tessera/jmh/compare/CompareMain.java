@@ -38,7 +38,10 @@ import java.util.stream.Stream;
  * (read back and compared) outside the timed region; a failed check is reported as an error.
  *
  * <p>Usage: {@code CompareMain WORKLOAD [--quick] [--dir SCRATCH_DIR]}, WORKLOAD one of
- * {@code memory_raw file_raw file_blosc file_zstd single_writes transactions scale}.
+ * {@code memory_raw file_raw file_blosc file_zstd single_writes transactions scale}; and, not part
+ * of the comparison, {@code inflight_rounds}: workload 3's in-flight writes alone, 5 rounds of
+ * 2,000 into one fresh directory, each round's rate (how the rate grows once the JIT has
+ * compiled the path, away from the creates' inode scan after a deletion).
  */
 public final class CompareMain {
     private CompareMain() {}
@@ -95,6 +98,7 @@ public final class CompareMain {
                 case "single_writes" -> singleWrites();
                 case "transactions" -> transactions();
                 case "scale" -> scale();
+                case "inflight_rounds" -> inflightRounds();
                 default -> {
                     System.err.println("error: unknown workload " + workload);
                     System.exit(2);
@@ -172,6 +176,22 @@ public final class CompareMain {
         emit("serial_median", "ms", percentile(lat, 50) / 1e6);
         emit("serial_p99", "ms", percentile(lat, 99) / 1e6);
         emit("inflight", "writes/s", (k - firstInflight) / ((t1 - t0) / 1e9));
+    }
+
+    static void inflightRounds() {
+        int rounds = 5, perRound = quick ? 400 : 2000;
+        for (int r = 1; r <= rounds; r++) plan("round_" + r);
+        Path dir = scratch.resolve("inflight-rounds");
+        long chunkRows = (rounds * perRound + GRID - 1) / GRID; // singlePos(k) is in chunk row k / GRID
+        TensorStore ds = open(fileKv(dir), "{\"chunks\":[256,256],\"compressor\":null}", Context.fromJson(SYNC), chunkRows * CHUNK, (long) GRID * CHUNK);
+        int k = 0;
+        for (int r = 1; r <= rounds; r++) {
+            long t0 = System.nanoTime();
+            k = inflightWrites(ds, k, perRound);
+            emit("round_" + r, "writes/s", perRound / ((System.nanoTime() - t0) / 1e9));
+        }
+        verifySingles(dir, k);
+        deleteTree(dir);
     }
 
     private static int serialWrites(TensorStore ds, int k, int n, long[] latencies) {
