@@ -77,15 +77,23 @@ def fmt_size(mib):
     return f"{mib // 1024} GiB" if mib >= 1024 else f"{mib} MiB"
 
 
-def run_side(side, workload, args, scratch_base):
-    """Runs one side once; returns ({metric: float or error str}, failure description or None)."""
+# Workloads whose files stay until the end of the run (see bench/README.md: ext4 without a
+# journal scans every recently deleted inode on each create). The scale workload's gigabytes go
+# at once.
+KEPT_WORKLOADS = {"file_raw", "file_blosc", "file_zstd", "single_writes", "transactions"}
+
+
+def run_side(side, workload, args, scratch_base, kept):
+    """Runs one side once; returns ({metric: float or error str}, failure description or None).
+    The scratch directory goes at once, or is appended to kept for the end of the run."""
     scratch = tempfile.mkdtemp(prefix=f"{side}-{workload}-", dir=scratch_base)
+    keep = workload in KEPT_WORKLOADS and not args.delete_each
     if side == "tensorstore" and BASELINE == "tensorstore":
         cmd = [args.python, os.path.join(HERE, "ts_workloads.py"), workload]
     else:
         driver = ["-Dtessera.io_uring=" + ("false" if side == "tensorstore" else "true")] if BASELINE == "blocking" else []
         cmd = [args.java, *JVM_FLAGS, *driver, "-cp", args.jar, "io.tessera.jmh.compare.CompareMain", workload]
-    cmd += ["--dir", scratch] + (["--quick"] if args.quick else [])
+    cmd += ["--dir", scratch] + (["--quick"] if args.quick else []) + (["--keep"] if keep else [])
     out, failure = {}, None
     try:
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=args.timeout)
@@ -95,7 +103,10 @@ def run_side(side, workload, args, scratch_base):
         stderr, rc = "", None
         failure = f"timed out after {args.timeout} s"
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if keep:
+            kept.append(scratch)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
     for line in stdout.splitlines():
         line = line.strip()
         if not line.startswith("{"):
@@ -275,6 +286,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="smaller arrays and fewer writes; skips the 2 GiB array")
     ap.add_argument("--only", help="comma-separated workloads to run: " + ",".join(WORKLOADS))
     ap.add_argument("--scratch", help="directory for the file-store arrays (default: bench/out/scratch)")
+    ap.add_argument("--delete-each", action="store_true",
+                    help="delete every pass's files right after it, as before 2026-11-24 11:50 (see bench/README.md)")
     ap.add_argument("--timeout", type=int, default=1800, help="seconds per process (default 1800)")
     ap.add_argument("--chart", choices=["auto", "matplotlib", "java"], default="auto",
                     help="how to draw the PNG (default: matplotlib if installed, else java.awt)")
@@ -304,13 +317,14 @@ def main():
     rows = [r for r in plan(args.quick) if r.workload in selected]
     load_start = loadavg()
     started = time.time()
+    kept = []
 
     for w in selected:
         wrows = [r for r in rows if r.workload == w]
         for rnd in range(args.rounds):
             for side in ("tensorstore", "tessera"):
                 t0 = time.time()
-                got, failure = run_side(side, w, args, scratch_base)
+                got, failure = run_side(side, w, args, scratch_base, kept)
                 for r in wrows:
                     v = got.get(r.metric)
                     r.values[side].append(v if v is not None else (failure or "not reported"))
@@ -355,6 +369,8 @@ def main():
     print(table(rows, args.rounds))
     print()
     print(f"wrote {os.path.relpath(md_path, ROOT)}" + (f" and {os.path.relpath(png_path, ROOT)}" if png_path else ""))
+    for d in kept:
+        shutil.rmtree(d, ignore_errors=True)
     if not args.scratch:
         shutil.rmtree(scratch_base, ignore_errors=True)
 

@@ -80,8 +80,12 @@ def file_kv(path):
     return {"driver": "file", "path": os.path.abspath(path) + "/"}
 
 
+KEEP = False  # --keep: leave the files for the caller to delete (see bench/README.md)
+
+
 def delete_tree(path):
-    shutil.rmtree(path, ignore_errors=True)
+    if not KEEP:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 # ---- workloads 1 and 2 ------------------------------------------------------------------------
@@ -183,6 +187,27 @@ def single_writes(quick, scratch):
     emit("inflight", "writes/s", (k - first) / (t1 - t0))
 
 
+def inflight_rounds(quick, scratch):
+    """Workload 3's in-flight writes alone: 5 rounds of 2,000 into one fresh directory, each round's rate."""
+    rounds, per_round = 5, (400 if quick else 2000)
+    plan(*[f"round_{r}" for r in range(1, rounds + 1)])
+    path = os.path.join(scratch, "inflight-rounds")
+    chunk_rows = (rounds * per_round + GRID - 1) // GRID  # single_pos(k) is in chunk row k // GRID
+    ds = open_array(file_kv(path), {"chunks": [256, 256], "compressor": None}, SYNC, (chunk_rows * CHUNK, GRID * CHUNK))
+    k = 0
+    for r in range(1, rounds + 1):
+        t0 = time.perf_counter()
+        k = inflight_writes(ds, k, per_round)
+        emit(f"round_{r}", "writes/s", per_round / (time.perf_counter() - t0))
+    check = ts.open({"driver": "zarr", "kvstore": file_kv(path)}, open=True, context=ts.Context(SYNC)).result()
+    reads = [check[single_pos(i)].read() for i in range(k)]
+    for i, r in enumerate(reads):
+        got = int(r.result())
+        if got != value(i):
+            raise RuntimeError(f"verification failed: single write {i} read back {got}, expected {value(i)}")
+    delete_tree(path)
+
+
 # ---- workload 4 ---------------------------------------------------------------------------------
 
 def txn_pos(k):
@@ -281,10 +306,13 @@ def scale(quick, scratch):
 def main():
     global workload
     ap = argparse.ArgumentParser()
-    ap.add_argument("workload", choices=["memory_raw", "file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale"])
+    ap.add_argument("workload", choices=["memory_raw", "file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale", "inflight_rounds"])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--dir")
+    ap.add_argument("--keep", action="store_true", help="leave the arrays written on disk")
     a = ap.parse_args()
+    global KEEP
+    KEEP = a.keep
     workload = a.workload
     scratch = a.dir or tempfile.mkdtemp(prefix="ts-compare")
     os.makedirs(scratch, exist_ok=True)
@@ -304,6 +332,8 @@ def main():
             transactions(a.quick, scratch)
         elif workload == "scale":
             scale(a.quick, scratch)
+        elif workload == "inflight_rounds":
+            inflight_rounds(a.quick, scratch)
     except Exception as e:  # noqa: BLE001
         fail_pending(e)
     fail_pending(RuntimeError("not measured"))

@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  * the same work (the JIT compiles the vector kernels only after a few), and and every result is checked
  * (read back and compared) outside the timed region; a failed check is reported as an error.
  *
- * <p>Usage: {@code CompareMain WORKLOAD [--quick] [--dir SCRATCH_DIR]}, WORKLOAD one of
+ * <p>Usage: {@code CompareMain WORKLOAD [--quick] [--dir SCRATCH_DIR] [--keep]}, WORKLOAD one of
  * {@code memory_raw file_raw file_blosc file_zstd single_writes transactions scale}; and, not part
  * of the comparison, {@code inflight_rounds}: workload 3's in-flight writes alone, 5 rounds of
  * 2,000 into one fresh directory, each round's rate (how the rate grows once the JIT has
@@ -68,6 +68,8 @@ public final class CompareMain {
     static final String SYNC = System.getProperty("tessera.bench.context", "{\"file_io_sync\":true}");
 
     private static boolean quick;
+    /** {@code --keep}: the arrays written stay on disk, for the caller to delete (see bench/README.md). */
+    private static boolean keep;
     private static Path scratch;
     private static String workload;
     private static final Set<String> pending = new LinkedHashSet<>();
@@ -78,11 +80,12 @@ public final class CompareMain {
             switch (args[i]) {
                 case "--quick" -> quick = true;
                 case "--dir" -> scratch = Path.of(args[++i]);
+                case "--keep" -> keep = true;
                 default -> rest.add(args[i]);
             }
         }
         if (rest.size() != 1) {
-            System.err.println("usage: CompareMain WORKLOAD [--quick] [--dir SCRATCH_DIR]");
+            System.err.println("usage: CompareMain WORKLOAD [--quick] [--dir SCRATCH_DIR] [--keep]");
             System.exit(2);
         }
         workload = rest.getFirst();
@@ -394,7 +397,7 @@ public final class CompareMain {
     }
 
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
+        if (keep || !Files.exists(dir)) return;
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
         } catch (IOException e) {
