@@ -156,6 +156,16 @@ def inflight_writes(ds, k, n, window=200):
     return k
 
 
+def verify_singles(path, n):
+    """Reads the first n single writes back through a freshly opened handle."""
+    check = ts.open({"driver": "zarr", "kvstore": file_kv(path)}, open=True, context=ts.Context(SYNC)).result()
+    reads = [check[single_pos(i)].read() for i in range(n)]
+    for i, r in enumerate(reads):
+        got = int(r.result())
+        if got != value(i):
+            raise RuntimeError(f"verification failed: single write {i} read back {got}, expected {value(i)}")
+
+
 def percentile(sorted_values, p):
     idx = math.ceil(p / 100.0 * len(sorted_values)) - 1
     return sorted_values[max(0, min(len(sorted_values) - 1, idx))]
@@ -174,12 +184,7 @@ def single_writes(quick, scratch):
     t0 = time.perf_counter()
     k = inflight_writes(ds, k, inflight)
     t1 = time.perf_counter()
-    check = ts.open({"driver": "zarr", "kvstore": file_kv(path)}, open=True, context=ts.Context(SYNC)).result()
-    reads = [check[single_pos(i)].read() for i in range(k)]
-    for i, r in enumerate(reads):
-        got = int(r.result())
-        if got != value(i):
-            raise RuntimeError(f"verification failed: single write {i} read back {got}, expected {value(i)}")
+    verify_singles(path, k)
     delete_tree(path)
     lat.sort()
     emit("serial_median", "ms", percentile(lat, 50) * 1e3)
@@ -199,12 +204,7 @@ def inflight_rounds(quick, scratch):
         t0 = time.perf_counter()
         k = inflight_writes(ds, k, per_round)
         emit(f"round_{r}", "writes/s", per_round / (time.perf_counter() - t0))
-    check = ts.open({"driver": "zarr", "kvstore": file_kv(path)}, open=True, context=ts.Context(SYNC)).result()
-    reads = [check[single_pos(i)].read() for i in range(k)]
-    for i, r in enumerate(reads):
-        got = int(r.result())
-        if got != value(i):
-            raise RuntimeError(f"verification failed: single write {i} read back {got}, expected {value(i)}")
+    verify_singles(path, k)
     delete_tree(path)
 
 
