@@ -78,9 +78,8 @@ def fmt_size(mib):
 
 
 # Workloads whose files stay until the end of the run (see bench/README.md: ext4 without a
-# journal scans every recently deleted inode on each create). The scale workload's gigabytes go
-# at once.
-KEPT_WORKLOADS = {"file_raw", "file_blosc", "file_zstd", "single_writes", "transactions"}
+# journal scans every recently deleted inode on each create), all that write files.
+KEPT_WORKLOADS = {"file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale"}
 
 
 def run_side(side, workload, args, scratch_base, kept):
