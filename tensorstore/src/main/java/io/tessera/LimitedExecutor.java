@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * time, started in the order they were submitted: TensorStore's {@code data_copy_concurrency}.
  *
  * <p>Why shared threads: a context is cheap and short-lived (TensorStore frees one when its last
- * reference goes), so threads of its own would be created with every context and, since a
- * running task cannot be told apart from an idle pool, never safely stopped. The shared workers
- * outlive contexts and retire after {@value #IDLE_SECONDS} idle seconds.
+ * reference goes), so threads of its own would be started with every context, and stopping them
+ * when it closes would fail work still queued on them. The shared workers outlive contexts and
+ * retire after {@value #IDLE_SECONDS} idle seconds.
  *
  * <p>Tasks may block waiting for tasks submitted earlier to the same executor (a write waits for
  * its turn at a chunk). That cannot deadlock: tasks are taken in submission order, so every

@@ -299,9 +299,14 @@ public final class ZarrArray {
                 // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
                 for (int g = 0; g < tasks; g++) {
                     executor.execute(() -> {
-                        stageParts(seq, parts, claims, targets, t, source, commits, false);
-                        // Only once every task is done does nothing read the source any more.
-                        if (remaining.decrementAndGet() == 0) claims.complete(copy);
+                        try {
+                            stageParts(seq, parts, claims, targets, t, source, commits, false);
+                        } catch (Throwable e) {
+                            claims.failure.compareAndSet(null, e); // the copy future must not wait forever
+                        } finally {
+                            // Only once every task is done does nothing read the source any more.
+                            if (remaining.decrementAndGet() == 0) claims.complete(copy);
+                        }
                     });
                 }
             }

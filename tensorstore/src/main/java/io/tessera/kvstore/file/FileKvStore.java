@@ -310,9 +310,10 @@ public final class FileKvStore implements KvStore {
      * holes: the file reads back the same bytes, and a chunk that is mostly zero (one element
      * written into a zero-filled chunk) costs the page cache, the writeback and the disk a page
      * instead of the whole chunk. Zero runs shorter than {@value #HOLE_MIN_PAGES} pages between
-     * data are written (leading ones cost no write and stay holes), and a value that would need more than {@value #MAX_DATA_RUNS} writes is written
-     * whole: each write is a system call, which costs more than the pages it spares. The writes
-     * run concurrently; the file is then extended to its full size if it ends in a hole.
+     * data are written (leading ones cost no write and stay holes), and a value that would need
+     * more than {@value #MAX_DATA_RUNS} writes is written whole: each write is a system call,
+     * which costs more than the pages it spares. The writes run concurrently; the file is then
+     * extended to its full size if it ends in a hole.
      */
     private CompletableFuture<Void> writeSparse(FileHandle h, MemorySegment value, String path) {
         long size = value.byteSize();
