@@ -19,6 +19,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -90,6 +91,8 @@ public final class FileKvStore implements KvStore {
      */
     private static final long WRITEBACK_AHEAD_MIN = Long.getLong("tessera.file.writebackAhead", 64 << 10);
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
+    /** Its own thread: stopping a driver waits for its threads to end. */
+    private static final Cleaner STOPPER = Cleaner.create();
     private static final long PAGE = 4096;
     /** The fewest zero pages in a row that {@link #writeSparse} leaves as a hole. */
     private static final int HOLE_MIN_PAGES = 4;
@@ -117,6 +120,8 @@ public final class FileKvStore implements KvStore {
     /** Mutations in progress. */
     private final AtomicInteger mutations = new AtomicInteger();
     private volatile boolean closed;
+    /** Stops the driver and the threads: at {@link #close()}, or once the store is unreachable. */
+    private final Cleaner.Cleanable stopping;
 
     private FileKvStore(Path root, Options options, FileIoDriver driver) {
         String r = root.toAbsolutePath().normalize().toString();
@@ -136,6 +141,21 @@ public final class FileKvStore implements KvStore {
             return t;
         });
         this.permits = new AsyncPermits(Math.max(16, 4 * options.ioConcurrency()), callbacks);
+        // TensorStore frees a context's stores when its last reference goes, and callers of the
+        // Java API may never close theirs: without this, each such store's ring and threads
+        // would live as long as the process. An operation in flight keeps the store reachable
+        // (the driver holds it until completion, and its continuations hold the store).
+        this.stopping = STOPPER.register(this, new Owned(driver, blocking, callbacks));
+    }
+
+    /** What a store owns and stops with it; must not refer to the store, or it would never be unreachable. */
+    private record Owned(FileIoDriver driver, ExecutorService blocking, ExecutorService callbacks) implements Runnable {
+        @Override
+        public void run() {
+            driver.close();
+            blocking.shutdown();
+            callbacks.shutdown();
+        }
     }
 
     /**
@@ -644,9 +664,7 @@ public final class FileKvStore implements KvStore {
     public void close() {
         if (closed) return;
         closed = true;
-        driver.close();
-        blocking.shutdown();
-        callbacks.shutdown();
+        stopping.clean();
     }
 
     @Override

@@ -1,0 +1,77 @@
+package io.tessera;
+
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Contexts used as TensorStore users use them: opened, written through, and dropped without
+ * {@code close()}. Their file stores' rings and threads must go once nothing refers to them,
+ * and not before: a write whose handles were all dropped still commits.
+ */
+class UnclosedContextTest {
+    @TempDir Path dir;
+
+    private static final String[] STORE_THREADS = {"tessera-io_uring-", "tessera-file-io-", "tessera-file-kvstore-"};
+
+    private static long storeThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> java.util.Arrays.stream(STORE_THREADS).anyMatch(p -> t.getName().startsWith(p)))
+                .count();
+    }
+
+    private TensorStore open(Context ctx, String name) {
+        return TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir.resolve(name) + "/\"},"
+                + "\"metadata\":{\"chunks\":[16,16]}}", OpenOptions.create().dtype(DataType.UINT16).shape(128, 128).context(ctx)).join();
+    }
+
+    @Test
+    void droppedContextsStopTheirFileStores() throws Exception {
+        long before = storeThreads();
+        for (int i = 0; i < 20; i++) {
+            TensorStore ds = open(Context.fromJson("{\"file_io_sync\":false}"), "a" + i);
+            ds.write(7).join();
+        }
+        long opened = storeThreads();
+        assertTrue(opened - before >= 20, "each store runs threads of its own: " + before + " -> " + opened);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long now = opened;
+        while (now - before > 4 && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(100);
+            now = storeThreads();
+        }
+        assertTrue(now - before <= 4, "store threads still running after the contexts were dropped: " + before + " -> " + now);
+    }
+
+    @Test
+    void aWriteWhoseHandlesWereDroppedStillCommits() throws Exception {
+        List<WriteFutures> writes = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            NDArray values = NDArray.allocate(DataType.UINT16, 128, 128);
+            for (int x = 0; x < 128; x++) for (int y = 0; y < 128; y++) values.setLong(x * 128 + y + i, x, y);
+            writes.add(open(Context.fromJson("{\"file_io_sync\":true}"), "b" + i).write(values)); // 64 chunk files, fsync'd
+        }
+        // Only the futures remain: collections while the writes are in flight must not stop their stores.
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        for (WriteFutures w : writes) w.commit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+        for (int i = 0; i < 4; i++) {
+            try (Context ctx = new Context()) {
+                NDArray got = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir.resolve("b" + i) + "/\"}}",
+                        OpenOptions.open().context(ctx)).join().read().join();
+                for (int x = 0; x < 128; x += 7) for (int y = 0; y < 128; y += 5) assertEquals((x * 128 + y + i) & 0xFFFF, got.getLong(x, y));
+            }
+        }
+    }
+}
