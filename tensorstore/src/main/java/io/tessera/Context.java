@@ -20,8 +20,8 @@ import java.util.function.Function;
  * share their chunk state (so pending writes coalesce).
  *
  * <p>A context is the owner of what its stores hold: {@link #close()} lets it go at once, where
- * TensorStore frees a context when its last reference is dropped. An unclosed context's memory
- * returns once it is unreachable.
+ * TensorStore frees a context when its last reference is dropped. An unclosed context's memory,
+ * and its file stores' io_uring rings and threads, go once it is unreachable.
  */
 public final class Context implements AutoCloseable {
     private final long cachePoolBytes;
