@@ -20,13 +20,18 @@ import java.util.concurrent.Semaphore;
 public final class CrashWriter {
     private CrashWriter() {}
 
-    /** The value of {@code key} at {@code seq}: a header naming both, then bytes derived from them. */
+    /** The value of {@code key} at {@code seq}: a header naming both, then bytes derived from them, some of them zero pages. */
     static byte[] value(String key, long seq) {
         Random r = new Random(key.hashCode() * 1_000_003L + seq);
         byte[] payload = new byte[1 + r.nextInt(r.nextBoolean() ? 200 : 70_000)];
         r.nextBytes(payload);
         byte[] head = (key + " " + seq + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(head.length + payload.length).put(head).put(payload).array();
+        byte[] v = ByteBuffer.allocate(head.length + payload.length).put(head).put(payload).array();
+        // Two in three large values have zero pages, which the store leaves as holes: in the
+        // middle (data after them) or at the end (the file is extended over them).
+        int zeros = r.nextInt(3);
+        if (zeros > 0 && v.length > 8 * 4096) java.util.Arrays.fill(v, 4096, zeros == 1 ? v.length - 4096 : v.length, (byte) 0);
+        return v;
     }
 
     public static void main(String[] args) throws Exception {
