@@ -36,12 +36,15 @@ class UnclosedContextTest {
     @Test
     void droppedContextsStopTheirFileStores() throws Exception {
         long before = storeThreads();
+        List<TensorStore> held = new ArrayList<>(); // reachable until the threads are counted
         for (int i = 0; i < 20; i++) {
             TensorStore ds = open(Context.fromJson("{\"file_io_sync\":false}"), "a" + i);
             ds.write(7).join();
+            held.add(ds);
         }
         long opened = storeThreads();
         assertTrue(opened - before >= 20, "each store runs threads of its own: " + before + " -> " + opened);
+        held.clear();
         long deadline = System.nanoTime() + 30_000_000_000L;
         long now = opened;
         while (now - before > 4 && System.nanoTime() < deadline) {
