@@ -120,7 +120,7 @@ public final class FileKvStore implements KvStore {
     /** Mutations in progress. */
     private final AtomicInteger mutations = new AtomicInteger();
     private volatile boolean closed;
-    /** Stops the driver and the threads: at {@link #close()}, or once the store is unreachable. */
+    /** Stops the driver and the threads and frees the staging buffers: at {@link #close()}, or once the store is unreachable. */
     private final Cleaner.Cleanable stopping;
 
     private FileKvStore(Path root, Options options, FileIoDriver driver) {
@@ -145,18 +145,22 @@ public final class FileKvStore implements KvStore {
         // Java API may never close theirs: without this, each such store's ring and threads
         // would live as long as the process. An operation in flight keeps the store reachable
         // (the driver holds it until completion, and its continuations hold the store).
-        this.stopping = STOPPER.register(this, new Owned(driver, blocking, callbacks));
+        this.stopping = STOPPER.register(this, new Owned(driver, blocking, callbacks, staging));
     }
 
     /** What a store owns and stops with it; must not refer to the store, or it would never be unreachable. */
-    private record Owned(FileIoDriver driver, ExecutorService blocking, ExecutorService callbacks) implements Runnable {
+    private record Owned(FileIoDriver driver, ExecutorService blocking, ExecutorService callbacks, StagingBuffers staging) implements Runnable {
         @Override
         public void run() {
             driver.close();
             blocking.shutdown();
             callbacks.shutdown();
+            staging.close();
         }
     }
+
+    /** Bytes of idle staging buffers the store holds (tests check that closing frees them). */
+    long stagingPooledBytes() { return staging.pooledBytes(); }
 
     /**
      * Opens a store rooted at {@code root}; the directory need not exist (writes create it).

@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * that do not move, so Java heap values are staged here). Reuse is the point: a fresh native
  * allocation per chunk pays page faults on every byte and is freed only when the collector gets
  * to it. A buffer goes back to the pool only once the operation that used it has completed.
+ *
+ * <p>Each buffer has a shared arena of its own, which nothing but {@link #close()} or a release
+ * beyond the budget frees: the store closes its pool when it is closed or unreachable.
  */
 final class StagingBuffers {
     /** A pooled buffer; {@link #segment()} may be larger than asked for. */
@@ -21,6 +24,7 @@ final class StagingBuffers {
     private final long maxPooledBytes;
     private final AtomicLong pooledBytes = new AtomicLong();
     private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<Buffer>> free = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     StagingBuffers(long maxPooledBytes) { this.maxPooledBytes = maxPooledBytes; }
 
@@ -37,14 +41,35 @@ final class StagingBuffers {
         return new Buffer(arena, arena.allocate(cls, 4096));
     }
 
-    /** Returns a buffer whose I/O has completed; beyond the pool's budget it is freed at once. */
+    /** Returns a buffer whose I/O has completed; beyond the pool's budget, or once closed, it is freed at once. */
     void release(Buffer b) {
         long cls = b.segment().byteSize();
-        if (pooledBytes.addAndGet(cls) <= maxPooledBytes) {
-            free.computeIfAbsent(cls, k -> new ConcurrentLinkedDeque<>()).addFirst(b);
-        } else {
+        if (!closed) {
+            if (pooledBytes.addAndGet(cls) <= maxPooledBytes) {
+                free.computeIfAbsent(cls, k -> new ConcurrentLinkedDeque<>()).addFirst(b);
+                if (closed) freeAll(); // closed meanwhile: close() may have missed it
+                return;
+            }
             pooledBytes.addAndGet(-cls);
-            b.arena().close();
+        }
+        b.arena().close();
+    }
+
+    /** Frees the pooled buffers, and from now on every buffer released. */
+    void close() {
+        closed = true;
+        freeAll();
+    }
+
+    /** Bytes of idle buffers held for reuse. */
+    long pooledBytes() { return pooledBytes.get(); }
+
+    private void freeAll() {
+        for (ConcurrentLinkedDeque<Buffer> q : free.values()) {
+            for (Buffer b; (b = q.pollFirst()) != null; ) {
+                pooledBytes.addAndGet(-b.segment().byteSize());
+                b.arena().close();
+            }
         }
     }
 
