@@ -55,6 +55,39 @@ class UnclosedContextTest {
         assertTrue(now - before <= 4, "store threads still running after the contexts were dropped: " + before + " -> " + now);
     }
 
+    /** Open descriptors of this process (rings, directories, files). */
+    private static long openDescriptors() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    /**
+     * Many contexts, each opening a file store, writing, reading and then closed or dropped:
+     * afterwards the process holds as many descriptors and store threads as before.
+     */
+    @Test
+    void manyContextsLeaveNoDescriptorsOrThreads() throws Exception {
+        long fdsBefore = openDescriptors(), threadsBefore = storeThreads();
+        for (int i = 0; i < 60; i++) {
+            Context ctx = Context.fromJson("{\"file_io_sync\":false}");
+            TensorStore ds = open(ctx, "c" + i);
+            ds.get("0:40, 0:40").write(i).join();
+            assertEquals(i, ds.read().join().getLong(39, 39));
+            if (i % 2 == 0) ctx.close(); // the others are dropped
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        long fds = openDescriptors(), threads = storeThreads();
+        while ((fds - fdsBefore > 8 || threads - threadsBefore > 4) && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(100);
+            fds = openDescriptors();
+            threads = storeThreads();
+        }
+        assertTrue(fds - fdsBefore <= 8, "descriptors " + fdsBefore + " -> " + fds);
+        assertTrue(threads - threadsBefore <= 4, "store threads " + threadsBefore + " -> " + threads);
+    }
+
     @Test
     void aWriteWhoseHandlesWereDroppedStillCommits() throws Exception {
         List<WriteFutures> writes = new ArrayList<>();
