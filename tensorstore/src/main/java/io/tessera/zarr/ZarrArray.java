@@ -282,6 +282,7 @@ public final class ZarrArray {
         CompletableFuture<Void>[] commits = new CompletableFuture[parts.size()];
         long seq;
         boolean onCaller = copiesOnCaller(t, source.size());
+        Runnable copyTask;
         synchronized (issueLock) {
             seq = nextSequence++;
             for (int i = 0; i < targets.length; i++) {
@@ -289,45 +290,38 @@ public final class ZarrArray {
                 commits[i] = new CompletableFuture<>();
                 if (onCaller) onCaller = targets[i].isNext(seq);
             }
-            if (!onCaller) {
-                int tasks = Math.min(parts.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
-                // Each task takes the next part not yet taken, so that a task slowed down (a core
-                // shared with other work) takes fewer parts instead of finishing last.
-                PartClaims claims = new PartClaims(parts.size());
-                AtomicInteger remaining = new AtomicInteger(tasks);
-                // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
-                // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
-                for (int g = 0; g < tasks; g++) {
-                    executor.execute(() -> {
-                        try {
-                            stageParts(seq, parts, claims, targets, t, source, commits, false);
-                        } catch (Throwable e) {
-                            claims.failure.compareAndSet(null, e); // the copy future must not wait forever
-                        } finally {
-                            // Only once every task is done does nothing read the source any more.
-                            if (remaining.decrementAndGet() == 0) claims.complete(copy);
-                        }
-                    });
-                }
-            }
+            // Each task takes the next part not yet taken, so that a task slowed down (a core
+            // shared with other work) takes fewer parts instead of finishing last.
+            int tasks = onCaller ? 1 : Math.min(parts.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+            PartClaims claims = new PartClaims(parts.size(), tasks, copy);
+            boolean inline = onCaller;
+            copyTask = () -> claims.runTask(() -> stageParts(seq, parts, claims, targets, t, source, commits, inline));
+            // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
+            // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
+            if (!onCaller) for (int g = 0; g < tasks; g++) executor.execute(copyTask);
         }
-        if (onCaller) {
-            // No earlier write waits at any of these chunks, and later ones queue behind this one:
-            // the copy cannot wait, and it is cheaper here than a hand-off to the executor.
-            PartClaims claims = new PartClaims(parts.size());
-            stageParts(seq, parts, claims, targets, t, source, commits, true);
-            claims.complete(copy);
-        }
+        // No earlier write waits at any of these chunks, and later ones queue behind this one:
+        // the copy cannot wait, and it is cheaper here than a hand-off to the executor.
+        if (onCaller) copyTask.run();
         return new Futures(copy, CompletableFuture.allOf(commits));
     }
 
-    /** The parts of one write its copy tasks take one at a time, and the first failure among them. */
+    /**
+     * The parts of one write, which its copy tasks take one at a time; the first failure among
+     * them; and the write's copy future, which the last task to end completes.
+     */
     private static final class PartClaims {
         private final int parts;
         private final AtomicInteger next = new AtomicInteger();
         private final AtomicReference<Throwable> failure = new AtomicReference<>();
+        private final AtomicInteger running;
+        private final CompletableFuture<Void> copy;
 
-        PartClaims(int parts) { this.parts = parts; }
+        PartClaims(int parts, int tasks, CompletableFuture<Void> copy) {
+            this.parts = parts;
+            this.running = new AtomicInteger(tasks);
+            this.copy = copy;
+        }
 
         /** The index of a part no task has taken yet, or -1. */
         int take() {
@@ -335,10 +329,19 @@ public final class ZarrArray {
             return i < parts ? i : -1;
         }
 
-        /** Completes the write's copy future: with the first failure, if a part failed. */
-        void complete(CompletableFuture<Void> copy) {
-            Throwable e = failure.get();
-            if (e != null) copy.completeExceptionally(e); else copy.complete(null);
+        /** Runs one copy task; whatever it throws fails the write rather than leave the copy future waiting. */
+        void runTask(Runnable stage) {
+            try {
+                stage.run();
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            } finally {
+                // Only once every task is done does nothing read the source any more.
+                if (running.decrementAndGet() == 0) {
+                    Throwable e = failure.get();
+                    if (e != null) copy.completeExceptionally(e); else copy.complete(null);
+                }
+            }
         }
     }
 

@@ -15,11 +15,12 @@ import io.tessera.nativeio.NativeIOException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -98,7 +99,7 @@ public final class FileKvStore implements KvStore {
     private static final int HOLE_MIN_PAGES = 4;
     /** The most separate writes {@link #writeSparse} makes of one value. */
     private static final int MAX_DATA_RUNS = 8;
-    private static final MemorySegment ZERO_PAGE = java.lang.foreign.Arena.global().allocate(PAGE);
+    private static final MemorySegment ZERO_PAGE = Arena.global().allocate(PAGE);
     /** {@code -Dtessera.file.sparse=false} writes every byte of a value, zero pages included. */
     private static final boolean SPARSE_WRITES = Boolean.parseBoolean(System.getProperty("tessera.file.sparse", "true"));
 
