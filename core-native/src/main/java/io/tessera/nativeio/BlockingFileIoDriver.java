@@ -123,6 +123,11 @@ final class BlockingFileIoDriver implements FileIoDriver {
     }
 
     @Override
+    public CompletableFuture<FileStat> statIfExists(String path) {
+        return submit(() -> LibC.statIfExists(path));
+    }
+
+    @Override
     public CompletableFuture<FileStat> fstat(FileHandle file) {
         return submit(() -> LibC.fstat(file.fd(), file.path()));
     }

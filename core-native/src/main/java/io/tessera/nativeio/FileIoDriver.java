@@ -89,6 +89,9 @@ public interface FileIoDriver extends AutoCloseable {
     /** {@code statx} of a path, following symlinks. */
     CompletableFuture<FileStat> stat(String path);
 
+    /** {@code statx} of a path, following symlinks; null when it does not exist (ENOENT, ENOTDIR). */
+    CompletableFuture<FileStat> statIfExists(String path);
+
     /** {@code statx} of an open file. */
     CompletableFuture<FileStat> fstat(FileHandle file);
 

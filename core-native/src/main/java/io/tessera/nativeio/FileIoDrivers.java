@@ -82,13 +82,8 @@ final class FileIoDrivers {
      * cache is read within the system calls, so four calls in a row beat four round trips.
      */
     static FileIoDriver.FileContents readFileNow(String path, LongFunction<MemorySegment> allocate) throws NativeIOException {
-        int fd;
-        try {
-            fd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
-        } catch (NativeIOException e) {
-            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ENOTDIR) return null;
-            throw e;
-        }
+        int fd = LibC.openIfExists(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        if (fd < 0) return null;
         try {
             FileStat st = LibC.fstat(fd, path);
             if (st.isDirectory()) return null;

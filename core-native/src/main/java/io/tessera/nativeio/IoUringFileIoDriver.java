@@ -113,6 +113,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
         MemorySegment keep3;
         final CompletableFuture<Object> future = new CompletableFuture<>();
         LongFunction<Object> onSuccess = r -> null;
+        /** Completes with null, not an exception, when the path does not exist (ENOENT, ENOTDIR). */
+        boolean missingOk;
 
         Op(byte opcode, String name, String path) {
             this.opcode = opcode;
@@ -393,17 +395,24 @@ final class IoUringFileIoDriver implements FileIoDriver {
     @Override
     public CompletableFuture<FileStat> stat(String path) {
         if (direct()) return direct.stat(path);
-        return statx(LibC.AT_FDCWD, path, 0, path);
+        return statx(LibC.AT_FDCWD, path, 0, path, false);
+    }
+
+    @Override
+    public CompletableFuture<FileStat> statIfExists(String path) {
+        if (direct()) return direct.statIfExists(path);
+        return statx(LibC.AT_FDCWD, path, 0, path, true);
     }
 
     @Override
     public CompletableFuture<FileStat> fstat(FileHandle file) {
         if (direct()) return direct.fstat(file);
-        return statx(file.fd(), "", LibC.AT_EMPTY_PATH, file.path());
+        return statx(file.fd(), "", LibC.AT_EMPTY_PATH, file.path(), false);
     }
 
-    private CompletableFuture<FileStat> statx(int dirfd, String path, int flags, String name) {
+    private CompletableFuture<FileStat> statx(int dirfd, String path, int flags, String name, boolean missingOk) {
         Op op = new Op(OP_STATX, "statx", name);
+        op.missingOk = missingOk;
         op.fd = dirfd;
         op.keep1 = cString(path);
         MemorySegment buf = Arena.ofAuto().allocate(LibC.STATX_SIZE, 8);
@@ -632,7 +641,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     private void complete(Op op, int res) {
         try {
-            if (res < 0) op.future.completeExceptionally(new NativeIOException(op.name, op.path, -res));
+            if (res < 0 && op.missingOk && (-res == Errno.ENOENT || -res == Errno.ENOTDIR)) op.future.complete(null);
+            else if (res < 0) op.future.completeExceptionally(new NativeIOException(op.name, op.path, -res));
             else op.future.complete(op.onSuccess.apply(Integer.toUnsignedLong(res)));
         } catch (Throwable t) {
             op.future.completeExceptionally(t);

@@ -130,8 +130,20 @@ public final class LibC {
         return openat(AT_FDCWD, path, flags, mode);
     }
 
+    /**
+     * {@code open(2)}, or -1 when the path does not exist (ENOENT, ENOTDIR): reads of missing
+     * keys are common (every chunk not yet written) and should not cost an exception each.
+     */
+    public static int openIfExists(String path, int flags, int mode) throws NativeIOException {
+        return openat(AT_FDCWD, path, flags, mode, true);
+    }
+
     /** {@code openat(2)}; returns the descriptor. */
     public static int openat(int dirfd, String path, int flags, int mode) throws NativeIOException {
+        return openat(dirfd, path, flags, mode, false);
+    }
+
+    private static int openat(int dirfd, String path, int flags, int mode, boolean missingOk) throws NativeIOException {
         MemorySegment cap = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(path);
@@ -141,7 +153,9 @@ public final class LibC {
                     r = (int) Openat.H.invokeExact(cap, dirfd, p, flags, mode);
                 } catch (Throwable t) { throw rethrow(t); }
                 if (r >= 0) return r;
-                if (errno(cap) != Errno.EINTR) throw fail("open", path, cap);
+                int e = errno(cap);
+                if (missingOk && (e == Errno.ENOENT || e == Errno.ENOTDIR)) return -1;
+                if (e != Errno.EINTR) throw fail("open", path, cap);
             }
         }
     }
@@ -195,6 +209,10 @@ public final class LibC {
 
     /** {@code statx(2)} of a path (following symlinks), or of {@code dirfd} itself when {@code path} is empty. */
     public static FileStat statx(int dirfd, String path, int flags, String nameForErrors) throws NativeIOException {
+        return statx(dirfd, path, flags, nameForErrors, false);
+    }
+
+    private static FileStat statx(int dirfd, String path, int flags, String nameForErrors, boolean missingOk) throws NativeIOException {
         MemorySegment cap = capture();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(STATX_SIZE, 8);
@@ -202,13 +220,20 @@ public final class LibC {
             try {
                 r = (int) Statx.H.invokeExact(cap, dirfd, a.allocateFrom(path), flags, STATX_BASIC_STATS, buf);
             } catch (Throwable t) { throw rethrow(t); }
-            if (r != 0) throw fail("statx", nameForErrors, cap);
+            if (r != 0) {
+                int e = errno(cap);
+                if (missingOk && (e == Errno.ENOENT || e == Errno.ENOTDIR)) return null;
+                throw fail("statx", nameForErrors, cap);
+            }
             return decodeStatx(buf);
         }
     }
 
     /** {@code stat} of a path. */
     public static FileStat stat(String path) throws NativeIOException { return statx(AT_FDCWD, path, 0, path); }
+
+    /** {@code stat} of a path, or null when it does not exist (ENOENT, ENOTDIR), without an exception. */
+    public static FileStat statIfExists(String path) throws NativeIOException { return statx(AT_FDCWD, path, 0, path, true); }
 
     /** {@code fstat} of an open descriptor. */
     public static FileStat fstat(int fd, String path) throws NativeIOException {

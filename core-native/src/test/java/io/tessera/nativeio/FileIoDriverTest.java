@@ -215,6 +215,42 @@ class FileIoDriverTest {
     }
 
     /**
+     * A missing path (or one under a regular file) stats as null rather than failing, on the ring,
+     * on a driver thread (a chain) and as a blocking call; any other error still fails, and an
+     * existing path stats as {@code stat} does.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void statIfExistsGivesNullForMissingPaths(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 4);
+        Path file = Files.writeString(dir.resolve("f"), "abc");
+        String missing = dir.resolve("missing").toString(), underFile = file + "/x";
+        for (int round = 0; round < 2; round++) {
+            boolean chained = round == 1;
+            java.util.function.Function<String, FileStat> st = p -> {
+                try {
+                    return await(chained ? d.runChain(() -> d.statIfExists(p)) : d.statIfExists(p));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            assertNull(st.apply(missing));
+            assertNull(st.apply(underFile));
+            FileStat a = st.apply(file.toString()), b = await(d.stat(file.toString()));
+            assertTrue(a.sameFile(b));
+            assertEquals(3, a.size());
+            assertEquals(b.mtimeNanos(), a.mtimeNanos());
+        }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> await(d.statIfExists("x".repeat(5000))));
+        assertEquals(Errno.ENAMETOOLONG, ((NativeIOException) e.getCause()).errno());
+        assertNull(LibC.statIfExists(missing));
+        assertEquals(-1, LibC.openIfExists(underFile, LibC.O_RDONLY | LibC.O_CLOEXEC, 0));
+        NativeIOException tooLong = assertThrows(NativeIOException.class,
+                () -> LibC.openIfExists("x".repeat(5000), LibC.O_RDONLY | LibC.O_CLOEXEC, 0));
+        assertEquals(Errno.ENAMETOOLONG, tooLong.errno());
+    }
+
+    /**
      * Opening a FIFO for reading blocks in the kernel until a writer comes: operations submitted
      * after it complete first, and it completes once the writer opens.
      */

@@ -200,7 +200,7 @@ final class JavaArrays {
             boolean fits = switch (dtype) {
                 case UINT64 -> v >= 0;
                 case INT64 -> true;
-                default -> v >= minOf(dtype).longValue() && v <= maxOf(dtype).longValue();
+                default -> v >= minLong(dtype) && v <= maxLong(dtype);
             };
             if (!fits) throw outOfRange(Long.toString(v));
             Elements.setLong(seg, offset, dtype, v);
@@ -256,6 +256,20 @@ final class JavaArrays {
         private IllegalArgumentException notIntegral(String v) {
             return new IllegalArgumentException("Value " + v + at() + " cannot be converted to " + dtype + " without loss");
         }
+    }
+
+    // The long twins of minOf and maxOf, for every type narrower than 64 bits: a scalar written per
+    // element (or per single-element write) should not allocate BigIntegers to check its range.
+    private static long minLong(DataType t) {
+        return t.kind() == DataType.Kind.INT ? -(1L << (t.byteSize() * 8 - 1)) : 0;
+    }
+
+    private static long maxLong(DataType t) {
+        return switch (t.kind()) {
+            case INT -> (1L << (t.byteSize() * 8 - 1)) - 1;
+            case UINT -> (1L << (t.byteSize() * 8)) - 1;
+            default -> 1;
+        };
     }
 
     static BigInteger minOf(DataType t) {

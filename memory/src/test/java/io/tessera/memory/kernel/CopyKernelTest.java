@@ -77,6 +77,13 @@ class CopyKernelTest {
                     NDArray value = make(rnd, t, new long[0], false, true, memory(rnd), arena).view();
                     NDArray scalar = value.broadcastTo(shape);
                     assertSameWrites(dst, "scalar fill", k -> k.copy(scalar, dst.view()), () -> ReferenceOps.copy(scalar, dst.view()));
+                    // Values whose bytes are all alike (zero, the usual fill value) take a memset path.
+                    for (byte b : new byte[] {0, t == DataType.BOOL ? 1 : (byte) 0x7F}) {
+                        NDArray same = NDArray.allocate(arena, t, NDArray.Order.C, new long[0]);
+                        same.segment().fill(b);
+                        NDArray sameFill = same.broadcastTo(shape);
+                        assertSameWrites(dst, "byte-repeat fill " + b, k -> k.copy(sameFill, dst.view()), () -> ReferenceOps.copy(sameFill, dst.view()));
+                    }
                     if (rank >= 1) {
                         // A lower-rank array (the trailing dims) repeated over the leading ones.
                         int keep = 1 + rnd.nextInt(rank);

@@ -546,13 +546,9 @@ public final class FileKvStore implements KvStore {
         }
     }
 
+    /** The generation stored at {@code p}; a missing value (the usual case: a new chunk) costs no exception. */
     private CompletableFuture<Generation> currentGeneration(String p) {
-        return driver.stat(p).thenApply(FileKvStore::generation)
-                .exceptionallyCompose(e -> {
-                    int n = Errors.errno(e);
-                    return n == Errno.ENOENT || n == Errno.ENOTDIR
-                            ? CompletableFuture.completedFuture(Generation.NO_VALUE) : CompletableFuture.failedFuture(e);
-                });
+        return driver.statIfExists(p).thenApply(st -> st == null ? Generation.NO_VALUE : generation(st));
     }
 
     /**
