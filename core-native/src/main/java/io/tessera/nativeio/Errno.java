@@ -24,8 +24,8 @@ public final class Errno {
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
     public static final int EROFS = 30;
-    public static final int ENOSYS = 38;
     public static final int ENAMETOOLONG = 36;
+    public static final int ENOSYS = 38;
     public static final int ENOTEMPTY = 39;
     public static final int EOPNOTSUPP = 95;
     public static final int ECANCELED = 125;

@@ -245,6 +245,7 @@ class FileIoDriverTest {
         assertEquals(Errno.ENAMETOOLONG, ((NativeIOException) e.getCause()).errno());
         assertNull(LibC.statIfExists(missing));
         assertEquals(-1, LibC.openIfExists(underFile, LibC.O_RDONLY | LibC.O_CLOEXEC, 0));
+        assertEquals(-1, LibC.openIfExists(missing, LibC.O_RDONLY | LibC.O_CLOEXEC, 0));
         NativeIOException tooLong = assertThrows(NativeIOException.class,
                 () -> LibC.openIfExists("x".repeat(5000), LibC.O_RDONLY | LibC.O_CLOEXEC, 0));
         assertEquals(Errno.ENAMETOOLONG, tooLong.errno());

@@ -258,8 +258,8 @@ final class JavaArrays {
         }
     }
 
-    // The long twins of minOf and maxOf, for every type narrower than 64 bits: a scalar written per
-    // element (or per single-element write) should not allocate BigIntegers to check its range.
+    // The long twins of minOf and maxOf, for types narrower than 64 bits only (1L << 64 is 1): a
+    // scalar written per element (or per single-element write) should not allocate BigIntegers.
     private static long minLong(DataType t) {
         return t.kind() == DataType.Kind.INT ? -(1L << (t.byteSize() * 8 - 1)) : 0;
     }

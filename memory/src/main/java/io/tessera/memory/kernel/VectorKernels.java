@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The Vector API kernels: broadcast fill, reversed-row copy, fused dtype conversion, byte swap and
  * compare-to-value run on vectors of the platform's preferred width; contiguous copies use
- * {@link MemorySegment#copy}; every other case runs the loops of {@link ScalarKernels}, which define
+ * {@link MemorySegment#copy}, and fills with a value whose bytes are all alike (zero) use
+ * {@link MemorySegment#fill}; every other case runs the loops of {@link ScalarKernels}, which define
  * the results bit for bit.
  *
  * <p>Until C2 compiles them, Vector API operations run as Java fallbacks many times slower than

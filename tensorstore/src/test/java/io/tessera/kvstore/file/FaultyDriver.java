@@ -1,5 +1,6 @@
 package io.tessera.kvstore.file;
 
+import io.tessera.nativeio.Errno;
 import io.tessera.nativeio.FileHandle;
 import io.tessera.nativeio.FileIoDriver;
 import io.tessera.nativeio.FileStat;
@@ -45,7 +46,11 @@ final class FaultyDriver implements FileIoDriver {
     @Override public CompletableFuture<Void> unlink(String path) { return maybe("unlink", path, () -> real.unlink(path)); }
     @Override public CompletableFuture<Void> mkdir(String path, int mode) { return maybe("mkdir", path, () -> real.mkdir(path, mode)); }
     @Override public CompletableFuture<FileStat> stat(String path) { return maybe("statx", path, () -> real.stat(path)); }
-    @Override public CompletableFuture<FileStat> statIfExists(String path) { return maybe("statx", path, () -> real.statIfExists(path)); }
+    @Override public CompletableFuture<FileStat> statIfExists(String path) {
+        // As the real drivers: a missing path is null, not a failure.
+        int errno = fault.apply("statx", path);
+        return errno == Errno.ENOENT || errno == Errno.ENOTDIR ? CompletableFuture.completedFuture(null) : maybe("statx", path, () -> real.statIfExists(path));
+    }
     @Override public CompletableFuture<FileStat> fstat(FileHandle f) { return maybe("statx", f.path(), () -> real.fstat(f)); }
     @Override public CompletableFuture<Void> close(FileHandle f) { return real.close(f); }
     @Override public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
