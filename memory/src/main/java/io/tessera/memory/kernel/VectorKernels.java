@@ -76,8 +76,10 @@ public final class VectorKernels extends StridedLoops {
         // Contiguous rows stay with MemorySegment.copy even when short: vector moves measured no faster
         // there, and unlike them it is fast before C2 has compiled this class.
         if (ss == es && ds == es) MemorySegment.copy(s, so, d, dOff, bytes);
-        // A value whose bytes are all alike (zero, the usual fill value) is a memset: as fast as the
-        // vector stores once compiled, and unlike them fast before (a chunk filled per small write).
+        // A value whose bytes are all alike (zero, the usual fill value) is a memset. Once C2 has
+        // compiled the vector stores they fill a cached chunk about 2x faster (113 against 58 GB/s
+        // for 128 KiB here, 1 us a chunk), but until then they run as Java fallbacks at a fraction
+        // of that, and a process's first thousands of small writes each fill a chunk.
         else if (ss == 0 && ds == es && isByteRepeat(s, so, es)) d.asSlice(dOff, bytes).fill(s.get(ScalarKernels.B, so));
         else if (ss == 0 && ds == es && bytes >= VB) fill(s, so, d, dOff, bytes, es);
         else if (ss == -es && ds == es && bytes >= VB) reverse(s, so, d, dOff, n, es);
