@@ -30,6 +30,12 @@ public final class Errno {
     public static final int EOPNOTSUPP = 95;
     public static final int ECANCELED = 125;
 
+    /**
+     * Whether {@code errno} says a path does not exist: ENOENT, or ENOTDIR (a component of it is a
+     * regular file). The calls that answer "missing" rather than fail use this one rule.
+     */
+    public static boolean isMissingPath(int errno) { return errno == ENOENT || errno == ENOTDIR; }
+
     private record Entry(String name, String message) {}
 
     private static final Map<Integer, Entry> TABLE = new HashMap<>();

@@ -641,7 +641,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     private void complete(Op op, int res) {
         try {
-            if (res < 0 && op.missingOk && (-res == Errno.ENOENT || -res == Errno.ENOTDIR)) op.future.complete(null);
+            if (res < 0 && op.missingOk && Errno.isMissingPath(-res)) op.future.complete(null);
             else if (res < 0) op.future.completeExceptionally(new NativeIOException(op.name, op.path, -res));
             else op.future.complete(op.onSuccess.apply(Integer.toUnsignedLong(res)));
         } catch (Throwable t) {

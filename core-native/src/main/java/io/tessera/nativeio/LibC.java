@@ -154,7 +154,7 @@ public final class LibC {
                 } catch (Throwable t) { throw rethrow(t); }
                 if (r >= 0) return r;
                 int e = errno(cap);
-                if (missingOk && (e == Errno.ENOENT || e == Errno.ENOTDIR)) return -1;
+                if (missingOk && Errno.isMissingPath(e)) return -1;
                 if (e != Errno.EINTR) throw fail("open", path, cap);
             }
         }
@@ -222,7 +222,7 @@ public final class LibC {
             } catch (Throwable t) { throw rethrow(t); }
             if (r != 0) {
                 int e = errno(cap);
-                if (missingOk && (e == Errno.ENOENT || e == Errno.ENOTDIR)) return null;
+                if (missingOk && Errno.isMissingPath(e)) return null;
                 throw fail("statx", nameForErrors, cap);
             }
             return decodeStatx(buf);

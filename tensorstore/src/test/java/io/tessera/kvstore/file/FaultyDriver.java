@@ -49,7 +49,7 @@ final class FaultyDriver implements FileIoDriver {
     @Override public CompletableFuture<FileStat> statIfExists(String path) {
         // As the real drivers: a missing path is null, not a failure.
         int errno = fault.apply("statx", path);
-        return errno == Errno.ENOENT || errno == Errno.ENOTDIR ? CompletableFuture.completedFuture(null) : maybe("statx", path, () -> real.statIfExists(path));
+        return Errno.isMissingPath(errno) ? CompletableFuture.completedFuture(null) : maybe("statx", path, () -> real.statIfExists(path));
     }
     @Override public CompletableFuture<FileStat> fstat(FileHandle f) { return maybe("statx", f.path(), () -> real.fstat(f)); }
     @Override public CompletableFuture<Void> close(FileHandle f) { return real.close(f); }
