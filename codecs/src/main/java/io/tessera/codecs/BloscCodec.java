@@ -9,9 +9,9 @@ import java.nio.ByteOrder;
 import java.util.List;
 
 /**
- * zarr v2 {@code blosc} (the c-blosc 1.x format), through the system c-blosc via FFM when it is
- * installed, else blosc-java's bundled c-blosc 1.21.4 via JNI (see {@link BloscLib}; the chosen one
- * is logged once).
+ * zarr v2 {@code blosc} (the c-blosc 1.x format), through c-blosc via FFM (blosc-java's bundled
+ * build compresses, the system's decompresses), else blosc-java's JNI API (see {@link BloscLib};
+ * the choice is logged once).
  *
  * <p>blosc's typesize is not part of the metadata: it is the element size given to
  * {@link #encode}, as in TensorStore and numcodecs. {@code shuffle = -1} picks bit shuffle for

@@ -9,6 +9,7 @@ import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,14 +17,19 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * The c-blosc 1.x implementations behind {@link BloscCodec}; one is chosen once, at class load.
  *
- * <p>{@link Ffm} (the fast path) calls the system's c-blosc ({@code libblosc.so.1}) through FFM on
- * the segments themselves: no copies. {@link Jni} (its scalar twin) goes through blosc-java, whose
- * JNI API takes and returns byte[], so a chunk is copied in and out. Both write the same format;
- * both receive only buffers whose header {@link BloscCodec#checkHeader} has validated, so c-blosc's
- * own bound (the header's cbytes) is the true length.
+ * <p>{@link Ffm} (the fast path) calls c-blosc's context functions through FFM on the segments
+ * themselves: no copies. It binds up to two builds of the same library. blosc-java's bundled
+ * c-blosc 1.21.4 has AVX2 shuffles (Debian's build has only SSE2: its byte shuffle costs 3x as
+ * much), so it compresses; the system's {@code libblosc.so.1} decompresses (as fast, and it has
+ * snappy, which it also compresses). Either serves alone when the other is missing.
+ * {@link Jni} (the scalar twin) goes through blosc-java's JNI API, which takes and returns byte[],
+ * so a chunk is copied in and out. All write the same bytes; all receive only buffers whose header
+ * {@link BloscCodec#checkHeader} has validated, so c-blosc's own bound (the header's cbytes) is
+ * the true length.
  *
- * <p>Selection: {@code -Dtessera.codecs.blosc=ffm|jni}; by default FFM when {@code libblosc.so.1}
- * (or {@code -Dtessera.codecs.blosc.library=PATH}) loads, else JNI.
+ * <p>Selection: {@code -Dtessera.codecs.blosc=ffm|jni}; by default FFM when either library loads
+ * ({@code -Dtessera.codecs.blosc.library=PATH} names the system one,
+ * {@code -Dtessera.codecs.blosc.bundled=false} leaves out the bundled one), else JNI.
  */
 sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
 
@@ -67,92 +73,78 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
     }
 
     /**
-     * System c-blosc through FFM, zero-copy on native segments. Its handles are static constants
-     * bound in the class initializer; if the library is missing, initialization fails and
-     * {@link #select} falls back to {@link Jni}.
+     * c-blosc through FFM, zero-copy on native segments: one library compresses, one (possibly
+     * the same) decompresses and handles snappy.
      */
     final class Ffm implements BloscLib {
-        private static final Linker LINKER = Linker.nativeLinker();
-        private static final String PATH = System.getProperty(PROPERTY + ".library", "libblosc.so.1");
-        // The library stays loaded for the life of the JVM, as the codec does.
-        private static final SymbolLookup LOOKUP = PATH.contains("/")
-                ? SymbolLookup.libraryLookup(java.nio.file.Path.of(PATH), Arena.global())
-                : SymbolLookup.libraryLookup(PATH, Arena.global());
-        private static final MethodHandle DECOMPRESS_CTX = LINKER.downcallHandle(find("blosc_decompress_ctx"),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-        private static final String VERSION = callString("blosc_get_version_string");
-        private static final boolean SNAPPY =
-                java.util.Arrays.asList(callString("blosc_list_compressors").split(",")).contains("snappy");
-        // Looked up at load, so that a library without it is not chosen; linked on first use (Compress).
-        private static final MemorySegment COMPRESS_CTX = find("blosc_compress_ctx");
-        private static final Ffm INSTANCE = new Ffm();
+        private static final Ffm DEFAULT = create();
 
-        /** Linked on first use: a read never compresses, and each FFM link costs milliseconds of start-up. */
-        private static final class Compress {
-            static final MethodHandle CTX = LINKER.downcallHandle(COMPRESS_CTX,
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-                            ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
+        private final Library encoder;
+        private final Library decoder;
+
+        private Ffm(Library encoder, Library decoder) {
+            this.encoder = encoder;
+            this.decoder = decoder;
         }
 
-        /** NUL-terminated compressor names, made once: c-blosc only reads them. */
-        private final Map<String, MemorySegment> names = new ConcurrentHashMap<>();
-
-        private Ffm() {
-            // The header checks and the format are c-blosc 1.x's; c-blosc 2 is another library.
-            if (!VERSION.startsWith("1.")) {
-                throw new IllegalStateException(PATH + " is c-blosc " + VERSION + ", not 1.x");
-            }
-        }
-
-        /** The binding; throws (an initialization error) when the system c-blosc cannot be loaded. */
+        /** The default binding; throws (an initialization error) when neither library can be loaded. */
         static Ffm load() {
-            return INSTANCE;
+            return DEFAULT;
         }
 
-        private static MemorySegment find(String name) {
-            return LOOKUP.find(name).orElseThrow(() -> new IllegalStateException(PATH + " lacks " + name));
+        /** A binding to {@code library} alone (tests compare the libraries with it). */
+        static Ffm only(Library library) {
+            return new Ffm(library, library);
         }
 
-        private static String callString(String function) {
-            MethodHandle h = LINKER.downcallHandle(find(function), FunctionDescriptor.of(ValueLayout.ADDRESS));
+        private static Ffm create() {
+            Library system = null;
+            Library bundled = null;
+            RuntimeException failures = new IllegalStateException("no c-blosc 1.x could be bound through FFM");
             try {
-                return ((MemorySegment) h.invokeExact()).reinterpret(256).getString(0);
-            } catch (Throwable t) {
-                throw new IllegalStateException(function + " failed", t);
+                system = Library.system();
+            } catch (RuntimeException | LinkageError e) {
+                failures.addSuppressed(e);
             }
+            if (Boolean.parseBoolean(System.getProperty(PROPERTY + ".bundled", "true"))) {
+                try {
+                    bundled = Library.bundled();
+                } catch (RuntimeException | LinkageError e) {
+                    failures.addSuppressed(e);
+                }
+            }
+            if (system == null && bundled == null) {
+                throw failures;
+            }
+            return new Ffm(bundled != null ? bundled : system, system != null ? system : bundled);
         }
 
         @Override
         public String describe() {
-            return "system c-blosc " + VERSION + " (" + PATH + ") via FFM, zero-copy" + (SNAPPY ? ", with snappy" : "");
+            return (encoder == decoder ? encoder.description()
+                    : "compresses with " + encoder.description() + ", decompresses with " + decoder.description())
+                    + ", via FFM, zero-copy" + (snappy() ? ", with snappy" : "");
         }
 
         @Override
         public boolean snappy() {
-            return SNAPPY;
+            return decoder.snappy();
         }
 
         @Override
         public MemorySegment compress(MemorySegment raw, int typesize, String cname, int clevel, int shuffle,
                 int blocksize, SegmentAllocator allocator) {
-            MemorySegment name = names.computeIfAbsent(cname, n -> Arena.global().allocateFrom(n));
+            Library lib = cname.equals("snappy") ? decoder : encoder;
             long n = raw.byteSize();
             try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
                 MemorySegment src = Codecs.nativeView(raw, in);
                 // BLOSC_MAX_OVERHEAD: with 16 spare bytes c-blosc can always store the data as is.
                 MemorySegment dst = out.get(n + 16);
-                int size = (int) Compress.CTX.invokeExact(clevel, shuffle, (long) typesize, n, src, dst, n + 16, name,
-                        (long) blocksize, 1);
+                int size = lib.compress(clevel, shuffle, typesize, src, dst, cname, blocksize);
                 if (size <= 0) {
                     throw new IllegalStateException("blosc_compress_ctx of " + n + " bytes returned " + size);
                 }
                 return Codecs.copyOut(dst.asSlice(0, size), allocator);
-            } catch (RuntimeException | Error e) {
-                throw e;
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
             }
         }
 
@@ -161,15 +153,210 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
             try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
                 MemorySegment src = Codecs.nativeView(encoded, in);
                 MemorySegment to = dst.isNative() ? dst : out.get(dst.byteSize());
-                int result = (int) DECOMPRESS_CTX.invokeExact(src, to, to.byteSize(), 1);
+                int result = decoder.decompress(src, to);
                 if (to != dst && result == dst.byteSize()) {
                     MemorySegment.copy(to, 0, dst, 0, dst.byteSize());
                 }
                 return result;
+            }
+        }
+    }
+
+    /**
+     * One c-blosc 1.x build: where its context functions are (they need no {@code blosc_init}
+     * and keep no global state), linked on first use, since each FFM link costs milliseconds of
+     * start-up and a reader never compresses.
+     */
+    final class Library {
+        private static final Linker LINKER = Linker.nativeLinker();
+        private static final FunctionDescriptor COMPRESS_CTX = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
+        private static final FunctionDescriptor DECOMPRESS_CTX = FunctionDescriptor.of(ValueLayout.JAVA_INT,
+                ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
+        /** blosc-java's library, a resource of its jar, and the two functions it exports. */
+        private static final String BUNDLED = "libbloscjni.so";
+        private static final String EXPORTED_COMPRESS = "Java_com_scalableminds_bloscjava_Blosc__1compress";
+        private static final String EXPORTED_DECOMPRESS = "Java_com_scalableminds_bloscjava_Blosc__1decompress";
+        private static final long PAGE = 4096;
+
+        private final String description;
+        private final MemorySegment compressAt;
+        private final MemorySegment decompressAt;
+        private final boolean snappy;
+        /** NUL-terminated compressor names, made once: c-blosc only reads them. */
+        private final Map<String, MemorySegment> names = new ConcurrentHashMap<>();
+        private volatile MethodHandle compress;
+        private volatile MethodHandle decompress;
+
+        private Library(String description, MemorySegment compressAt, MemorySegment decompressAt, boolean snappy) {
+            this.description = description;
+            this.compressAt = compressAt;
+            this.decompressAt = decompressAt;
+            this.snappy = snappy;
+        }
+
+        String description() {
+            return description;
+        }
+
+        boolean snappy() {
+            return snappy;
+        }
+
+        /**
+         * The system's c-blosc ({@code libblosc.so.1}, or {@code -Dtessera.codecs.blosc.library=PATH}).
+         *
+         * @throws IllegalStateException if it is missing, lacks the functions, or is not c-blosc 1.x
+         */
+        static Library system() {
+            String path = System.getProperty(PROPERTY + ".library", "libblosc.so.1");
+            // The library stays loaded for the life of the JVM, as the codec does.
+            SymbolLookup lookup = path.contains("/")
+                    ? SymbolLookup.libraryLookup(java.nio.file.Path.of(path), Arena.global())
+                    : SymbolLookup.libraryLookup(path, Arena.global());
+            java.util.function.Function<String, MemorySegment> find = name -> lookup.find(name)
+                    .orElseThrow(() -> new IllegalStateException(path + " lacks " + name));
+            String version = callString(find.apply("blosc_get_version_string"));
+            // The header checks and the format are c-blosc 1.x's; c-blosc 2 is another library.
+            if (!version.startsWith("1.")) {
+                throw new IllegalStateException(path + " is c-blosc " + version + ", not 1.x");
+            }
+            boolean snappy = java.util.Arrays.asList(callString(find.apply("blosc_list_compressors")).split(","))
+                    .contains("snappy");
+            return new Library("system c-blosc " + version + " (" + path + ")", find.apply("blosc_compress_ctx"),
+                    find.apply("blosc_decompress_ctx"), snappy);
+        }
+
+        /**
+         * blosc-java's bundled c-blosc, loaded from its jar. The library exports only its two JNI
+         * functions, but is not stripped: the context functions are found in its full symbol table
+         * ({@link ElfSymbols}) and located relative to the exported ones, which must agree on where
+         * the library was loaded. A round trip through the binding then checks it before use.
+         *
+         * @throws IllegalStateException if the library is missing, built for another machine,
+         *     stripped, or fails the round trip
+         */
+        static Library bundled() {
+            byte[] elf;
+            try (java.io.InputStream in = Blosc.class.getClassLoader().getResourceAsStream(BUNDLED)) {
+                if (in == null) {
+                    throw new IllegalStateException("blosc-java has no " + BUNDLED);
+                }
+                elf = in.readAllBytes();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("reading blosc-java's " + BUNDLED, e);
+            }
+            String arch = System.getProperty("os.arch");
+            int machine = switch (arch) {
+                case "amd64", "x86_64" -> ElfSymbols.EM_X86_64;
+                case "aarch64" -> ElfSymbols.EM_AARCH64;
+                default -> throw new IllegalStateException("no bundled c-blosc for " + arch);
+            };
+            String compressName = "blosc_compress_ctx";
+            String decompressName = "blosc_decompress_ctx";
+            Map<String, Long> at;
+            try {
+                at = ElfSymbols.functions(elf, machine, java.util.Set.of(compressName, decompressName,
+                        EXPORTED_COMPRESS, EXPORTED_DECOMPRESS, "snappy_wrap_compress"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException("blosc-java's " + BUNDLED + ": " + e.getMessage(), e);
+            }
+            for (String name : List.of(compressName, decompressName, EXPORTED_COMPRESS, EXPORTED_DECOMPRESS)) {
+                if (!at.containsKey(name)) {
+                    throw new IllegalStateException("blosc-java's " + BUNDLED + " has no function " + name);
+                }
+            }
+            SymbolLookup lookup = loadCopy(elf);
+            long base = lookup.find(EXPORTED_COMPRESS).orElseThrow().address() - at.get(EXPORTED_COMPRESS);
+            long base2 = lookup.find(EXPORTED_DECOMPRESS).orElseThrow().address() - at.get(EXPORTED_DECOMPRESS);
+            if (base != base2 || base % PAGE != 0) {
+                throw new IllegalStateException("blosc-java's " + BUNDLED + " symbol table does not match the loaded library");
+            }
+            Library lib = new Library("c-blosc bundled with blosc-java (" + BUNDLED + ", AVX2 shuffle)",
+                    MemorySegment.ofAddress(base + at.get(compressName)),
+                    MemorySegment.ofAddress(base + at.get(decompressName)), at.containsKey("snappy_wrap_compress"));
+            lib.checkRoundTrip();
+            return lib;
+        }
+
+        /** dlopens a private copy of {@code elf}; the file goes at once (the mapping stays). */
+        private static SymbolLookup loadCopy(byte[] elf) {
+            java.nio.file.Path copy = null;
+            try {
+                copy = java.nio.file.Files.createTempFile("tessera-blosc-", ".so");
+                java.nio.file.Files.write(copy, elf);
+                return SymbolLookup.libraryLookup(copy, Arena.global());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("copying blosc-java's " + BUNDLED, e);
+            } finally {
+                if (copy != null) {
+                    try {
+                        java.nio.file.Files.deleteIfExists(copy);
+                    } catch (java.io.IOException ignored) {
+                        // A leftover temp file costs disk space only.
+                    }
+                }
+            }
+        }
+
+        /** Compresses and decompresses a shuffled 2-byte pattern; throws unless it comes back. */
+        private void checkRoundTrip() {
+            try (Arena a = Arena.ofConfined()) {
+                int n = 1 << 16;
+                MemorySegment raw = a.allocate(n);
+                for (int i = 0; i < n / 2; i++) {
+                    raw.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, (short) (i / 3));
+                }
+                MemorySegment packed = a.allocate(n + 16);
+                int size = compress(5, 1, 2, raw, packed, "lz4", 0);
+                MemorySegment back = a.allocate(n);
+                if (size <= 16 || packed.get(ValueLayout.JAVA_BYTE, 0) != 2 || decompress(packed, back) != n
+                        || back.mismatch(raw) != -1) {
+                    throw new IllegalStateException(description + " failed its round trip (compressed size " + size + ")");
+                }
+            }
+        }
+
+        /** {@code blosc_compress_ctx} of all of {@code src} into {@code dst}; returns its result. */
+        int compress(int clevel, int shuffle, int typesize, MemorySegment src, MemorySegment dst, String cname, int blocksize) {
+            MethodHandle h = compress;
+            if (h == null) {
+                compress = h = LINKER.downcallHandle(compressAt, COMPRESS_CTX);
+            }
+            MemorySegment name = names.computeIfAbsent(cname, n -> Arena.global().allocateFrom(n));
+            try {
+                return (int) h.invokeExact(clevel, shuffle, (long) typesize, src.byteSize(), src, dst, dst.byteSize(),
+                        name, (long) blocksize, 1);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
+            }
+        }
+
+        /** {@code blosc_decompress_ctx} of a header-checked {@code src} into {@code dst}; returns its result. */
+        int decompress(MemorySegment src, MemorySegment dst) {
+            MethodHandle h = decompress;
+            if (h == null) {
+                decompress = h = LINKER.downcallHandle(decompressAt, DECOMPRESS_CTX);
+            }
+            try {
+                return (int) h.invokeExact(src, dst, dst.byteSize(), 1);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        private static String callString(MemorySegment function) {
+            MethodHandle h = LINKER.downcallHandle(function, FunctionDescriptor.of(ValueLayout.ADDRESS));
+            try {
+                return ((MemorySegment) h.invokeExact()).reinterpret(256).getString(0);
+            } catch (Throwable t) {
+                throw new IllegalStateException("c-blosc's version or compressor list could not be read", t);
             }
         }
     }

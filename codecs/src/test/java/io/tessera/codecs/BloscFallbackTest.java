@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The selection happens once per JVM, so each case runs a child JVM: without the system c-blosc
- * the codec falls back to JNI (and says so in one log line), and {@code -Dtessera.codecs.blosc=jni}
- * forces JNI.
+ * the bundled one serves alone through FFM; without either the codec falls back to JNI (and says
+ * so in one log line); and {@code -Dtessera.codecs.blosc=jni} forces JNI.
  */
 class BloscFallbackTest {
 
@@ -51,8 +51,16 @@ class BloscFallbackTest {
     }
 
     @Test
-    void missingSystemLibraryFallsBackToJni() throws Exception {
+    void missingSystemLibraryLeavesTheBundledOne() throws Exception {
         String out = child("-Dtessera.codecs.blosc.library=/nonexistent/libblosc.so.1");
+        assertTrue(out.contains("LIB=Ffm"), out);
+        assertTrue(out.contains("blosc: c-blosc bundled with blosc-java") && out.contains("via FFM")
+                && !out.contains("snappy"), out);
+    }
+
+    @Test
+    void withoutEitherLibraryFallsBackToJni() throws Exception {
+        String out = child("-Dtessera.codecs.blosc.library=/nonexistent/libblosc.so.1", "-Dtessera.codecs.blosc.bundled=false");
         assertTrue(out.contains("LIB=Jni"), out);
         assertTrue(out.contains("blosc: blosc-java JNI") && out.contains("-Dtessera.codecs.blosc=ffm|jni"), out);
     }

@@ -10,8 +10,15 @@ final class TestData {
 
     /** blosc-java's JNI binding: the scalar twin of the FFM path. */
     static final BloscLib JNI = new BloscLib.Jni();
-    /** The system c-blosc through FFM; loading fails (and so do the tests) if it is missing. */
+    /**
+     * The default FFM binding: the bundled c-blosc compresses, the system one decompresses; loading
+     * fails (and so do the tests) if neither loads.
+     */
     static final BloscLib FFM = BloscLib.Ffm.load();
+    /** The system c-blosc alone through FFM; fails if it is missing (the test machine has it). */
+    static final BloscLib SYSTEM = BloscLib.Ffm.only(BloscLib.Library.system());
+    /** blosc-java's bundled c-blosc alone through FFM. */
+    static final BloscLib BUNDLED = BloscLib.Ffm.only(BloscLib.Library.bundled());
 
     /** One instance of every codec and notable parameter choice; blosc on both implementations. */
     static List<Codec> allCodecs() {
