@@ -79,10 +79,14 @@ public final class NDArray {
         return new NDArray(b.segment(), 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order), b);
     }
 
-    /** A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes). */
+    /**
+     * A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes; from
+     * 2 MiB on, mapped on transparent huge pages and unmapped when the arena frees it, as NumPy
+     * advises its large arrays).
+     */
     public static NDArray allocate(Arena arena, DataType dtype, Order order, long... shape) {
         long count = checkedCount(shape);
-        MemorySegment seg = arena.allocate(Math.max(1, Math.multiplyExact(count, (long) dtype.byteSize())), 64);
+        MemorySegment seg = BufferPool.fresh(Math.max(1, Math.multiplyExact(count, (long) dtype.byteSize())), arena, 64);
         return new NDArray(seg, 0, dtype, new long[shape.length], shape.clone(), contiguousStrides(dtype, shape, order));
     }
 

@@ -22,6 +22,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link NDArray}'s views (index, slice, transpose, broadcastTo) against NumPy's. */
 class NDArrayViewsTest {
+
+    /**
+     * Large arrays come from huge-page mappings instead of the arena's allocator, but keep the
+     * arena's contract: zero-filled, aligned, and freed with it (later access fails cleanly).
+     */
+    @Test
+    void largeAllocationsAreZeroedAlignedAndFreedWithTheirArena() {
+        for (long n : new long[] {(2L << 20) / 4 - 1, (2L << 20) / 4, (9L << 20) / 4 + 3}) {
+            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined();
+            NDArray a = NDArray.allocate(arena, DataType.FLOAT32, NDArray.Order.C, n);
+            java.lang.foreign.MemorySegment s = a.segment();
+            assertEquals(n * 4, s.byteSize());
+            assertEquals(0, s.address() % 64);
+            assertEquals(-1, s.mismatch(java.lang.foreign.MemorySegment.ofArray(new byte[(int) s.byteSize()])), "not zero-filled");
+            s.set(ValueLayout.JAVA_FLOAT, s.byteSize() - 4, 1.5f);
+            assertEquals(1.5f, a.getDouble(n - 1), 0);
+            arena.close();
+            assertThrows(IllegalStateException.class, () -> s.get(ValueLayout.JAVA_BYTE, 0));
+        }
+    }
+
     private static final DataType[] TYPES = {DataType.INT32, DataType.UINT8, DataType.FLOAT64, DataType.FLOAT32,
             DataType.BOOL, DataType.INT16, DataType.COMPLEX128, DataType.UINT64};
 
