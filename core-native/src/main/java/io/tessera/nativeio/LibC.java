@@ -91,8 +91,35 @@ public final class LibC {
     private static final class Syscall4 { static final MethodHandle H = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO); }
     private static final class Syscall6 { static final MethodHandle H = downcall("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO); }
 
-    private static final ThreadLocal<MemorySegment> CAPTURE = ThreadLocal.withInitial(
-            () -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
+    private static final ThreadLocal<CallMemory> CALL_MEMORY = ThreadLocal.withInitial(CallMemory::new);
+
+    /**
+     * Native memory a thread's calls reuse for their errno, C strings and result structs. Why: a
+     * path call used to open and close a confined arena for its strings, an allocation and a free
+     * each time, and C2 inlined the arena's bookkeeping into every caller (30 kB of code for a stat).
+     * Calls never call back into Java, so one buffer per thread is never in use twice.
+     */
+    private static final class CallMemory {
+        final MemorySegment capture = Arena.ofAuto().allocate(CAPTURE_LAYOUT);
+        /** Room for the largest result struct: statx's. */
+        final MemorySegment struct = Arena.ofAuto().allocate(STATX_SIZE, 8);
+        /** Two halves, one per C string of a call; grown (replaced) for longer strings. */
+        private MemorySegment strings = Arena.ofAuto().allocate(2 * 1024);
+
+        /** {@code s} as a NUL-terminated UTF-8 string in half {@code which} (0 or 1) of the buffer. */
+        MemorySegment cString(String s, int which) {
+            long need = 3L * s.length() + 1; // the most UTF-8 bytes a UTF-16 string can need, and the NUL
+            long half = strings.byteSize() / 2;
+            if (need > half) {
+                // The first string's slice keeps the old buffer alive until the call is over.
+                half = Long.highestOneBit(need) << 1;
+                strings = Arena.ofAuto().allocate(2 * half);
+            }
+            MemorySegment slot = strings.asSlice(which * half, half);
+            slot.setString(0, s);
+            return slot;
+        }
+    }
 
     private LibC() {}
 
@@ -117,7 +144,7 @@ public final class LibC {
 
     private static int errno(MemorySegment capture) { return (int) ERRNO.get(capture, 0L); }
 
-    private static MemorySegment capture() { return CAPTURE.get(); }
+    private static MemorySegment capture() { return CALL_MEMORY.get().capture; }
 
     private static NativeIOException fail(String op, String path, MemorySegment capture) {
         return new NativeIOException(op, path, errno(capture));
@@ -144,19 +171,18 @@ public final class LibC {
     }
 
     private static int openat(int dirfd, String path, int flags, int mode, boolean missingOk) throws NativeIOException {
-        MemorySegment cap = capture();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment p = a.allocateFrom(path);
-            while (true) {
-                int r;
-                try {
-                    r = (int) Openat.H.invokeExact(cap, dirfd, p, flags, mode);
-                } catch (Throwable t) { throw rethrow(t); }
-                if (r >= 0) return r;
-                int e = errno(cap);
-                if (missingOk && Errno.isMissingPath(e)) return -1;
-                if (e != Errno.EINTR) throw fail("open", path, cap);
-            }
+        CallMemory m = CALL_MEMORY.get();
+        MemorySegment cap = m.capture;
+        MemorySegment p = m.cString(path, 0);
+        while (true) {
+            int r;
+            try {
+                r = (int) Openat.H.invokeExact(cap, dirfd, p, flags, mode);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r >= 0) return r;
+            int e = errno(cap);
+            if (missingOk && Errno.isMissingPath(e)) return -1;
+            if (e != Errno.EINTR) throw fail("open", path, cap);
         }
     }
 
@@ -167,14 +193,15 @@ public final class LibC {
 
     /** {@code renameat(2)}. */
     public static void renameat(int olddirfd, String from, int newdirfd, String to) throws NativeIOException {
-        MemorySegment cap = capture();
-        try (Arena a = Arena.ofConfined()) {
-            int r;
-            try {
-                r = (int) Renameat.H.invokeExact(cap, olddirfd, a.allocateFrom(from), newdirfd, a.allocateFrom(to));
-            } catch (Throwable t) { throw rethrow(t); }
-            if (r != 0) throw fail("rename", from + " -> " + to, cap);
-        }
+        CallMemory m = CALL_MEMORY.get();
+        MemorySegment cap = m.capture;
+        MemorySegment f = m.cString(from, 0);
+        MemorySegment t2 = m.cString(to, 1);
+        int r;
+        try {
+            r = (int) Renameat.H.invokeExact(cap, olddirfd, f, newdirfd, t2);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) throw fail("rename", from + " -> " + to, cap);
     }
 
     /** {@code unlink(2)}. */
@@ -182,14 +209,13 @@ public final class LibC {
 
     /** {@code unlinkat(2)}; {@link #AT_REMOVEDIR} removes a directory. */
     public static void unlinkat(int dirfd, String path, int flags) throws NativeIOException {
-        MemorySegment cap = capture();
-        try (Arena a = Arena.ofConfined()) {
-            int r;
-            try {
-                r = (int) Unlinkat.H.invokeExact(cap, dirfd, a.allocateFrom(path), flags);
-            } catch (Throwable t) { throw rethrow(t); }
-            if (r != 0) throw fail((flags & AT_REMOVEDIR) != 0 ? "rmdir" : "unlink", path, cap);
-        }
+        CallMemory m = CALL_MEMORY.get();
+        MemorySegment cap = m.capture;
+        int r;
+        try {
+            r = (int) Unlinkat.H.invokeExact(cap, dirfd, m.cString(path, 0), flags);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) throw fail((flags & AT_REMOVEDIR) != 0 ? "rmdir" : "unlink", path, cap);
     }
 
     /** {@code mkdir(2)}. */
@@ -197,14 +223,13 @@ public final class LibC {
 
     /** {@code mkdirat(2)}. */
     public static void mkdirat(int dirfd, String path, int mode) throws NativeIOException {
-        MemorySegment cap = capture();
-        try (Arena a = Arena.ofConfined()) {
-            int r;
-            try {
-                r = (int) Mkdirat.H.invokeExact(cap, dirfd, a.allocateFrom(path), mode);
-            } catch (Throwable t) { throw rethrow(t); }
-            if (r != 0) throw fail("mkdir", path, cap);
-        }
+        CallMemory m = CALL_MEMORY.get();
+        MemorySegment cap = m.capture;
+        int r;
+        try {
+            r = (int) Mkdirat.H.invokeExact(cap, dirfd, m.cString(path, 0), mode);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) throw fail("mkdir", path, cap);
     }
 
     /** {@code statx(2)} of a path (following symlinks), or of {@code dirfd} itself when {@code path} is empty. */
@@ -213,20 +238,19 @@ public final class LibC {
     }
 
     private static FileStat statx(int dirfd, String path, int flags, String nameForErrors, boolean missingOk) throws NativeIOException {
-        MemorySegment cap = capture();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(STATX_SIZE, 8);
-            int r;
-            try {
-                r = (int) Statx.H.invokeExact(cap, dirfd, a.allocateFrom(path), flags, STATX_BASIC_STATS, buf);
-            } catch (Throwable t) { throw rethrow(t); }
-            if (r != 0) {
-                int e = errno(cap);
-                if (missingOk && Errno.isMissingPath(e)) return null;
-                throw fail("statx", nameForErrors, cap);
-            }
-            return decodeStatx(buf);
+        CallMemory m = CALL_MEMORY.get();
+        MemorySegment cap = m.capture;
+        MemorySegment buf = m.struct;
+        int r;
+        try {
+            r = (int) Statx.H.invokeExact(cap, dirfd, m.cString(path, 0), flags, STATX_BASIC_STATS, buf);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) {
+            int e = errno(cap);
+            if (missingOk && Errno.isMissingPath(e)) return null;
+            throw fail("statx", nameForErrors, cap);
         }
+        return decodeStatx(buf);
     }
 
     /** {@code stat} of a path. */
@@ -371,21 +395,21 @@ public final class LibC {
     }
 
     private static boolean ofdLock(int fd, short type, boolean wait, String path) throws NativeIOException {
-        MemorySegment cap = capture();
-        try (Arena a = Arena.ofConfined()) {
-            // struct flock: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid (32 bytes).
-            MemorySegment fl = a.allocate(32, 8);
-            fl.set(JAVA_SHORT, 0, type);
-            while (true) {
-                int r;
-                try {
-                    r = (int) FcntlPtr.H.invokeExact(cap, fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, fl);
-                } catch (Throwable t) { throw rethrow(t); }
-                if (r == 0) return true;
-                int e = errno(cap);
-                if (!wait && (e == Errno.EAGAIN || e == Errno.EACCES)) return false;
-                if (e != Errno.EINTR) throw fail(type == F_UNLCK ? "unlock" : "lock", path, cap);
-            }
+        CallMemory m = CALL_MEMORY.get();
+        MemorySegment cap = m.capture;
+        // struct flock: short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid (32 bytes);
+        // all zero but the type: the whole file, and l_pid must be 0 for an OFD lock.
+        MemorySegment fl = m.struct.asSlice(0, 32).fill((byte) 0);
+        fl.set(JAVA_SHORT, 0, type);
+        while (true) {
+            int r;
+            try {
+                r = (int) FcntlPtr.H.invokeExact(cap, fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, fl);
+            } catch (Throwable t) { throw rethrow(t); }
+            if (r == 0) return true;
+            int e = errno(cap);
+            if (!wait && (e == Errno.EAGAIN || e == Errno.EACCES)) return false;
+            if (e != Errno.EINTR) throw fail(type == F_UNLCK ? "unlock" : "lock", path, cap);
         }
     }
 

@@ -183,6 +183,51 @@ class FileIoDriverTest {
                 assertEquals("value " + t + " " + i, Files.readString(dir.resolve("t" + t + "-" + i)));
     }
 
+    /**
+     * Path strings and stat results live in memory each operation hands on at its completion:
+     * many threads renaming and stating files whose names are short, near the room an operation
+     * has (768 bytes) and beyond it, concurrently, must each see exactly their own files.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void recycledPathMemoryNeverMixesOperations(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 16);
+        int threads = 6, perThread = 120;
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int tt = t;
+            ts.add(Thread.ofPlatform().start(() -> {
+                try {
+                    List<CompletableFuture<Void>> fs = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        // Nested directories make paths of 40 to 1,200 characters; a few non-ASCII.
+                        int depth = (i * 7 + tt) % 6;
+                        String sub = dir + ("/" + "d".repeat(200)).repeat(depth);
+                        Files.createDirectories(Path.of(sub));
+                        String from = sub + "/from-" + tt + "-" + i + (i % 5 == 0 ? "-é中" : "");
+                        String to = sub + "/to-" + tt + "-" + i;
+                        fs.add(d.open(from, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644)
+                                .thenCompose(h -> d.fstat(h).thenCompose(st -> d.close(h).thenApply(v -> st)))
+                                .thenCompose(st -> d.rename(from, to).thenCompose(v -> d.stat(to)).thenAccept(moved -> {
+                                    assertEquals(st.ino(), moved.ino(), to);
+                                }))
+                                .thenCompose(v -> d.statIfExists(from))
+                                .thenAccept(gone -> assertNull(gone, from)));
+                    }
+                    for (CompletableFuture<Void> f : fs) f.get(120, TimeUnit.SECONDS);
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        for (Thread t : ts) t.join();
+        assertEquals(List.of(), errors);
+        try (var files = Files.walk(dir)) {
+            assertEquals(threads * perThread, files.filter(f -> f.getFileName().toString().startsWith("to-")).count());
+        }
+    }
+
     /** A 4-entry submission ring with up to 8 in flight: submissions wait for ring space, none is lost. */
     @Test
     void submissionRingFull() throws Exception {
