@@ -8,9 +8,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -19,17 +27,19 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>{@link Ffm} (the fast path) calls c-blosc's context functions through FFM on the segments
  * themselves: no copies. It binds up to two builds of the same library. blosc-java's bundled
- * c-blosc 1.21.4 has AVX2 shuffles (Debian's build has only SSE2: its byte shuffle costs 3x as
- * much), so it compresses; the system's {@code libblosc.so.1} decompresses (as fast, and it has
- * snappy, which it also compresses). Either serves alone when the other is missing.
- * {@link Jni} (the scalar twin) goes through blosc-java's JNI API, which takes and returns byte[],
- * so a chunk is copied in and out. All write the same bytes; all receive only buffers whose header
- * {@link BloscCodec#checkHeader} has validated, so c-blosc's own bound (the header's cbytes) is
- * the true length.
+ * c-blosc 1.21.4 was built with AVX2 shuffles, which it uses where the CPU has them (Debian's
+ * build has only SSE2: its byte shuffle costs 3x as much), so it compresses, loaded at the first
+ * compression; the system's {@code libblosc.so.1} decompresses (as fast, and it has snappy, which
+ * it also compresses). Either serves alone when the other is missing. {@link Jni} (the scalar
+ * twin) goes through blosc-java's JNI API, which takes and returns byte[], so a chunk is copied
+ * in and out. All write the same format (the same bytes where their inner lz4, zlib or zstd are
+ * the same release); all receive only buffers whose header {@link BloscCodec#checkHeader} has
+ * validated, so c-blosc's own bound (the header's cbytes) is the true length.
  *
  * <p>Selection: {@code -Dtessera.codecs.blosc=ffm|jni}; by default FFM when either library loads
  * ({@code -Dtessera.codecs.blosc.library=PATH} names the system one,
- * {@code -Dtessera.codecs.blosc.bundled=false} leaves out the bundled one), else JNI.
+ * {@code -Dtessera.codecs.blosc.bundled=false} leaves out the bundled one, which is copied to
+ * {@code java.io.tmpdir} to be loaded and so needs it writable and not noexec), else JNI.
  */
 sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
 
@@ -62,6 +72,8 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
                 try {
                     l = Ffm.load();
                 } catch (RuntimeException | LinkageError e) {
+                    Throwable why = e instanceof ExceptionInInitializerError x && x.getCause() != null ? x.getCause() : e;
+                    log.log(System.Logger.Level.INFO, "blosc: no c-blosc through FFM: " + why.getMessage());
                     l = new Jni();
                 }
                 lib = l;
@@ -77,53 +89,91 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
      * the same) decompresses and handles snappy.
      */
     final class Ffm implements BloscLib {
+        private static final System.Logger LOG = System.getLogger("io.tessera.codecs");
+        private static final boolean USE_BUNDLED = Boolean.parseBoolean(System.getProperty(PROPERTY + ".bundled", "true"));
         private static final Ffm DEFAULT = create();
 
-        private final Library encoder;
+        /** Decompresses, and compresses snappy. */
         private final Library decoder;
+        /**
+         * Compresses the other cnames; null until the first compression when it is to be
+         * blosc-java's build, which is loaded then (a reader never compresses).
+         */
+        private volatile Library encoder;
 
-        private Ffm(Library encoder, Library decoder) {
-            this.encoder = encoder;
+        private Ffm(Library decoder, boolean lazyBundled) {
             this.decoder = decoder;
+            this.encoder = lazyBundled ? null : decoder;
         }
 
-        /** The default binding; throws (an initialization error) when neither library can be loaded. */
+        /** The default binding; throws (an initialization error) when no library can be bound. */
         static Ffm load() {
             return DEFAULT;
         }
 
         /** A binding to {@code library} alone (tests compare the libraries with it). */
         static Ffm only(Library library) {
-            return new Ffm(library, library);
+            return new Ffm(library, false);
         }
 
         private static Ffm create() {
-            Library system = null;
-            Library bundled = null;
-            RuntimeException failures = new IllegalStateException("no c-blosc 1.x could be bound through FFM");
+            Library system;
             try {
                 system = Library.system();
             } catch (RuntimeException | LinkageError e) {
-                failures.addSuppressed(e);
-            }
-            if (Boolean.parseBoolean(System.getProperty(PROPERTY + ".bundled", "true"))) {
+                if (System.getProperty(PROPERTY + ".library") != null) {
+                    LOG.log(System.Logger.Level.WARNING, "blosc: -D" + PROPERTY + ".library: " + e.getMessage());
+                }
+                if (!USE_BUNDLED) {
+                    throw new IllegalStateException("no c-blosc 1.x could be bound through FFM: " + e.getMessage(), e);
+                }
                 try {
-                    bundled = Library.bundled();
-                } catch (RuntimeException | LinkageError e) {
-                    failures.addSuppressed(e);
+                    // Without the system library, the bundled one must serve reads too: loaded now.
+                    return only(Library.bundled());
+                } catch (RuntimeException | LinkageError e2) {
+                    e2.addSuppressed(e);
+                    throw new IllegalStateException("no c-blosc 1.x could be bound through FFM: " + e.getMessage()
+                            + "; blosc-java's: " + e2.getMessage(), e2);
                 }
             }
-            if (system == null && bundled == null) {
-                throw failures;
+            return new Ffm(system, USE_BUNDLED);
+        }
+
+        /** blosc-java's build, loaded once, at the first compression; null (and logged) if it cannot be. */
+        private static final class Bundled {
+            static final Library LIB = load();
+
+            private static Library load() {
+                try {
+                    Library lib = Library.bundled();
+                    LOG.log(System.Logger.Level.INFO, "blosc: compressing with " + lib.description() + " (-D" + PROPERTY + ".bundled=false leaves it out)");
+                    return lib;
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.log(System.Logger.Level.INFO, "blosc: blosc-java's bundled c-blosc is unavailable (" + e.getMessage()
+                            + "); the system c-blosc compresses too");
+                    return null;
+                }
             }
-            return new Ffm(bundled != null ? bundled : system, system != null ? system : bundled);
+        }
+
+        private Library encoder() {
+            Library e = encoder;
+            if (e == null) {
+                Library bundled = Bundled.LIB;
+                encoder = e = bundled != null ? bundled : decoder;
+            }
+            return e;
         }
 
         @Override
         public String describe() {
-            return (encoder == decoder ? encoder.description()
-                    : "compresses with " + encoder.description() + ", decompresses with " + decoder.description())
-                    + ", via FFM, zero-copy" + (snappy() ? ", with snappy" : "");
+            Library e = encoder;
+            if (e == decoder) {
+                return decoder.description() + ", via FFM, zero-copy" + (snappy() ? ", with snappy" : "");
+            }
+            return "decompresses with " + decoder.description() + (snappy() ? " (with snappy)" : "") + ", compresses with "
+                    + (e != null ? e.description() : "c-blosc bundled with blosc-java (loaded at the first compression)")
+                    + ", via FFM, zero-copy";
         }
 
         @Override
@@ -134,7 +184,7 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
         @Override
         public MemorySegment compress(MemorySegment raw, int typesize, String cname, int clevel, int shuffle,
                 int blocksize, SegmentAllocator allocator) {
-            Library lib = cname.equals("snappy") ? decoder : encoder;
+            Library lib = cname.equals("snappy") ? decoder : encoder();
             long n = raw.byteSize();
             try (Scratch in = Scratch.borrow(); Scratch out = Scratch.borrow()) {
                 MemorySegment src = Codecs.nativeView(raw, in);
@@ -164,8 +214,8 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
 
     /**
      * One c-blosc 1.x build: where its context functions are (they need no {@code blosc_init}
-     * and keep no global state), linked on first use, since each FFM link costs milliseconds of
-     * start-up and a reader never compresses.
+     * and keep no global state). The system library's are linked on first use, since each FFM
+     * link costs milliseconds of start-up and a reader never compresses.
      */
     final class Library {
         private static final Linker LINKER = Linker.nativeLinker();
@@ -175,7 +225,11 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
                 ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
         private static final FunctionDescriptor DECOMPRESS_CTX = FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT);
-        /** blosc-java's library, a resource of its jar, and the two functions it exports. */
+        private static final String COMPRESS = "blosc_compress_ctx";
+        private static final String DECOMPRESS = "blosc_decompress_ctx";
+        private static final String VERSION = "blosc_get_version_string";
+        private static final String COMPRESSORS = "blosc_list_compressors";
+        /** blosc-java's library, a resource of its jar, and the JNI functions it exports. */
         private static final String BUNDLED = "libbloscjni.so";
         private static final String EXPORTED_COMPRESS = "Java_com_scalableminds_bloscjava_Blosc__1compress";
         private static final String EXPORTED_DECOMPRESS = "Java_com_scalableminds_bloscjava_Blosc__1decompress";
@@ -214,39 +268,36 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
             String path = System.getProperty(PROPERTY + ".library", "libblosc.so.1");
             // The library stays loaded for the life of the JVM, as the codec does.
             SymbolLookup lookup = path.contains("/")
-                    ? SymbolLookup.libraryLookup(java.nio.file.Path.of(path), Arena.global())
+                    ? SymbolLookup.libraryLookup(Path.of(path), Arena.global())
                     : SymbolLookup.libraryLookup(path, Arena.global());
-            java.util.function.Function<String, MemorySegment> find = name -> lookup.find(name)
+            Function<String, MemorySegment> find = name -> lookup.find(name)
                     .orElseThrow(() -> new IllegalStateException(path + " lacks " + name));
-            String version = callString(find.apply("blosc_get_version_string"));
-            // The header checks and the format are c-blosc 1.x's; c-blosc 2 is another library.
-            if (!version.startsWith("1.")) {
-                throw new IllegalStateException(path + " is c-blosc " + version + ", not 1.x");
-            }
-            boolean snappy = java.util.Arrays.asList(callString(find.apply("blosc_list_compressors")).split(","))
-                    .contains("snappy");
-            return new Library("system c-blosc " + version + " (" + path + ")", find.apply("blosc_compress_ctx"),
-                    find.apply("blosc_decompress_ctx"), snappy);
+            String version = checkedVersion(path, find.apply(VERSION));
+            return new Library("system c-blosc " + version + " (" + path + ")", find.apply(COMPRESS),
+                    find.apply(DECOMPRESS), hasSnappy(find.apply(COMPRESSORS)));
         }
 
         /**
-         * blosc-java's bundled c-blosc, loaded from its jar. The library exports only its two JNI
-         * functions, but is not stripped: the context functions are found in its full symbol table
-         * ({@link ElfSymbols}) and located relative to the exported ones, which must agree on where
-         * the library was loaded. A round trip through the binding then checks it before use.
+         * blosc-java's bundled c-blosc, loaded from its jar. The library exports its JNI functions
+         * (and lz4's and zstd's) but not c-blosc's; it is not stripped, though, so c-blosc's are
+         * found in its full symbol table ({@link ElfSymbols}) and located relative to the two JNI
+         * functions, which must agree on where the library was loaded. Its version must be 1.x
+         * before anything else is called, and a round trip checks the binding before use.
          *
          * @throws IllegalStateException if the library is missing, built for another machine,
-         *     stripped, or fails the round trip
+         *     stripped, another c-blosc, or fails the round trip; {@link java.io.UncheckedIOException}
+         *     if it cannot be copied out (the temporary directory is not writable)
+         * @throws IllegalArgumentException if the copy cannot be loaded (a noexec temporary directory)
          */
         static Library bundled() {
             byte[] elf;
-            try (java.io.InputStream in = Blosc.class.getClassLoader().getResourceAsStream(BUNDLED)) {
+            try (InputStream in = Blosc.class.getClassLoader().getResourceAsStream(BUNDLED)) {
                 if (in == null) {
                     throw new IllegalStateException("blosc-java has no " + BUNDLED);
                 }
                 elf = in.readAllBytes();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("reading blosc-java's " + BUNDLED, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading blosc-java's " + BUNDLED, e);
             }
             String arch = System.getProperty("os.arch");
             int machine = switch (arch) {
@@ -254,47 +305,63 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
                 case "aarch64" -> ElfSymbols.EM_AARCH64;
                 default -> throw new IllegalStateException("no bundled c-blosc for " + arch);
             };
-            String compressName = "blosc_compress_ctx";
-            String decompressName = "blosc_decompress_ctx";
             Map<String, Long> at;
             try {
-                at = ElfSymbols.functions(elf, machine, java.util.Set.of(compressName, decompressName,
-                        EXPORTED_COMPRESS, EXPORTED_DECOMPRESS, "snappy_wrap_compress"));
+                at = ElfSymbols.functions(elf, machine,
+                        Set.of(COMPRESS, DECOMPRESS, VERSION, COMPRESSORS, EXPORTED_COMPRESS, EXPORTED_DECOMPRESS));
             } catch (IllegalArgumentException e) {
                 throw new IllegalStateException("blosc-java's " + BUNDLED + ": " + e.getMessage(), e);
             }
-            for (String name : List.of(compressName, decompressName, EXPORTED_COMPRESS, EXPORTED_DECOMPRESS)) {
+            for (String name : List.of(COMPRESS, DECOMPRESS, VERSION, COMPRESSORS, EXPORTED_COMPRESS, EXPORTED_DECOMPRESS)) {
                 if (!at.containsKey(name)) {
                     throw new IllegalStateException("blosc-java's " + BUNDLED + " has no function " + name);
                 }
             }
             SymbolLookup lookup = loadCopy(elf);
-            long base = lookup.find(EXPORTED_COMPRESS).orElseThrow().address() - at.get(EXPORTED_COMPRESS);
-            long base2 = lookup.find(EXPORTED_DECOMPRESS).orElseThrow().address() - at.get(EXPORTED_DECOMPRESS);
-            if (base != base2 || base % PAGE != 0) {
+            long base = exported(lookup, EXPORTED_COMPRESS) - at.get(EXPORTED_COMPRESS);
+            if (base != exported(lookup, EXPORTED_DECOMPRESS) - at.get(EXPORTED_DECOMPRESS) || base % PAGE != 0) {
                 throw new IllegalStateException("blosc-java's " + BUNDLED + " symbol table does not match the loaded library");
             }
-            Library lib = new Library("c-blosc bundled with blosc-java (" + BUNDLED + ", AVX2 shuffle)",
-                    MemorySegment.ofAddress(base + at.get(compressName)),
-                    MemorySegment.ofAddress(base + at.get(decompressName)), at.containsKey("snappy_wrap_compress"));
+            String version = checkedVersion(BUNDLED, MemorySegment.ofAddress(base + at.get(VERSION)));
+            Library lib = new Library("c-blosc " + version + " bundled with blosc-java (" + BUNDLED + ")",
+                    MemorySegment.ofAddress(base + at.get(COMPRESS)), MemorySegment.ofAddress(base + at.get(DECOMPRESS)),
+                    hasSnappy(MemorySegment.ofAddress(base + at.get(COMPRESSORS))));
             lib.checkRoundTrip();
             return lib;
         }
 
+        private static long exported(SymbolLookup lookup, String name) {
+            return lookup.find(name).orElseThrow(() -> new IllegalStateException("blosc-java's " + BUNDLED + " does not export " + name))
+                    .address();
+        }
+
+        /** The version {@code blosc_get_version_string} gives, which must be 1.x: the header checks and the format are c-blosc 1's. */
+        private static String checkedVersion(String library, MemorySegment function) {
+            String version = callString(function, VERSION);
+            if (!version.startsWith("1.")) {
+                throw new IllegalStateException(library + " is c-blosc " + version + ", not 1.x");
+            }
+            return version;
+        }
+
+        private static boolean hasSnappy(MemorySegment listCompressors) {
+            return Arrays.asList(callString(listCompressors, COMPRESSORS).split(",")).contains("snappy");
+        }
+
         /** dlopens a private copy of {@code elf}; the file goes at once (the mapping stays). */
         private static SymbolLookup loadCopy(byte[] elf) {
-            java.nio.file.Path copy = null;
+            Path copy = null;
             try {
-                copy = java.nio.file.Files.createTempFile("tessera-blosc-", ".so");
-                java.nio.file.Files.write(copy, elf);
+                copy = Files.createTempFile("tessera-blosc-", ".so");
+                Files.write(copy, elf);
                 return SymbolLookup.libraryLookup(copy, Arena.global());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("copying blosc-java's " + BUNDLED, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("copying blosc-java's " + BUNDLED + " to " + System.getProperty("java.io.tmpdir"), e);
             } finally {
                 if (copy != null) {
                     try {
-                        java.nio.file.Files.deleteIfExists(copy);
-                    } catch (java.io.IOException ignored) {
+                        Files.deleteIfExists(copy);
+                    } catch (IOException ignored) {
                         // A leftover temp file costs disk space only.
                     }
                 }
@@ -351,12 +418,12 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
             }
         }
 
-        private static String callString(MemorySegment function) {
+        private static String callString(MemorySegment function, String name) {
             MethodHandle h = LINKER.downcallHandle(function, FunctionDescriptor.of(ValueLayout.ADDRESS));
             try {
                 return ((MemorySegment) h.invokeExact()).reinterpret(256).getString(0);
             } catch (Throwable t) {
-                throw new IllegalStateException("c-blosc's version or compressor list could not be read", t);
+                throw new IllegalStateException(name + " failed", t);
             }
         }
     }

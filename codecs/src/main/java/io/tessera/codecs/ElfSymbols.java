@@ -33,7 +33,7 @@ final class ElfSymbols {
      *
      * @param machine the {@code e_machine} the file must be built for
      * @throws IllegalArgumentException if {@code elf} is not a little-endian ELF64 file for
-     *     {@code machine} with a symbol table, or is truncated
+     *     {@code machine} with a symbol table, is truncated, or names two functions alike
      */
     static Map<String, Long> functions(byte[] elf, int machine, Set<String> wanted) {
         ByteBuffer b = ByteBuffer.wrap(elf).order(ByteOrder.LITTLE_ENDIAN);
@@ -69,7 +69,9 @@ final class ElfSymbols {
                 }
                 String name = cString(elf, strOff, strSize, Integer.toUnsignedLong(b.getInt(at)));
                 if (name != null && wanted.contains(name)) {
-                    found.put(name, value);
+                    // Static functions of different files may share a name: then no answer is right.
+                    Long other = found.put(name, value);
+                    require(other == null || other == value, "more than one function is named " + name);
                 }
             }
             return found;

@@ -54,14 +54,24 @@ class BloscFallbackTest {
     void missingSystemLibraryLeavesTheBundledOne() throws Exception {
         String out = child("-Dtessera.codecs.blosc.library=/nonexistent/libblosc.so.1");
         assertTrue(out.contains("LIB=Ffm"), out);
-        assertTrue(out.contains("blosc: c-blosc bundled with blosc-java") && out.contains("via FFM")
+        assertTrue(out.contains("blosc: c-blosc 1.21.4 bundled with blosc-java") && out.contains("via FFM")
                 && !out.contains("snappy"), out);
+    }
+
+    /** The bundled library is loaded from a copy in java.io.tmpdir: without one, the system library compresses too. */
+    @Test
+    void unusableTemporaryDirectoryLeavesTheSystemLibrary() throws Exception {
+        String out = child("-Djava.io.tmpdir=/nonexistent/tmp");
+        assertTrue(out.contains("LIB=Ffm"), out);
+        assertTrue(out.contains("blosc-java's bundled c-blosc is unavailable") && out.contains("/nonexistent/tmp")
+                && out.contains("the system c-blosc compresses too"), out);
     }
 
     @Test
     void withoutEitherLibraryFallsBackToJni() throws Exception {
         String out = child("-Dtessera.codecs.blosc.library=/nonexistent/libblosc.so.1", "-Dtessera.codecs.blosc.bundled=false");
         assertTrue(out.contains("LIB=Jni"), out);
+        assertTrue(out.contains("blosc: no c-blosc through FFM") && out.contains("/nonexistent/libblosc.so.1"), out);
         assertTrue(out.contains("blosc: blosc-java JNI") && out.contains("-Dtessera.codecs.blosc=ffm|jni"), out);
     }
 

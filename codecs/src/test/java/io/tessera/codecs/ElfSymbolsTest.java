@@ -77,11 +77,22 @@ class ElfSymbolsTest {
             byte[] part = Arrays.copyOf(elf, cut);
             assertThrows(IllegalArgumentException.class, () -> ElfSymbols.functions(part, ElfSymbols.EM_X86_64, WANTED), "cut at " + cut);
         }
-        // Random damage to the header area: an answer or IllegalArgumentException, never another exception.
+        // Random damage to the ELF header, the section headers and the symbol table: an answer or
+        // IllegalArgumentException, never another exception.
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(elf).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int shoff = (int) b.getLong(0x28);
+        int sections = Short.toUnsignedInt(b.getShort(0x3C)) * 64;
+        int symtab = -1;
+        for (int sh = shoff; sh < shoff + sections; sh += 64) {
+            if (b.getInt(sh + 4) == 2) symtab = (int) b.getLong(sh + 0x18);
+        }
+        assertTrue(symtab > 0);
+        int[][] regions = {{0, 64}, {shoff, sections}, {symtab, 24 * 64}};
         Random rnd = new Random(7);
-        for (int i = 0; i < 2000; i++) {
+        for (int i = 0; i < 6000; i++) {
             byte[] bad = elf.clone();
-            for (int k = 0; k < 4; k++) bad[rnd.nextInt(64)] = (byte) rnd.nextInt();
+            int[] r = regions[i % regions.length];
+            for (int k = 0; k < 4; k++) bad[r[0] + rnd.nextInt(r[1])] = (byte) rnd.nextInt();
             try {
                 ElfSymbols.functions(bad, ElfSymbols.EM_X86_64, WANTED);
             } catch (IllegalArgumentException expected) {

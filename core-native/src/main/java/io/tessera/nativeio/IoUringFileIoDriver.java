@@ -297,22 +297,31 @@ final class IoUringFileIoDriver implements FileIoDriver {
      * completion (the kernel is done with it then) and handed to the next. Why: an automatic
      * arena per string registered a cleaner per operation, half a dozen per durable write, and
      * the collector and the cleaner thread then spent about a tenth of the CPU of many small
-     * writes on them. Never more blocks than operations were ever in flight at once.
+     * writes on them. The pool keeps at most {@link #OP_MEMORY_KEPT} blocks; a burst of more
+     * operations queued at once lets the rest go to the collector.
      */
     private final ConcurrentLinkedQueue<MemorySegment> opMemory = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger opMemoryPooled = new AtomicInteger();
     private static final long OP_MEMORY = 2048, STRING_ROOM = 768, STATX_AT = 2 * STRING_ROOM;
+    private static final int OP_MEMORY_KEPT = 1024;
 
     private MemorySegment memoryOf(Op op) {
         if (op.memory == null) {
             MemorySegment m = opMemory.poll();
+            if (m != null) opMemoryPooled.decrementAndGet();
             op.memory = m != null ? m : Arena.ofAuto().allocate(OP_MEMORY, 8);
         }
         return op.memory;
     }
 
+    private void recycle(MemorySegment memory) {
+        if (opMemoryPooled.incrementAndGet() <= OP_MEMORY_KEPT) opMemory.offer(memory);
+        else opMemoryPooled.decrementAndGet();
+    }
+
     /** {@code s} as a NUL-terminated UTF-8 string in slot {@code which} (0 or 1) of the op's memory; long ones get their own. */
     private MemorySegment cString(Op op, String s, int which) {
-        if (3L * s.length() + 1 > STRING_ROOM) return Arena.ofAuto().allocateFrom(s);
+        if (LibC.cStringBytes(s) > STRING_ROOM) return Arena.ofAuto().allocateFrom(s);
         MemorySegment slot = memoryOf(op).asSlice(which * STRING_ROOM, STRING_ROOM);
         slot.setString(0, s);
         return slot;
@@ -673,7 +682,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         } catch (Throwable t) {
             op.future.completeExceptionally(t);
         } finally {
-            if (op.memory != null) opMemory.offer(op.memory);
+            if (op.memory != null) recycle(op.memory);
         }
     }
 

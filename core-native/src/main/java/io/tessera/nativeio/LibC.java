@@ -100,17 +100,32 @@ public final class LibC {
      * Calls never call back into Java, so one buffer per thread is never in use twice.
      */
     private static final class CallMemory {
-        final MemorySegment capture = Arena.ofAuto().allocate(CAPTURE_LAYOUT);
+        /** Each of a call's two C strings has this much room, unless a longer path grew it. */
+        private static final long STRING_ROOM = 1024;
+        /** Paths beyond this get memory of their own: the kernel refuses them anyway (PATH_MAX is 4096). */
+        private static final long MOST_KEPT = 16 << 10;
+
+        final MemorySegment capture;
         /** Room for the largest result struct: statx's. */
-        final MemorySegment struct = Arena.ofAuto().allocate(STATX_SIZE, 8);
-        /** Two halves, one per C string of a call; grown (replaced) for longer strings. */
-        private MemorySegment strings = Arena.ofAuto().allocate(2 * 1024);
+        final MemorySegment struct;
+        /** Two halves, one per C string of a call. */
+        private MemorySegment strings;
+
+        CallMemory() {
+            // One allocation (one cleaner) per thread for all three.
+            long captureBytes = (CAPTURE_LAYOUT.byteSize() + 7) & -8;
+            MemorySegment all = Arena.ofAuto().allocate(captureBytes + STATX_SIZE + 2 * STRING_ROOM, 8);
+            capture = all.asSlice(0, CAPTURE_LAYOUT.byteSize());
+            struct = all.asSlice(captureBytes, STATX_SIZE);
+            strings = all.asSlice(captureBytes + STATX_SIZE);
+        }
 
         /** {@code s} as a NUL-terminated UTF-8 string in half {@code which} (0 or 1) of the buffer. */
         MemorySegment cString(String s, int which) {
-            long need = 3L * s.length() + 1; // the most UTF-8 bytes a UTF-16 string can need, and the NUL
+            long need = cStringBytes(s);
             long half = strings.byteSize() / 2;
             if (need > half) {
+                if (need > MOST_KEPT) return Arena.ofAuto().allocateFrom(s);
                 // The first string's slice keeps the old buffer alive until the call is over.
                 half = Long.highestOneBit(need) << 1;
                 strings = Arena.ofAuto().allocate(2 * half);
@@ -119,6 +134,22 @@ public final class LibC {
             slot.setString(0, s);
             return slot;
         }
+    }
+
+    /** The bytes {@code s} takes as a NUL-terminated UTF-8 C string (an unpaired surrogate becomes '?'). */
+    static long cStringBytes(String s) {
+        long n = 1;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n += 1;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) n += 1;
+            else n += 3;
+        }
+        return n;
     }
 
     private LibC() {}
@@ -195,11 +226,11 @@ public final class LibC {
     public static void renameat(int olddirfd, String from, int newdirfd, String to) throws NativeIOException {
         CallMemory m = CALL_MEMORY.get();
         MemorySegment cap = m.capture;
-        MemorySegment f = m.cString(from, 0);
-        MemorySegment t2 = m.cString(to, 1);
+        MemorySegment fromC = m.cString(from, 0);
+        MemorySegment toC = m.cString(to, 1);
         int r;
         try {
-            r = (int) Renameat.H.invokeExact(cap, olddirfd, f, newdirfd, t2);
+            r = (int) Renameat.H.invokeExact(cap, olddirfd, fromC, newdirfd, toC);
         } catch (Throwable t) { throw rethrow(t); }
         if (r != 0) throw fail("rename", from + " -> " + to, cap);
     }
@@ -470,7 +501,13 @@ public final class LibC {
             throw rethrow(t);
         }
         long mapped = mapping.address();
-        return MemorySegment.ofAddress(start).reinterpret(bytes, arena, ignored -> munmap(MemorySegment.ofAddress(mapped).reinterpret(length)));
+        try {
+            return MemorySegment.ofAddress(start).reinterpret(bytes, arena, ignored -> munmap(MemorySegment.ofAddress(mapped).reinterpret(length)));
+        } catch (RuntimeException e) {
+            // A closed arena, or one confined to another thread: nothing will ever unmap it.
+            munmap(mapping);
+            throw e;
+        }
     }
 
     static void munmap(MemorySegment seg) {

@@ -185,8 +185,8 @@ class FileIoDriverTest {
 
     /**
      * Path strings and stat results live in memory each operation hands on at its completion:
-     * many threads renaming and stating files whose names are short, near the room an operation
-     * has (768 bytes) and beyond it, concurrently, must each see exactly their own files.
+     * many threads renaming and stating files whose paths fit the room an operation has (767
+     * bytes) and paths that do not, concurrently, must each see exactly their own files.
      */
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})

@@ -80,9 +80,11 @@ public final class NDArray {
     }
 
     /**
-     * A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes; from
-     * 2 MiB on, mapped on transparent huge pages and unmapped when the arena frees it, as NumPy
-     * advises its large arrays).
+     * A zero-filled array in {@code order}, allocated in {@code arena} (aligned to 64 bytes). From
+     * 2 MiB on the memory is a private mapping advised for transparent huge pages, owned by the
+     * arena (unmapped when it frees it) but not allocated by it: strided copies out of it miss the
+     * TLB less, as NumPy's large arrays, which it advises likewise. {@code
+     * -Dtessera.buffers.hugePages=false} makes every array the arena's own allocation.
      */
     public static NDArray allocate(Arena arena, DataType dtype, Order order, long... shape) {
         long count = checkedCount(shape);
