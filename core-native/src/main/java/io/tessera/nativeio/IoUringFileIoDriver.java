@@ -321,9 +321,10 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     /** {@code s} as a NUL-terminated UTF-8 string in slot {@code which} (0 or 1) of the op's memory; long ones get their own. */
     private MemorySegment cString(Op op, String s, int which) {
-        if (LibC.cStringBytes(s) > STRING_ROOM) return Arena.ofAuto().allocateFrom(s);
+        long bytes = LibC.cStringBytes(s);
+        if (bytes > STRING_ROOM) return Arena.ofAuto().allocateFrom(s);
         MemorySegment slot = memoryOf(op).asSlice(which * STRING_ROOM, STRING_ROOM);
-        slot.setString(0, s);
+        LibC.putCString(slot, s, bytes);
         return slot;
     }
 

@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
@@ -131,9 +132,25 @@ public final class LibC {
                 strings = Arena.ofAuto().allocate(2 * half);
             }
             MemorySegment slot = strings.asSlice(which * half, half);
-            slot.setString(0, s);
+            putCString(slot, s, need);
             return slot;
         }
+    }
+
+    /**
+     * Writes {@code s} at the start of {@code slot} as a NUL-terminated UTF-8 C string of
+     * {@code bytes} bytes ({@link #cStringBytes}). An ASCII path, the usual kind, is copied char by
+     * char: {@link MemorySegment#setString} would encode it through a temporary byte[], and its
+     * charset code is what C2 spent most of a path call's compilation on.
+     */
+    static void putCString(MemorySegment slot, String s, long bytes) {
+        int n = s.length();
+        if (bytes != n + 1) {
+            slot.setString(0, s);
+            return;
+        }
+        for (int i = 0; i < n; i++) slot.set(JAVA_BYTE, i, (byte) s.charAt(i));
+        slot.set(JAVA_BYTE, n, (byte) 0);
     }
 
     /** The bytes {@code s} takes as a NUL-terminated UTF-8 C string (an unpaired surrogate becomes '?'). */
