@@ -40,6 +40,32 @@ class FileIoDriverTest {
         return f.get(60, TimeUnit.SECONDS);
     }
 
+    /** What one of {@link #fromThreads}' threads submits; it may throw. */
+    private interface ThreadWork {
+        List<? extends CompletableFuture<?>> submit(int thread) throws Exception;
+    }
+
+    /**
+     * Runs {@code work} on {@code threads} platform threads at once, each waiting for the futures
+     * it submitted, and fails with every error any of them saw.
+     */
+    private static void fromThreads(int threads, ThreadWork work) throws InterruptedException {
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> ts = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int tt = t;
+            ts.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (CompletableFuture<?> f : work.submit(tt)) f.get(120, TimeUnit.SECONDS);
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        for (Thread t : ts) t.join();
+        assertEquals(List.of(), errors);
+    }
+
     private static MemorySegment bytes(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         MemorySegment m = Arena.ofAuto().allocate(b.length);
@@ -148,36 +174,25 @@ class FileIoDriverTest {
         FileIoDriver d = driver(kind, 4);
         if (d instanceof IoUringFileIoDriver u) assertTrue(u.ringEntries() <= 8, "ring " + u.ringEntries());
         int threads = 8, perThread = 150;
-        List<Thread> ts = new ArrayList<>();
-        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
-        for (int t = 0; t < threads; t++) {
-            int tt = t;
-            ts.add(Thread.ofPlatform().start(() -> {
-                try {
-                    List<CompletableFuture<Void>> fs = new ArrayList<>();
-                    for (int i = 0; i < perThread; i++) {
-                        String p = dir + "/t" + tt + "-" + i;
-                        MemorySegment v = bytes("value " + tt + " " + i);
-                        // Completions arrive in any order; each chain checks its own result.
-                        fs.add(d.open(p, LibC.O_RDWR | LibC.O_CREAT, 0644)
-                                .thenCompose(h -> d.write(h, v, 0)
-                                        .thenCompose(n -> {
-                                            assertEquals(v.byteSize(), n);
-                                            return d.fstat(h);
-                                        })
-                                        .thenCompose(st -> {
-                                            assertEquals(v.byteSize(), st.size());
-                                            return d.close(h);
-                                        })));
-                    }
-                    for (CompletableFuture<Void> f : fs) f.get(120, TimeUnit.SECONDS);
-                } catch (Throwable e) {
-                    errors.add(e);
-                }
-            }));
-        }
-        for (Thread t : ts) t.join();
-        assertEquals(List.of(), errors);
+        fromThreads(threads, tt -> {
+            List<CompletableFuture<Void>> fs = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) {
+                String p = dir + "/t" + tt + "-" + i;
+                MemorySegment v = bytes("value " + tt + " " + i);
+                // Completions arrive in any order; each chain checks its own result.
+                fs.add(d.open(p, LibC.O_RDWR | LibC.O_CREAT, 0644)
+                        .thenCompose(h -> d.write(h, v, 0)
+                                .thenCompose(n -> {
+                                    assertEquals(v.byteSize(), n);
+                                    return d.fstat(h);
+                                })
+                                .thenCompose(st -> {
+                                    assertEquals(v.byteSize(), st.size());
+                                    return d.close(h);
+                                })));
+            }
+            return fs;
+        });
         for (int t = 0; t < threads; t++)
             for (int i = 0; i < perThread; i++)
                 assertEquals("value " + t + " " + i, Files.readString(dir.resolve("t" + t + "-" + i)));
@@ -193,36 +208,25 @@ class FileIoDriverTest {
     void recycledPathMemoryNeverMixesOperations(FileIoDriver.Kind kind) throws Exception {
         FileIoDriver d = driver(kind, 16);
         int threads = 6, perThread = 120;
-        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
-        List<Thread> ts = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-            int tt = t;
-            ts.add(Thread.ofPlatform().start(() -> {
-                try {
-                    List<CompletableFuture<Void>> fs = new ArrayList<>();
-                    for (int i = 0; i < perThread; i++) {
-                        // Nested directories make paths of 40 to 1,200 characters; a few non-ASCII.
-                        int depth = (i * 7 + tt) % 6;
-                        String sub = dir + ("/" + "d".repeat(200)).repeat(depth);
-                        Files.createDirectories(Path.of(sub));
-                        String from = sub + "/from-" + tt + "-" + i + (i % 5 == 0 ? "-é中" : "");
-                        String to = sub + "/to-" + tt + "-" + i;
-                        fs.add(d.open(from, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644)
-                                .thenCompose(h -> d.fstat(h).thenCompose(st -> d.close(h).thenApply(v -> st)))
-                                .thenCompose(st -> d.rename(from, to).thenCompose(v -> d.stat(to)).thenAccept(moved -> {
-                                    assertEquals(st.ino(), moved.ino(), to);
-                                }))
-                                .thenCompose(v -> d.statIfExists(from))
-                                .thenAccept(gone -> assertNull(gone, from)));
-                    }
-                    for (CompletableFuture<Void> f : fs) f.get(120, TimeUnit.SECONDS);
-                } catch (Throwable e) {
-                    errors.add(e);
-                }
-            }));
-        }
-        for (Thread t : ts) t.join();
-        assertEquals(List.of(), errors);
+        fromThreads(threads, tt -> {
+            List<CompletableFuture<Void>> fs = new ArrayList<>();
+            for (int i = 0; i < perThread; i++) {
+                // Nested directories make paths of 40 to 1,200 characters; a few non-ASCII.
+                int depth = (i * 7 + tt) % 6;
+                String sub = dir + ("/" + "d".repeat(200)).repeat(depth);
+                Files.createDirectories(Path.of(sub));
+                String from = sub + "/from-" + tt + "-" + i + (i % 5 == 0 ? "-é中" : "");
+                String to = sub + "/to-" + tt + "-" + i;
+                fs.add(d.open(from, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644)
+                        .thenCompose(h -> d.fstat(h).thenCompose(st -> d.close(h).thenApply(v -> st)))
+                        .thenCompose(st -> d.rename(from, to).thenCompose(v -> d.stat(to)).thenAccept(moved -> {
+                            assertEquals(st.ino(), moved.ino(), to);
+                        }))
+                        .thenCompose(v -> d.statIfExists(from))
+                        .thenAccept(gone -> assertNull(gone, from)));
+            }
+            return fs;
+        });
         try (var files = Files.walk(dir)) {
             assertEquals(threads * perThread, files.filter(f -> f.getFileName().toString().startsWith("to-")).count());
         }
