@@ -295,10 +295,11 @@ final class IoUringFileIoDriver implements FileIoDriver {
     /**
      * Native memory for operations' path strings and statx results, returned at each one's
      * completion (the kernel is done with it then) and handed to the next. Why: an automatic
-     * arena per string registered a cleaner per operation, half a dozen per durable write, and
-     * the collector and the cleaner thread then spent about a tenth of the CPU of many small
-     * writes on them. The pool keeps at most {@link #OP_MEMORY_KEPT} blocks; a burst of more
-     * operations queued at once lets the rest go to the collector.
+     * arena per string registered a cleaner per operation, half a dozen per durable write, for
+     * the collector to find and the cleaner thread to run (together up to a tenth of the CPU of
+     * 2,000 small writes in flight, these among other allocations). The pool keeps at most
+     * {@link #OP_MEMORY_KEPT} blocks; a burst of more operations queued at once lets the rest go
+     * to the collector.
      */
     private final ConcurrentLinkedQueue<MemorySegment> opMemory = new ConcurrentLinkedQueue<>();
     private final AtomicInteger opMemoryPooled = new AtomicInteger();
