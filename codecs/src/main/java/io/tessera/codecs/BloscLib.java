@@ -165,6 +165,16 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
             return e;
         }
 
+        /** The library that compresses all but snappy (loading blosc-java's if it is to be that one). */
+        Library encoderLibrary() {
+            return encoder();
+        }
+
+        /** The library that decompresses. */
+        Library decoderLibrary() {
+            return decoder;
+        }
+
         @Override
         public String describe() {
             Library e = encoder;
@@ -253,6 +263,16 @@ sealed interface BloscLib permits BloscLib.Ffm, BloscLib.Jni {
 
         String description() {
             return description;
+        }
+
+        /** Where {@code blosc_compress_ctx} is (benchmarks bind their baseline to it). */
+        MemorySegment compressFunction() {
+            return compressAt;
+        }
+
+        /** Where {@code blosc_decompress_ctx} is. */
+        MemorySegment decompressFunction() {
+            return decompressAt;
         }
 
         boolean snappy() {

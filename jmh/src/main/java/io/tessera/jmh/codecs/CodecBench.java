@@ -4,12 +4,12 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.scalableminds.bloscjava.Blosc;
+import io.tessera.codecs.BloscBaseline;
 import io.tessera.codecs.Codec;
 import io.tessera.codecs.Codecs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
@@ -36,8 +36,8 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <ul>
  * <li>{@code *Raw}: the library's cheapest call, no checks, no pooling: c-blosc's
- *     {@code blosc_*compress_ctx} straight on the segments (the same system c-blosc the pipeline
- *     uses), zstd-jni with one reused context on direct buffers. The pipeline's overhead is
+ *     {@code blosc_*compress_ctx} straight on the segments (the very functions the pipeline calls,
+ *     from {@link BloscBaseline}), zstd-jni with one reused context on direct buffers. The pipeline's overhead is
  *     measured against these.
  * <li>{@code *Bytes}: the libraries' byte[] APIs (blosc-java's JNI, zstd-jni's {@code Zstd.compress}),
  *     what a caller without segments would use.
@@ -115,14 +115,14 @@ public class CodecBench {
         cctx = new ZstdCompressCtx().setLevel(1);
         dctx = new ZstdDecompressCtx();
 
-        // The baseline's own binding of the system c-blosc, as the pipeline's FFM path binds it.
-        SymbolLookup libblosc = SymbolLookup.libraryLookup("libblosc.so.1", arena);
+        // The baseline's own binding of the very functions the pipeline calls (blosc-java's
+        // c-blosc compresses, the system's decompresses), so both time the same library builds.
         Linker linker = Linker.nativeLinker();
-        bloscCompress = linker.downcallHandle(libblosc.find("blosc_compress_ctx").orElseThrow(), FunctionDescriptor.of(
+        bloscCompress = linker.downcallHandle(BloscBaseline.compressFunction(), FunctionDescriptor.of(
                 ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                 ValueLayout.JAVA_LONG, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
                 ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-        bloscDecompress = linker.downcallHandle(libblosc.find("blosc_decompress_ctx").orElseThrow(),
+        bloscDecompress = linker.downcallHandle(BloscBaseline.decompressFunction(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
                         ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
         lz4Name = arena.allocateFrom("lz4");
