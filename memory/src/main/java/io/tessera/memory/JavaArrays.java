@@ -197,11 +197,7 @@ final class JavaArrays {
                 storeFloatingValue(v, Long.toString(v));
                 return;
             }
-            boolean fits = switch (dtype) {
-                case UINT64 -> v >= 0;
-                case INT64 -> true;
-                default -> v >= minLong(dtype) && v <= maxLong(dtype);
-            };
+            boolean fits = dtype == DataType.UINT64 ? v >= 0 : v >= minLong(dtype) && v <= maxLong(dtype);
             if (!fits) throw outOfRange(Long.toString(v));
             Elements.setLong(seg, offset, dtype, v);
         }
@@ -258,8 +254,9 @@ final class JavaArrays {
         }
     }
 
-    // The long twins of minOf and maxOf, for types narrower than 64 bits only (1L << 64 is 1): a
-    // scalar written per element (or per single-element write) should not allocate BigIntegers.
+    // An integer type's bounds as longs: exact for every type but UINT64's maximum (2^64 - 1),
+    // which maxOf gives. A scalar written per element (or per single-element write) compares
+    // against these and allocates no BigInteger.
     private static long minLong(DataType t) {
         return t.kind() == DataType.Kind.INT ? -(1L << (t.byteSize() * 8 - 1)) : 0;
     }
@@ -273,17 +270,10 @@ final class JavaArrays {
     }
 
     static BigInteger minOf(DataType t) {
-        return switch (t.kind()) {
-            case INT -> BigInteger.ONE.shiftLeft(t.byteSize() * 8 - 1).negate();
-            default -> BigInteger.ZERO;
-        };
+        return BigInteger.valueOf(minLong(t));
     }
 
     static BigInteger maxOf(DataType t) {
-        return switch (t.kind()) {
-            case INT -> BigInteger.ONE.shiftLeft(t.byteSize() * 8 - 1).subtract(BigInteger.ONE);
-            case UINT -> BigInteger.ONE.shiftLeft(t.byteSize() * 8).subtract(BigInteger.ONE);
-            default -> BigInteger.ONE;
-        };
+        return t == DataType.UINT64 ? UINT64_MAX : BigInteger.valueOf(maxLong(t));
     }
 }
