@@ -265,8 +265,10 @@ def transactions(quick, scratch):
 # ---- workload 5 ---------------------------------------------------------------------------------
 
 def scale_write(mib, context, metric, scratch):
+    """Each step in a directory of its own, as CompareMain.scaleWrite (delete_existing would
+    otherwise delete the last step's files right before this one's timed creations)."""
     shape = (mib * 4, 1024, 128)
-    path = os.path.join(scratch, f"scale-{mib}")
+    path = os.path.join(scratch, f"scale-{metric or 'warmup'}")
     src = smooth(shape)
     ds = open_array(file_kv(path), {"chunks": [64, 64, 64], "compressor": None}, context, shape)
     t0 = time.perf_counter()

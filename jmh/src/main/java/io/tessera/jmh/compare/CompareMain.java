@@ -316,7 +316,7 @@ public final class CompareMain {
         metrics.add("write_" + concSize + "MiB_copy2");
         metrics.add("peak_rss");
         plan(metrics.toArray(String[]::new));
-        scaleWrite(64, SYNC, null);
+        scaleWrite(64, SYNC, null, "scale-warmup");
         for (int s : sizes) tryScale(s, SYNC, "write_" + s + "MiB");
         for (int limit = 1; limit <= 2; limit++) {
             tryScale(concSize, "{\"file_io_sync\":true,\"data_copy_concurrency\":{\"limit\":" + limit + "}}", "write_" + concSize + "MiB_copy" + limit);
@@ -326,16 +326,21 @@ public final class CompareMain {
 
     private static void tryScale(int mib, String context, String metric) {
         try {
-            scaleWrite(mib, context, metric);
+            scaleWrite(mib, context, metric, "scale-" + metric);
         } catch (Throwable e) {
             failOne(metric, e);
         }
     }
 
-    /** Writes a fresh {@code mib} MiB array (n x 1024 x 128), checks it slab by slab, deletes it. */
-    private static void scaleWrite(int mib, String context, String metric) {
+    /**
+     * Writes a fresh {@code mib} MiB array (n x 1024 x 128) into its own directory {@code name},
+     * checks it slab by slab, deletes it (unless kept). Each step has a directory of its own: a
+     * step reusing the last one's would begin, untimed, by deleting its files (delete_existing)
+     * and then time its file creations right after those deletions (see bench/README.md).
+     */
+    private static void scaleWrite(int mib, String context, String metric, String name) {
         long[] shape = {mib * 4L, 1024, 128};
-        Path dir = scratch.resolve("scale-" + mib);
+        Path dir = scratch.resolve(name);
         try (Arena arena = Arena.ofShared()) {
             NDArray src = smooth(arena, shape);
             TensorStore ds = open(fileKv(dir), "{\"chunks\":[64,64,64],\"compressor\":null}", Context.fromJson(context), shape);
