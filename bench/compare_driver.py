@@ -24,6 +24,7 @@ WORKLOADS = ["memory_raw", "file_raw", "file_blosc", "file_zstd", "single_writes
 JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-Xms6g",
              # Both sides make the same number of untimed passes (the Python side reads the variable).
              "-Dtessera.bench.warmups=" + os.environ.get("TESSERA_BENCH_WARMUPS", "3"),
+             "-Dtessera.bench.warmSingles=" + os.environ.get("TESSERA_BENCH_WARM_SINGLES", "1000"),
              # Extra JVM options for the Tessera side(s), e.g. a switch to compare: "-Dtessera.file.syncfs=false".
              *os.environ.get("TESSERA_BENCH_JAVA_OPTS", "").split()]
 

@@ -95,7 +95,7 @@ WARMUPS = int(os.environ.get("TESSERA_BENCH_WARMUPS", "3"))
 COMMITS = 5  # timed transaction commits per process (workload 4), as CompareMain.COMMITS
 # Untimed operations before the timed ones of workloads 3 and 4, as in CompareMain: each such
 # operation takes about a millisecond, so a few passes would leave a JVM still compiling.
-WARM_SINGLES = 1000  # serial writes, then as many with 200 in flight
+WARM_SINGLES = int(os.environ.get("TESSERA_BENCH_WARM_SINGLES", "1000"))  # serial writes, then as many with 200 in flight
 WARM_COMMITS = 10
 
 
@@ -175,7 +175,8 @@ def single_writes(quick, scratch):
     plan("serial_median", "serial_p99", "inflight")
     serial, inflight = (100, 400) if quick else (300, 1000)
     path = os.path.join(scratch, "single")
-    ds = open_array(file_kv(path), {"chunks": [256, 256], "compressor": None}, SYNC, (GRID * CHUNK, GRID * CHUNK))
+    chunk_rows = max(GRID, (2 * WARM_SINGLES + serial + inflight + GRID - 1) // GRID)  # a chunk per write
+    ds = open_array(file_kv(path), {"chunks": [256, 256], "compressor": None}, SYNC, (chunk_rows * CHUNK, GRID * CHUNK))
     k = serial_writes(ds, 0, WARM_SINGLES)
     k = inflight_writes(ds, k, WARM_SINGLES)
     lat = []

@@ -57,9 +57,12 @@ public final class CompareMain {
 
     /**
      * Untimed operations before the timed ones of workloads 3 and 4, as in ts_workloads.py: each
-     * takes about a millisecond, so a few passes would leave the JVM still compiling.
+     * takes about a millisecond, so a few passes would leave the JVM still compiling. Workload 3's
+     * count is {@code -Dtessera.bench.warmSingles} (the driver passes TESSERA_BENCH_WARM_SINGLES):
+     * after the default 1,000 serial and 1,000 in-flight writes, C2 still compiles the write path
+     * during the timed ones.
      */
-    static final int WARM_SINGLES = 1000, WARM_COMMITS = 10;
+    static final int WARM_SINGLES = Integer.getInteger("tessera.bench.warmSingles", 1000), WARM_COMMITS = 10;
 
     static final double MIB = 1024.0 * 1024.0;
     static final String BLOSC = "{\"id\":\"blosc\",\"cname\":\"lz4\",\"clevel\":5,\"shuffle\":1,\"blocksize\":0}";
@@ -163,7 +166,8 @@ public final class CompareMain {
         plan("serial_median", "serial_p99", "inflight");
         int serial = quick ? 100 : 300, inflight = quick ? 400 : 1000;
         Path dir = scratch.resolve("single");
-        TensorStore ds = open(fileKv(dir), "{\"chunks\":[256,256],\"compressor\":null}", Context.fromJson(SYNC), (long) GRID * CHUNK, (long) GRID * CHUNK);
+        long chunkRows = Math.max(GRID, (2L * WARM_SINGLES + serial + inflight + GRID - 1) / GRID); // a chunk per write
+        TensorStore ds = open(fileKv(dir), "{\"chunks\":[256,256],\"compressor\":null}", Context.fromJson(SYNC), chunkRows * CHUNK, (long) GRID * CHUNK);
         int k = 0;
         k = serialWrites(ds, k, WARM_SINGLES, null); // serial, then 200 in flight
         k = inflightWrites(ds, k, WARM_SINGLES);
