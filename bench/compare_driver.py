@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -72,6 +73,13 @@ def plan(quick):
                         f"5. scale: write {fmt_size(conc)}, data_copy_concurrency {limit}", "MiB/s", 1.5))
     rows.append(Row("scale", "peak_rss", "5. scale: peak RSS of the process", "MiB"))
     return rows
+
+
+def command_line(args):
+    """The command as run, with the environment variables that change what is measured."""
+    env = [f"{k}={shlex.quote(os.environ[k])}" for k in ("TESSERA_BENCH_WARMUPS", "TESSERA_BENCH_WARM_SINGLES", "TESSERA_BENCH_JAVA_OPTS")
+           if os.environ.get(k)]
+    return " ".join(env + [args.command])
 
 
 def fmt_size(mib):
@@ -339,7 +347,7 @@ def main():
     elapsed = time.time() - started
     title = f"{NAMES['tessera']} vs {NAMES['tensorstore']}, {stamp}, {args.rounds} round(s){' (quick)' if args.quick else ''}"
     md = [f"# {title}", "",
-          f"Command: `{args.command}`  ",
+          f"Command: `{command_line(args)}`  ",
           "Environment: " + "; ".join(describe_env(args)) + "  ",
           f"Load average at start / end: {load_start} / {loadavg()}; wall time {elapsed:.0f} s", "",
           f"Each cell is the median over rounds; each round ran a fresh {NAMES['tensorstore']} process and a fresh",
