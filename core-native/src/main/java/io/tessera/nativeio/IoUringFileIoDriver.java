@@ -190,8 +190,9 @@ final class IoUringFileIoDriver implements FileIoDriver {
         // The indirection array maps ring slot i to SQE i, once and for all.
         for (int i = 0; i < sqEntries; i++) sqRing.set(JAVA_INT, sqArrayOff + 4L * i, i);
         sqTail = (int) INT_AT.getAcquire(sqRing, sqTailOff);
-        // Never more in flight than the CQ holds, so completions cannot overflow.
-        this.maxInFlight = Math.min(maxInFlight, cqEntries);
+        // Never more in flight than the CQ holds, so completions cannot overflow; one entry stays
+        // free for the wake-up no-op of close, which is not counted in flight.
+        this.maxInFlight = Math.min(maxInFlight, cqEntries - 1);
         int helperThreads = Math.min(this.maxInFlight, FileIoDrivers.defaultThreads());
         helpers = new ThreadPoolExecutor(helperThreads, helperThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(() -> {
@@ -574,23 +575,42 @@ final class IoUringFileIoDriver implements FileIoDriver {
         }
         for (Op op; (op = queue.poll()) != null; ) op.future.completeExceptionally(new DriverClosedException(name()));
         // Wake the completion thread with a no-op so it sees `closed` even when nothing else is in flight.
-        for (int tries = 0; tries < 10_000; tries++) {
+        for (int tries = 0; tries < 10_000 && !placeWakeUp(); tries++) LockSupport.parkNanos(1_000_000);
+        // Then stay until the kernel has completed everything this thread submitted: when a task
+        // exits, the kernel cancels its requests (ECANCELED), and most of this driver's opcodes
+        // (fsync, rename, statx, writes queued behind others to one file) wait in the kernel's
+        // worker queue. Submissions the kernel refused for a moment (EAGAIN, EBUSY) are retried
+        // here too: after close nobody else would. Without a completion thread nothing completes.
+        while (completer.isAlive()) {
+            boolean pending;
             sqLock.lock();
             try {
-                int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
-                if (sqTail - head < sqEntries) {
-                    prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
-                    sqTail++;
-                    INT_AT.setRelease(sqRing, sqTailOff, sqTail);
-                    unsubmitted++;
-                    enterSubmit();
-                    return;
-                }
                 enterSubmit();
+                pending = unsubmitted > 0 || inFlightCount.get() > 0;
             } finally {
                 sqLock.unlock();
             }
-            LockSupport.parkNanos(1_000_000);
+            if (!pending) return;
+            LockSupport.parkNanos(this, 1_000_000);
+        }
+    }
+
+    /** Places and submits the completion thread's wake-up no-op; false when the ring has no room. */
+    private boolean placeWakeUp() {
+        sqLock.lock();
+        try {
+            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+            boolean room = sqTail - head < sqEntries;
+            if (room) {
+                prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
+                sqTail++;
+                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+                unsubmitted++;
+            }
+            enterSubmit();
+            return room;
+        } finally {
+            sqLock.unlock();
         }
     }
 

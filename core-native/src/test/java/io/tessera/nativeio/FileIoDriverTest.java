@@ -355,6 +355,35 @@ class FileIoDriverTest {
     }
 
     /**
+     * An operation the kernel is still working on when the driver closes completes as usual: the
+     * kernel cancels what a thread submitted when that thread exits, so the io_uring driver's
+     * submitter stays until the ring is empty. A read of an empty FIFO waits in the kernel until
+     * a byte comes; close is called in between.
+     */
+    @Test
+    void closeWaitsForAnOperationBlockedInTheKernel() throws Exception {
+        FileIoDriver d = FileIoDriver.create(FileIoDriver.Kind.IO_URING, 4);
+        Path fifo = dir.resolve("blocked-read");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        FileHandle pipe = await(d.open(fifo.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0));
+        CompletableFuture<Long> read = d.read(pipe, Arena.ofAuto().allocate(16), 0);
+        // Operations reach the ring in the order they were queued: once a later one has
+        // completed, the read is in the kernel.
+        await(d.stat(dir.toString()));
+        assertFalse(read.isDone(), "nothing written yet");
+        Thread closer = new Thread(d::close);
+        closer.start();
+        // Long enough for a submitter that does not wait to have exited (and the kernel to have
+        // cancelled the read); not a bound the test relies on otherwise.
+        closer.join(1_000);
+        Files.writeString(fifo, "z");
+        assertEquals(1L, read.get(60, TimeUnit.SECONDS));
+        closer.join(60_000);
+        assertFalse(closer.isAlive(), "close returned once the read completed");
+        LibC.close(pipe.fd(), fifo.toString());
+    }
+
+    /**
      * Close right after chains of operations, many times: it must return. It once hung for good
      * when the submitter, waiting for the submission lock, lost the wake-up that close sends.
      */

@@ -50,7 +50,14 @@ final class AsyncPermits {
             next = waiting.poll();
             if (next == null) used--;
         }
+        if (next == null) return;
         // Handed on through the executor: the releasing thread may be an I/O completion thread.
-        if (next != null) next.completeAsync(() -> null, executor);
+        // Once the store has closed, the executor refuses: the waiter then goes on here, to
+        // fail like every operation after close, rather than wait for good.
+        try {
+            executor.execute(() -> next.complete(null));
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            next.complete(null);
+        }
     }
 }

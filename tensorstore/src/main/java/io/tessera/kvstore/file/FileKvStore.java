@@ -582,7 +582,8 @@ public final class FileKvStore implements KvStore {
                             throw new java.util.concurrent.CompletionException(e);
                         }
                     }, blocking);
-        } catch (NativeIOException e) {
+        } catch (NativeIOException | java.util.concurrent.RejectedExecutionException e) {
+            // Rejected: the store is closing. Failed here, the descriptor is closed below like any other.
             lockTaken = CompletableFuture.failedFuture(e);
         }
         return lockTaken
