@@ -401,11 +401,14 @@ public final class ZarrArray {
         void stage(long seq, ChunkPart part, IndexTransform t, NDArray source, CompletableFuture<Void> committed, boolean onCaller) {
             boolean start = false;
             boolean handOff = false;
+            RuntimeException failedUnchecked = null;
+            Error failedError = null;
             synchronized (this) {
                 awaitTurn(seq);
+                Pending fresh = null;
                 try {
                     boolean covers = part.coversChunk(meta.chunks(), t);
-                    if (pending == null) pending = new Pending(covers);
+                    if (pending == null) pending = fresh = new Pending(covers);
                     pending.add(part, t, source, covers);
                     pending.waiters.add(committed);
                     if (!writebackRunning) {
@@ -415,14 +418,25 @@ public final class ZarrArray {
                         // executor; otherwise the writeback's first step only dispatches a read.
                         handOff = onCaller && (pending.full() || cache != null);
                     }
-                } catch (Throwable e) {
-                    committed.completeExceptionally(e);
-                    throw e;
+                } catch (RuntimeException | Error e) {
+                    // A staging buffer made for this write alone holds nothing anyone waits for.
+                    if (fresh != null && pending == fresh) {
+                        pending = null;
+                        fresh.releaseBuffers();
+                    }
+                    if (e instanceof RuntimeException r) failedUnchecked = r; else failedError = (Error) e;
                 } finally {
                     queue.removeFirst();
                     notifyAll();
                     if (!start) retireIfIdle();
                 }
+            }
+            // Failed outside the chunk's monitor and after the turn has passed: the commit's
+            // callbacks run here, and one may write to this chunk and wait for that write's copy.
+            if (failedUnchecked != null || failedError != null) {
+                committed.completeExceptionally(failedUnchecked != null ? failedUnchecked : failedError);
+                if (failedUnchecked != null) throw failedUnchecked;
+                throw failedError;
             }
             // Started here, on the copy thread: queued, the writeback would wait until the write's
             // copy tasks, which occupy every thread of the executor, had all finished. From the
