@@ -99,7 +99,7 @@ final class BlockingFileIoDriver implements FileIoDriver {
 
     @Override
     public CompletableFuture<Void> syncFileSystem(FileHandle file) {
-        return submit(() -> { LibC.syncfs(file.fd(), file.path()); return null; });
+        return submit(() -> FileIoDrivers.syncFileSystem(file));
     }
 
     @Override

@@ -70,8 +70,9 @@ public interface FileIoDriver extends AutoCloseable {
 
     /**
      * {@code syncfs} of the file system holding {@code file}: one journal commit and device flush
-     * that makes everything written to it so far durable, the way a batch of fsyncs would. This
-     * default fails with {@link UnsupportedOperationException}; callers then fsync file by file.
+     * that makes everything written to it so far durable, the way a batch of fsyncs would. It
+     * fails with {@link UnsupportedOperationException} where syncfs cannot be relied on for that
+     * (a FUSE or network file system), as this default always does; callers then fsync file by file.
      */
     default CompletableFuture<Void> syncFileSystem(FileHandle file) {
         return CompletableFuture.failedFuture(new UnsupportedOperationException(name() + " driver has no syncfs"));

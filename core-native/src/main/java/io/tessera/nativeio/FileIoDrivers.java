@@ -15,6 +15,32 @@ final class FileIoDrivers {
 
     private FileIoDrivers() {}
 
+    /**
+     * Types ({@code f_type}, {@code linux/magic.h}) of the file systems whose {@code syncfs} makes
+     * their files as durable as an fsync of each would: local ones whose {@code sync_fs} commits
+     * and flushes the device (ext2/3/4, XFS, Btrfs, F2FS, ZFS, bcachefs), overlayfs (it syncs its
+     * upper file system), and tmpfs (nothing to flush).
+     */
+    private static final java.util.Set<Long> SYNCFS_FLUSHES = java.util.Set.of(
+            0xEF53L, 0x58465342L, 0x9123683EL, 0xF2F52010L, 0x2FC12FC1L, 0xCA451A4EL, 0x794C7630L, 0x01021994L);
+
+    /**
+     * {@code syncfs} of the file system holding {@code file}, where it is as good as fsyncs.
+     * Elsewhere {@code syncfs} may succeed without persisting anything: FUSE sends no sync to its
+     * server unless both kernel and server know how, and SMB, 9p and others have no
+     * {@code sync_fs} at all. There it fails with {@link UnsupportedOperationException}, and
+     * callers fsync file by file.
+     */
+    static Void syncFileSystem(FileHandle file) throws NativeIOException {
+        long type = LibC.fileSystemType(file.fd(), file.path());
+        if (!SYNCFS_FLUSHES.contains(type)) {
+            throw new UnsupportedOperationException("syncfs is not relied on for " + file.path() + " (file system type 0x"
+                    + Long.toHexString(type) + "); its files are fsync'd one by one");
+        }
+        LibC.syncfs(file.fd(), file.path());
+        return null;
+    }
+
     /** A blocking system call, or a few. */
     @FunctionalInterface
     interface Call<T> { T run() throws NativeIOException; }

@@ -479,10 +479,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     /** io_uring has no syncfs opcode: a blocking call on the helper pool. */
     @Override
     public CompletableFuture<Void> syncFileSystem(FileHandle file) {
-        return onHelper(() -> {
-            LibC.syncfs(file.fd(), file.path());
-            return null;
-        });
+        return onHelper(() -> FileIoDrivers.syncFileSystem(file));
     }
 
     private <T> CompletableFuture<T> onHelper(FileIoDrivers.Call<T> call) {

@@ -75,6 +75,7 @@ public final class LibC {
     private static final class Fsync { static final MethodHandle H = downcall("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Fdatasync { static final MethodHandle H = downcall("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Syncfs { static final MethodHandle H = downcall("syncfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE_ERRNO); }
+    private static final class Fstatfs { static final MethodHandle H = downcall("fstatfs", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO); }
     private static final class SyncFileRange { static final MethodHandle H = downcall("sync_file_range", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO); }
     private static final class Ftruncate { static final MethodHandle H = downcall("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO); }
     private static final class Renameat { static final MethodHandle H = downcall("renameat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), CAPTURE_ERRNO); }
@@ -377,6 +378,23 @@ public final class LibC {
             r = (int) Syncfs.H.invokeExact(cap, fd);
         } catch (Throwable t) { throw rethrow(t); }
         if (r != 0) throw fail("syncfs", path, cap);
+    }
+
+    /**
+     * The type of the file system that holds {@code fd}: {@code f_type} of {@code fstatfs(2)}, a
+     * magic number of {@code linux/magic.h} such as {@code 0xEF53} for ext2, ext3 and ext4.
+     */
+    public static long fileSystemType(int fd, String path) throws NativeIOException {
+        CallMemory m = CALL_MEMORY.get();
+        MemorySegment cap = m.capture;
+        // struct statfs (120 bytes on 64-bit Linux) fits in the room kept for statx's result; f_type comes first.
+        MemorySegment buf = m.struct;
+        int r;
+        try {
+            r = (int) Fstatfs.H.invokeExact(cap, fd, buf);
+        } catch (Throwable t) { throw rethrow(t); }
+        if (r != 0) throw fail("fstatfs", path, cap);
+        return buf.get(JAVA_LONG, 0);
     }
 
     /** {@code sync_file_range}'s flag that starts writeback of the range's dirty pages without waiting. */

@@ -354,6 +354,41 @@ class FileIoDriverTest {
         d.close();
     }
 
+    /** The file system type as {@code stat -f} reports it (an independent reader of statfs). */
+    private static long statfsType(Path p) throws Exception {
+        Process proc = new ProcessBuilder("stat", "-f", "-c", "%t", p.toString()).start();
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+        assertEquals(0, proc.waitFor());
+        return Long.parseLong(out, 16);
+    }
+
+    /**
+     * syncfs serves a batch only where it is as good as an fsync of each file: on this machine's
+     * temporary directory (a local file system) it runs; on a file system it is not known to flush
+     * (procfs stands in for FUSE and network ones here) the driver refuses it, so that the store
+     * fsyncs file by file.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void syncfsRunsOnlyWhereItFlushesLikeFsync(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = driver(kind, 4);
+        String local = dir + "/synced";
+        FileHandle h = await(d.open(local, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertEquals(statfsType(dir), LibC.fileSystemType(h.fd(), local));
+        assertTrue(statfsType(dir) == 0xEF53L || statfsType(dir) == 0x58465342L || statfsType(dir) == 0x9123683EL
+                || statfsType(dir) == 0x01021994L, "this test expects its temporary directory on ext4, XFS, Btrfs or tmpfs");
+        await(d.syncFileSystem(h));
+        await(d.close(h));
+
+        String proc = "/proc/self/status";
+        FileHandle p = await(d.open(proc, LibC.O_RDONLY | LibC.O_CLOEXEC, 0));
+        assertEquals(statfsType(Path.of(proc)), LibC.fileSystemType(p.fd(), proc));
+        ExecutionException refused = assertThrows(ExecutionException.class, () -> d.syncFileSystem(p).get(60, TimeUnit.SECONDS));
+        assertInstanceOf(UnsupportedOperationException.class, refused.getCause());
+        assertTrue(refused.getCause().getMessage().contains("0x9fa0"), refused.getCause().getMessage());
+        await(d.close(p));
+    }
+
     /**
      * An operation the kernel is still working on when the driver closes completes as usual: the
      * kernel cancels what a thread submitted when that thread exits, so the io_uring driver's

@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A failing {@code syncfs} fails every request it served: the kernel reports a writeback error
  * per file system, not per file, so none of them can be known durable. Where the driver has no
- * {@code syncfs}, or with {@code -Dtessera.file.syncfs=false}, batches fall back to one fsync per
- * file, run concurrently.
+ * {@code syncfs} or will not rely on it (a file system whose {@code syncfs} need not persist
+ * anything, such as FUSE or a network one: see {@link FileIoDriver#syncFileSystem}), or with
+ * {@code -Dtessera.file.syncfs=false}, batches fall back to one fsync per file, run concurrently.
  */
 final class DataSyncer {
     private record Request(FileHandle file, long device, long openedNanos, CompletableFuture<Void> done) {}

@@ -159,6 +159,47 @@ class DataSyncerTest {
         }
     }
 
+    /**
+     * Where the driver will not rely on syncfs (a FUSE or network file system), a batch is served
+     * by an fsync of each of its files, and so is every later one: none completes before its own.
+     */
+    @Test
+    void whereSyncfsIsRefusedEachFileIsFsynced() throws Exception {
+        List<Call> calls = Collections.synchronizedList(new ArrayList<>());
+        try (FaultyDriver driver = gatedDriver(calls)) {
+            driver.syncfsHook = h -> CompletableFuture.failedFuture(new UnsupportedOperationException("syncfs is not relied on here"));
+            DataSyncer syncer = new DataSyncer(driver);
+            CompletableFuture<Void> first = sync(syncer, "a", 1);
+            awaitCalls(calls, 1);
+            List<CompletableFuture<Void>> batch = List.of(sync(syncer, "b", 1), sync(syncer, "c", 1), sync(syncer, "d", 1));
+            calls.get(0).gate().complete(null);
+            first.get(60, TimeUnit.SECONDS);
+            awaitCalls(calls, 4);
+            List<String> served = new ArrayList<>();
+            for (Call c : calls.subList(1, 4)) served.add(c.kind() + " " + dir.relativize(Path.of(c.file().path())));
+            Collections.sort(served);
+            assertEquals(List.of("fsync b", "fsync c", "fsync d"), served);
+            for (CompletableFuture<Void> f : batch) assertFalse(f.isDone(), "completed before its fsync");
+            for (Call c : calls.subList(1, 4)) c.gate().complete(null);
+            for (CompletableFuture<Void> f : batch) f.get(60, TimeUnit.SECONDS);
+            assertEquals(4, syncer.fileSyncs());
+            assertEquals(1, syncer.fileSystemSyncs(), "the refused attempt");
+
+            // Later batches go straight to fsyncs.
+            CompletableFuture<Void> e = sync(syncer, "e", 1);
+            awaitCalls(calls, 5);
+            List<CompletableFuture<Void>> next = List.of(sync(syncer, "f", 1), sync(syncer, "g", 1));
+            calls.get(4).gate().complete(null);
+            e.get(60, TimeUnit.SECONDS);
+            awaitCalls(calls, 7);
+            for (Call c : calls.subList(5, 7)) assertEquals("fsync", c.kind());
+            for (Call c : calls.subList(5, 7)) c.gate().complete(null);
+            for (CompletableFuture<Void> f : next) f.get(60, TimeUnit.SECONDS);
+            assertEquals(7, syncer.fileSyncs());
+            assertEquals(1, syncer.fileSystemSyncs());
+        }
+    }
+
     private static CompletableFuture<Void> gate(List<Call> calls, String kind, FileHandle h) {
         CompletableFuture<Void> g = new CompletableFuture<>();
         calls.add(new Call(kind, h, g));
