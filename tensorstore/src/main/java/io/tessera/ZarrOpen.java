@@ -48,14 +48,16 @@ final class ZarrOpen {
         boolean assume = flag(o.assumeMetadata, j, "assume_metadata");
         if (deleteExisting && !create) throw invalid(PREFIX + "Cannot specify an open mode of `delete_existing` without `create`");
         if (deleteExisting && open) throw invalid(PREFIX + "Cannot specify an open mode of `delete_existing` with `open`");
+        if (deleteExisting && assume) throw invalid(PREFIX + "Cannot specify an open mode of `delete_existing` with `assume_metadata`");
         if (!create && !open) open = true;
+        if (assume && !open) throw invalid(PREFIX + "Cannot specify an open mode of `assume_metadata` without `open`");
 
         KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx);
         String path = joinPath(kv.path(), j.get("path"));
         String prefix = path.isEmpty() || path.endsWith("/") ? path : path + "/";
         Constraints c = constraints(j, o);
         KvStore store = kv.store();
-        String metaKey = prefix + ".zarray";
+        String metaKey = prefix + metadataKey(j);
         String url = kv.url();
 
         if (assume) {
@@ -71,9 +73,9 @@ final class ZarrOpen {
     private static CompletableFuture<ZarrMetadata> openOrCreate(Context ctx, KvStore store, String prefix, String metaKey, Constraints c, boolean create, boolean open) {
         if (!open) return createNew(store, metaKey, c, false, ctx, prefix);
         return store.read(metaKey).thenCompose(r -> {
-            if (r.exists()) return CompletableFuture.completedFuture(validate(parseStored(r.value(), metaKey), c));
+            if (r.exists()) return CompletableFuture.completedFuture(validate(parseStored(r.value(), store.quotedKey(metaKey)), c));
             if (!create) {
-                throw new TensorStoreException(Code.NOT_FOUND, PREFIX + "Metadata at \"" + metaKey + "\" does not exist");
+                throw new TensorStoreException(Code.NOT_FOUND, PREFIX + "Metadata at " + store.quotedKey(metaKey) + " does not exist");
             }
             return createNew(store, metaKey, c, true, ctx, prefix);
         });
@@ -84,28 +86,29 @@ final class ZarrOpen {
         try {
             m = build(c, false);
         } catch (IllegalArgumentException e) {
-            throw invalid(PREFIX + "Error writing \"" + metaKey + "\": " + e.getMessage());
+            throw invalid(PREFIX + "Error writing " + store.quotedKey(metaKey) + ": " + e.getMessage());
         }
         MemorySegment bytes = MemorySegment.ofArray(m.toBytes());
         return store.write(metaKey, bytes, Generation.NO_VALUE).thenCompose(w -> {
             if (w.succeeded()) return CompletableFuture.completedFuture(m);
             if (open) return openOrCreate(ctx, store, prefix, metaKey, c, false, true);
-            throw new TensorStoreException(Code.ALREADY_EXISTS, PREFIX + "Error writing \"" + metaKey + "\"");
+            throw new TensorStoreException(Code.ALREADY_EXISTS, PREFIX + "Error writing " + store.quotedKey(metaKey));
         });
     }
 
-    private static ZarrMetadata parseStored(MemorySegment bytes, String key) {
+    private static ZarrMetadata parseStored(MemorySegment bytes, String quotedKey) {
         try {
             JsonNode j = JsonText.parse(new String(bytes.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
             return ZarrMetadata.parse(j);
         } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
             String msg = e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe ? "Invalid JSON: " + jpe.getOriginalMessage() : e.getMessage();
-            throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Error reading \"" + key + "\": " + msg);
+            throw new TensorStoreException(Code.FAILED_PRECONDITION, PREFIX + "Error reading " + quotedKey + ": " + msg);
         }
     }
 
     /** What the spec and the options require of the array. */
-    record Constraints(ObjectNode metadata, DataType dtype, long[] shape, long[] chunks, Integer rank) {}
+    /** {@code conflict}: why the schema and the metadata given cannot make one array (null: they can); an error on create. */
+    record Constraints(ObjectNode metadata, DataType dtype, long[] shape, long[] chunks, Integer rank, String conflict) {}
 
     private static Constraints constraints(ObjectNode j, OpenOptions o) {
         JsonNode md = j.get("metadata");
@@ -116,15 +119,17 @@ final class ZarrOpen {
         } catch (IllegalArgumentException e) {
             throw invalid("Error parsing object member \"metadata\": " + e.getMessage());
         }
+        keyEncoding(j.get("key_encoding"), metadata);
         DataType dtype = o.dtype;
         JsonNode schema = j.get("schema");
+        String conflict = schema == null ? null : schemaIntoMetadata(schema, metadata);
         if (dtype == null) dtype = dtypeMember(j.get("dtype"), "dtype");
         if (dtype == null && schema != null) dtype = dtypeMember(schema.get("dtype"), "schema\": Error parsing object member \"dtype");
         long[] shape = o.shape;
         long[] chunks = o.chunkShape;
         if (schema != null) {
             JsonNode domain = schema.get("domain");
-            if (shape == null && domain != null && domain.get("shape") != null) shape = longs(domain.get("shape"), "schema.domain.shape");
+            if (shape == null && domain != null) shape = domainShape(domain);
             JsonNode layout = schema.get("chunk_layout");
             if (chunks == null && layout != null) {
                 for (String kind : new String[]{"write_chunk", "chunk", "read_chunk"}) {
@@ -134,7 +139,114 @@ final class ZarrOpen {
             }
         }
         JsonNode rank = j.get("rank");
-        return new Constraints(metadata, dtype, shape, chunks, rank == null ? null : rank.asInt());
+        return new Constraints(metadata, dtype, shape, chunks, rank == null ? null : rank.asInt(), conflict);
+    }
+
+    /** The name of the metadata file: the spec's {@code metadata_key}, {@code .zarray} by default. */
+    private static String metadataKey(ObjectNode j) {
+        JsonNode k = j.get("metadata_key");
+        if (k == null || k.isNull()) return ".zarray";
+        if (!k.isTextual()) throw invalid("Error parsing object member \"metadata_key\": Expected string, but received: " + k);
+        return k.asText();
+    }
+
+    /** {@code key_encoding} ("." or "/") is the metadata's dimension_separator, which must agree with it. */
+    private static void keyEncoding(JsonNode e, ObjectNode metadata) {
+        if (e == null || e.isNull()) return;
+        if (!e.isTextual() || !(e.asText().equals(".") || e.asText().equals("/"))) {
+            throw invalid("Error parsing object member \"key_encoding\": Expected one of \".\", \"/\", but received: " + e);
+        }
+        JsonNode sep = metadata.get("dimension_separator");
+        if (sep != null && !sep.isNull() && !sep.asText().equals(e.asText())) {
+            throw invalid("Error parsing object member \"key_encoding\": value (" + e + ") does not match value in metadata (" + sep + ")");
+        }
+        metadata.put("dimension_separator", e.asText());
+    }
+
+    private static final Set<String> SCHEMA_MEMBERS = Set.of("rank", "dtype", "domain", "chunk_layout", "codec", "fill_value", "dimension_units");
+
+    /**
+     * The schema's members that zarr keeps in its metadata ({@code fill_value}, the {@code codec}'s
+     * compressor and filters) become metadata constraints. Returns what makes the schema and the
+     * metadata given impossible to create together (a conflicting value, dimension units, which
+     * zarr v2 cannot store), or null.
+     */
+    private static String schemaIntoMetadata(JsonNode schema, ObjectNode metadata) {
+        if (!schema.isObject()) throw invalid("Error parsing object member \"schema\": Expected object, but received: " + schema);
+        for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!SCHEMA_MEMBERS.contains(f)) throw invalid("Error parsing object member \"schema\": Object includes extra members: \"" + f + "\"");
+        }
+        JsonNode units = schema.get("dimension_units");
+        if (units != null && !units.isNull()) {
+            if (!units.isArray()) throw invalid("Error parsing object member \"schema\": Error parsing object member \"dimension_units\": Expected array, but received: " + units);
+            for (JsonNode u : units) if (!u.isNull()) return "Dimension units not supported by zarr driver";
+        }
+        JsonNode fill = schema.get("fill_value");
+        if (fill != null && !fill.isNull()) {
+            JsonNode given = metadata.get("fill_value");
+            if (given == null || given.isNull()) {
+                metadata.set("fill_value", fill);
+            } else if (!sameValue(given, fill)) {
+                return "Invalid fill_value: schema requires fill value of " + JsonText.write(fill)
+                        + ", but metadata specifies fill value of " + JsonText.write(given);
+            }
+        }
+        JsonNode codec = schema.get("codec");
+        if (codec == null || codec.isNull()) return null;
+        if (!codec.isObject()) throw invalid("Error parsing object member \"schema\": Error parsing object member \"codec\": Expected object, but received: " + codec);
+        JsonNode driver = codec.get("driver");
+        if (driver != null && !"zarr".equals(driver.asText())) return "Cannot merge codec spec " + JsonText.write(codec) + " with a zarr array's";
+        ObjectNode fromCodec = JsonNodeFactory.instance.objectNode();
+        for (Iterator<String> it = codec.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (f.equals("compressor") || f.equals("filters")) fromCodec.set(f, codec.get(f));
+            else if (!f.equals("driver")) {
+                throw invalid("Error parsing object member \"schema\": Error parsing object member \"codec\": Object includes extra members: \"" + f + "\"");
+            }
+        }
+        try {
+            ZarrMetadatas.validatePartial(fromCodec);
+        } catch (IllegalArgumentException e) {
+            throw invalid("Error parsing object member \"schema\": Error parsing object member \"codec\": " + e.getMessage());
+        }
+        for (Iterator<String> it = fromCodec.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!metadata.has(f)) metadata.set(f, fromCodec.get(f));
+            else if (!JsonText.write(metadata.get(f)).equals(JsonText.write(fromCodec.get(f)))) {
+                return "Cannot merge codec spec " + JsonText.write(fromCodec) + " with the metadata's: \"" + f + "\" does not match";
+            }
+        }
+        return null;
+    }
+
+    /** JSON values equal as values: numbers by magnitude (5 and 5.0), everything else as text. */
+    private static boolean sameValue(JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) return a.decimalValue().compareTo(b.decimalValue()) == 0;
+        return JsonText.write(a).equals(JsonText.write(b));
+    }
+
+    /**
+     * The shape a schema's domain gives: {@code shape}, or {@code exclusive_max} (with
+     * {@code inclusive_min}); a zarr array's domain starts at 0, so any other lower bound is an error.
+     */
+    private static long[] domainShape(JsonNode domain) {
+        long[] min = domain.get("inclusive_min") != null ? longs(domain.get("inclusive_min"), "schema.domain.inclusive_min") : null;
+        long[] shape = domain.get("shape") != null ? longs(domain.get("shape"), "schema.domain.shape") : null;
+        if (shape == null && domain.get("exclusive_max") != null) {
+            long[] max = longs(domain.get("exclusive_max"), "schema.domain.exclusive_max");
+            shape = new long[max.length];
+            for (int d = 0; d < max.length; d++) shape[d] = max[d] - (min != null && d < min.length ? min[d] : 0);
+        }
+        if (min != null) {
+            for (int d = 0; d < min.length; d++) {
+                if (min[d] != 0) {
+                    throw invalid("Cannot merge index domain with a zarr array's: Mismatch in dimension " + d
+                            + ": Lower bounds do not match (a zarr dimension starts at 0, the schema's at " + min[d] + ")");
+                }
+            }
+        }
+        return shape;
     }
 
     private static DataType dtypeMember(JsonNode d, String member) {
@@ -158,6 +270,7 @@ final class ZarrOpen {
 
     /** Metadata for a new array from the constraints and TensorStore's defaults. */
     private static ZarrMetadata build(Constraints c, boolean assumed) {
+        if (c.conflict() != null) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: " + c.conflict());
         ObjectNode m = c.metadata().deepCopy();
         if (c.dtype() != null) {
             if (m.has("dtype")) {
@@ -169,7 +282,7 @@ final class ZarrOpen {
         }
         if (c.shape() != null && !m.has("shape")) m.set("shape", JsonText.longs(c.shape()));
         if (c.chunks() != null && !m.has("chunks")) m.set("chunks", JsonText.longs(c.chunks()));
-        if (!m.has("dtype")) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: dtype must be specified");
+        if (!m.has("dtype")) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: \"dtype\" must be specified");
         if (!m.has("shape")) throw new IllegalArgumentException("Cannot create using specified \"metadata\" and schema: domain must be specified");
         return ZarrMetadatas.withDefaults(m);
     }

@@ -54,7 +54,7 @@ class CommandsTest {
 
     @Test
     void createNeedsDtypeAndShape() {
-        assertEquals("Error opening \"zarr\" driver: Error writing \"a/.zarray\": Cannot create using specified \"metadata\" and schema: dtype must be specified",
+        assertEquals("Error opening \"zarr\" driver: Error writing \"a/.zarray\": Cannot create using specified \"metadata\" and schema: \"dtype\" must be specified",
                 cli.run("create", MEM, "--shape", "3").error());
         assertEquals("Invalid --shape \"3,x\": \"x\" is not an integer", cli.run("create", MEM, "--dtype", "uint8", "--shape", "3,x").error());
         assertEquals("Invalid --dtype \"uint7\": Unsupported data type: \"uint7\"", cli.run("create", MEM, "--dtype", "uint7", "--shape", "3").error());

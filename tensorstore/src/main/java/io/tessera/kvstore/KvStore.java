@@ -95,6 +95,9 @@ public interface KvStore extends AutoCloseable {
     /** A human-readable description of {@code key} for error messages, e.g. its file path. */
     String describeKey(String key);
 
+    /** {@code key} as TensorStore names it in its error messages: {@code "key"}, or {@code local file "path"} on the file store. */
+    default String quotedKey(String key) { return "\"" + key + "\""; }
+
     /** A description of the store, e.g. {@code file:///data/a/}. */
     String describe();
 

@@ -27,9 +27,13 @@ public final class ZarrMetadatas {
         if (m.has("chunks")) ZarrMetadata.parseShape(m.get("chunks"), "chunks", true);
         if (m.has("order")) ZarrMetadata.parseOrder(m.get("order"));
         if (m.has("dimension_separator")) ZarrMetadata.parseSeparator(m.get("dimension_separator"));
-        if (m.has("zarr_format") && (!m.get("zarr_format").isInt() || m.get("zarr_format").asInt() != 2)) {
-            throw ZarrMetadata.member("zarr_format", "Expected 2, but received: " + m.get("zarr_format"));
+        if (m.has("zarr_format")) {
+            // 2.0 is 2, as TensorStore reads it.
+            JsonNode f = m.get("zarr_format");
+            if (!f.isNumber() || f.asDouble() != 2) throw ZarrMetadata.member("zarr_format", "Expected 2, but received: " + f);
+            m.put("zarr_format", 2);
         }
+        if (m.has("filters") && m.get("filters").isArray() && m.get("filters").isEmpty()) m.putNull("filters"); // no filters, as null
         if (m.has("filters") && !m.get("filters").isNull()) throw ZarrMetadata.member("filters", "Only null filters are supported, but received: " + m.get("filters"));
         if (m.has("compressor")) m.set("compressor", normalizeMember("compressor", m.get("compressor"), dtype));
         if (m.has("fill_value") && !m.get("fill_value").isNull()) {

@@ -204,6 +204,9 @@ public final class FileKvStore implements KvStore {
     @Override
     public String describeKey(String key) { return path(key); }
 
+    @Override
+    public String quotedKey(String key) { return "local file \"" + path(key) + "\""; }
+
     private String path(String key) { return root + "/" + key; }
 
     // ---- keys and generations ----

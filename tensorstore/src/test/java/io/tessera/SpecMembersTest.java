@@ -1,0 +1,124 @@
+package io.tessera;
+
+import io.tessera.memory.DataType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static io.tessera.OpenAndErrorsTest.assertFails;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Spec members beyond {@code metadata} that a zarr array's metadata keeps ({@code key_encoding},
+ * {@code metadata_key}, the schema's {@code fill_value}, {@code codec}, {@code domain},
+ * {@code dimension_units}) and the open modes around {@code assume_metadata}. Every expected
+ * {@code .zarray} and message is what TensorStore 0.1.85 wrote or said for the same spec (run in
+ * the project's venv, 2026-11-24).
+ */
+class SpecMembersTest {
+    @TempDir Path dir;
+
+    private static final TensorStoreException.Code INVALID = TensorStoreException.Code.INVALID_ARGUMENT;
+
+    /** A spec of a new array in its own directory, with {@code members} added after the kvstore. */
+    private String spec(String name, String members) {
+        return "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir.resolve(name) + "/\"}," + members + "}";
+    }
+
+    private String created(String name, String members, String key) throws Exception {
+        TensorStore.open(spec(name, members), OpenOptions.create()).join();
+        return Files.readString(dir.resolve(name).resolve(key));
+    }
+
+    private static final String SHAPE_4_I2 = "\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\"}";
+
+    @Test
+    void keyEncodingIsTheDimensionSeparator() throws Exception {
+        assertEquals("{\"chunks\":[4],\"compressor\":{\"blocksize\":0,\"clevel\":5,\"cname\":\"lz4\",\"id\":\"blosc\",\"shuffle\":-1},"
+                        + "\"dimension_separator\":\"/\",\"dtype\":\"<i2\",\"fill_value\":null,\"filters\":null,\"order\":\"C\",\"shape\":[4],\"zarr_format\":2}",
+                created("slash", SHAPE_4_I2 + ",\"key_encoding\":\"/\"", ".zarray"));
+        assertFails(INVALID, "Error parsing object member \"key_encoding\": value (\"/\") does not match value in metadata (\".\")",
+                () -> TensorStore.open(spec("conflict", "\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\",\"dimension_separator\":\".\"},\"key_encoding\":\"/\""),
+                        OpenOptions.create()));
+    }
+
+    @Test
+    void metadataKeyNamesTheMetadataFile() throws Exception {
+        assertEquals("{\"chunks\":[4],\"compressor\":{\"blocksize\":0,\"clevel\":5,\"cname\":\"lz4\",\"id\":\"blosc\",\"shuffle\":-1},"
+                        + "\"dimension_separator\":\".\",\"dtype\":\"<i2\",\"fill_value\":null,\"filters\":null,\"order\":\"C\",\"shape\":[4],\"zarr_format\":2}",
+                created("named", SHAPE_4_I2 + ",\"metadata_key\":\"foo\"", "foo"));
+        assertFalse(Files.exists(dir.resolve("named").resolve(".zarray")));
+        TensorStore again = TensorStore.open(spec("named", "\"metadata_key\":\"foo\""), new OpenOptions()).join();
+        assertArrayEquals(new long[] {4}, again.shape());
+        assertFails(TensorStoreException.Code.NOT_FOUND, "Error opening \"zarr\" driver: Metadata at local file \"" + dir.resolve("named") + "/.zarray\" does not exist",
+                () -> TensorStore.open(spec("named", "\"open\":true"), new OpenOptions()));
+    }
+
+    @Test
+    void schemaFillValueAndCodecGoIntoTheMetadata() throws Exception {
+        assertEquals("{\"chunks\":[4],\"compressor\":{\"blocksize\":0,\"clevel\":5,\"cname\":\"lz4\",\"id\":\"blosc\",\"shuffle\":-1},"
+                        + "\"dimension_separator\":\".\",\"dtype\":\"<i2\",\"fill_value\":5,\"filters\":null,\"order\":\"C\",\"shape\":[4],\"zarr_format\":2}",
+                created("fill", SHAPE_4_I2 + ",\"schema\":{\"fill_value\":5}", ".zarray"));
+        assertEquals(5, TensorStore.open(spec("fill", "\"open\":true"), new OpenOptions()).join().read().join().getLong(0));
+        assertFails(INVALID, "Error opening \"zarr\" driver: Error writing local file \"" + dir.resolve("fill2") + "/.zarray\": Cannot create using specified \"metadata\" and schema: "
+                        + "Invalid fill_value: schema requires fill value of 5, but metadata specifies fill value of 3",
+                () -> TensorStore.open(spec("fill2", "\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\",\"fill_value\":3},\"schema\":{\"fill_value\":5}"), OpenOptions.create()));
+
+        assertEquals("{\"chunks\":[4],\"compressor\":null,\"dimension_separator\":\".\",\"dtype\":\"<i2\",\"fill_value\":null,\"filters\":null,"
+                        + "\"order\":\"C\",\"shape\":[4],\"zarr_format\":2}",
+                created("raw", SHAPE_4_I2 + ",\"schema\":{\"codec\":{\"driver\":\"zarr\",\"compressor\":null}}", ".zarray"));
+        assertEquals("{\"chunks\":[4],\"compressor\":{\"id\":\"zstd\",\"level\":3},\"dimension_separator\":\".\",\"dtype\":\"<i2\",\"fill_value\":null,"
+                        + "\"filters\":null,\"order\":\"C\",\"shape\":[4],\"zarr_format\":2}",
+                created("zstd", SHAPE_4_I2 + ",\"schema\":{\"codec\":{\"driver\":\"zarr\",\"compressor\":{\"id\":\"zstd\",\"level\":3}}}", ".zarray"));
+        TensorStoreException conflict = OpenAndErrorsTest.failure(() -> TensorStore.open(
+                spec("codec2", "\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\",\"compressor\":null},\"schema\":{\"codec\":{\"driver\":\"zarr\",\"compressor\":{\"id\":\"zstd\",\"level\":3}}}"),
+                OpenOptions.create()));
+        assertEquals(INVALID, conflict.code());
+        assertTrue(conflict.getMessage().endsWith("\"compressor\" does not match"), conflict.getMessage());
+        assertFalse(Files.exists(dir.resolve("codec2").resolve(".zarray")), "nothing written");
+    }
+
+    @Test
+    void schemaDomainAndUnitsAsZarrAllowsThem() throws Exception {
+        assertFails(INVALID, "Error opening \"zarr\" driver: Error writing local file \"" + dir.resolve("units") + "/.zarray\": Cannot create using specified \"metadata\" and schema: "
+                        + "Dimension units not supported by zarr driver",
+                () -> TensorStore.open(spec("units", SHAPE_4_I2 + ",\"schema\":{\"dimension_units\":[\"nm\"]}"), OpenOptions.create()));
+        TensorStore.open(spec("nounits", SHAPE_4_I2 + ",\"schema\":{\"dimension_units\":[null]}"), OpenOptions.create()).join();
+        TensorStoreException lower = OpenAndErrorsTest.failure(() -> TensorStore.open(
+                spec("lower", "\"metadata\":{\"dtype\":\"<i2\"},\"schema\":{\"domain\":{\"inclusive_min\":[1],\"shape\":[4]}}"), OpenOptions.create()));
+        assertEquals(INVALID, lower.code());
+        assertTrue(lower.getMessage().contains("Mismatch in dimension 0: Lower bounds do not match"), lower.getMessage());
+        TensorStore byMax = TensorStore.open(spec("max", "\"metadata\":{\"dtype\":\"<i2\"},\"schema\":{\"domain\":{\"inclusive_min\":[0],\"exclusive_max\":[4]}}"),
+                OpenOptions.create()).join();
+        assertArrayEquals(new long[] {4}, byMax.shape());
+        assertFails(INVALID, "Error parsing object member \"schema\": Object includes extra members: \"foo\"",
+                () -> TensorStore.open(spec("extra", SHAPE_4_I2 + ",\"schema\":{\"foo\":1}"), OpenOptions.create()));
+    }
+
+    @Test
+    void metadataFormsTensorStoreNormalizes() throws Exception {
+        assertEquals("{\"chunks\":[4],\"compressor\":{\"blocksize\":0,\"clevel\":5,\"cname\":\"lz4\",\"id\":\"blosc\",\"shuffle\":-1},"
+                        + "\"dimension_separator\":\".\",\"dtype\":\"<i2\",\"fill_value\":null,\"filters\":null,\"order\":\"C\",\"shape\":[4],\"zarr_format\":2}",
+                created("forms", "\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\",\"zarr_format\":2.0,\"filters\":[]}", ".zarray"));
+        assertFails(INVALID, "Error opening \"zarr\" driver: Error writing local file \"" + dir.resolve("nodtype") + "/.zarray\": Cannot create using specified \"metadata\" and schema: "
+                        + "\"dtype\" must be specified",
+                () -> TensorStore.open(spec("nodtype", "\"metadata\":{\"shape\":[4]}"), OpenOptions.create()));
+    }
+
+    @Test
+    void assumeMetadataNeedsOpenAndRulesOutDeleteExisting() {
+        String mem = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"},\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\"}";
+        assertFails(INVALID, "Error opening \"zarr\" driver: Cannot specify an open mode of `assume_metadata` without `open`",
+                () -> TensorStore.open(mem + ",\"create\":true,\"assume_metadata\":true}"));
+        assertFails(INVALID, "Error opening \"zarr\" driver: Cannot specify an open mode of `delete_existing` with `assume_metadata`",
+                () -> TensorStore.open(mem + ",\"create\":true,\"delete_existing\":true,\"assume_metadata\":true}"));
+        assertArrayEquals(new long[] {4}, TensorStore.open(mem + ",\"create\":true,\"open\":true,\"assume_metadata\":true}").join().shape());
+        assertArrayEquals(new long[] {4}, TensorStore.open(mem + ",\"assume_metadata\":true}").join().shape());
+        assertEquals(DataType.INT16, TensorStore.open(mem + ",\"open\":true,\"assume_metadata\":true}").join().dtype());
+    }
+}
