@@ -100,6 +100,14 @@ public final class Elements {
         if (to == DataType.COMPLEX64 && from == DataType.UINT64) {
             dst.set(FLOAT, dstOff, unsignedToFloat(src.get(LONG, srcOff)));
             dst.set(FLOAT, dstOff + 4, 0f);
+        } else if (to == DataType.COMPLEX64 && from.isInteger()) {
+            // Rounded once, straight to float, as TensorStore and NumPy do: through a double, an
+            // int64 beyond 2^53 would be rounded twice.
+            dst.set(FLOAT, dstOff, (float) getLong(src, srcOff, from));
+            dst.set(FLOAT, dstOff + 4, 0f);
+        } else if (from.isComplex() && to == DataType.BOOL) {
+            // Non-zero if either part is, as NumPy has it.
+            setLong(dst, dstOff, to, getDouble(src, srcOff, from) != 0 || getImag(src, srcOff, from) != 0 ? 1 : 0);
         } else if (from.isComplex() || to.isComplex()) {
             setComplex(dst, dstOff, to, getDouble(src, srcOff, from), getImag(src, srcOff, from));
         } else if (from.isFloatingPoint()) {

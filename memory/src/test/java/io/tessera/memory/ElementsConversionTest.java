@@ -41,4 +41,24 @@ class ElementsConversionTest {
         assertEquals(DataType.values().length * DataType.values().length - 2, pairs, "pairs TensorStore converts");
         if (!wrong.isEmpty()) fail(wrong.size() + " conversions differ from TensorStore's:\n" + String.join("\n", wrong.subList(0, Math.min(40, wrong.size()))));
     }
+
+    /**
+     * Complex to bool, which TensorStore does not convert at all: true where either part is
+     * non-zero, as NumPy's {@code np.array([0, 1j, 2, 0j]).astype(bool)} gives
+     * {@code [False, True, True, False]}.
+     */
+    @Test
+    void complexToBoolLooksAtBothParts() {
+        for (DataType from : new DataType[] {DataType.COMPLEX64, DataType.COMPLEX128}) {
+            double[][] values = {{0, 0}, {0, 1}, {2, 0}, {0, -0.0}};
+            boolean[] numpy = {false, true, true, false};
+            for (int i = 0; i < values.length; i++) {
+                MemorySegment src = MemorySegment.ofArray(new byte[from.byteSize()]);
+                Elements.setComplex(src, 0, from, values[i][0], values[i][1]);
+                MemorySegment dst = MemorySegment.ofArray(new byte[1]);
+                Elements.convert(src, 0, from, dst, 0, DataType.BOOL);
+                assertEquals(numpy[i] ? 1 : 0, dst.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0), from + " " + values[i][0] + "+" + values[i][1] + "j");
+            }
+        }
+    }
 }
