@@ -116,9 +116,14 @@ public final class NDArray {
         long count = checkedCount(shape);
         if (count > 0) {
             long lo = offset, hi = offset;
-            for (int d = 0; d < shape.length; d++) {
-                long extent = Math.multiplyExact(shape[d] - 1, byteStrides[d]);
-                if (extent < 0) lo += extent; else hi += extent;
+            try {
+                for (int d = 0; d < shape.length; d++) {
+                    long extent = Math.multiplyExact(shape[d] - 1, byteStrides[d]);
+                    if (extent < 0) lo = Math.addExact(lo, extent); else hi = Math.addExact(hi, extent);
+                }
+            } catch (ArithmeticException e) {
+                throw new IndexOutOfBoundsException("Array view of shape " + Arrays.toString(shape) + " and byte strides "
+                        + Arrays.toString(byteStrides) + " spans more than 2^63 bytes");
             }
             if (lo < 0 || hi + dtype.byteSize() > segment.byteSize()) {
                 throw new IndexOutOfBoundsException("Array view bytes [" + lo + ", " + (hi + dtype.byteSize())
@@ -249,13 +254,26 @@ public final class NDArray {
      */
     public NDArray slice(int dim, long start, long stop, long step) {
         if (step == 0) throw new IllegalArgumentException("slice step cannot be zero");
-        long n = step > 0 ? Math.max(0, Math.ceilDiv(stop - start, step)) : Math.max(0, Math.ceilDiv(start - stop, -step));
-        if (n > 0 && (start < 0 || start >= shape[dim] || start + (n - 1) * step < 0 || start + (n - 1) * step >= shape[dim])) {
-            throw new IndexOutOfBoundsException("Slice " + start + ":" + stop + ":" + step + " is outside valid range [0, " + shape[dim] + ")");
+        // The distance is positive where it is taken, so read unsigned it is exact even where it
+        // overflows a long; so is -step for Long.MIN_VALUE. A count of 2^63 or more reads negative.
+        long n = step > 0 ? (stop <= start ? 0 : Long.divideUnsigned(stop - start - 1, step) + 1)
+                : (stop >= start ? 0 : Long.divideUnsigned(start - stop - 1, -step) + 1);
+        if (n != 0) {
+            boolean inside;
+            try {
+                long last = Math.addExact(start, Math.multiplyExact(n - 1, step));
+                inside = n > 0 && n <= shape[dim] && start >= 0 && start < shape[dim] && last >= 0 && last < shape[dim];
+            } catch (ArithmeticException e) {
+                inside = false;
+            }
+            if (!inside) {
+                throw new IndexOutOfBoundsException("Slice " + start + ":" + stop + ":" + step + " is outside valid range [0, " + shape[dim] + ")");
+            }
         }
         long[] s = shape.clone(), st = byteStrides.clone(), o = origin.clone();
         s[dim] = n;
-        st[dim] = byteStrides[dim] * step;
+        // A single element's stride is never used (and a huge step times it could overflow).
+        st[dim] = n > 1 ? byteStrides[dim] * step : byteStrides[dim];
         o[dim] = 0;
         return new NDArray(segment, n > 0 ? offset + start * byteStrides[dim] : offset, dtype, o, s, st, owner);
     }

@@ -197,4 +197,29 @@ class NDArrayViewsTest {
         assertThrows(IndexOutOfBoundsException.class,
                 () -> NDArray.view(a.segment(), 0, DataType.INT32, new long[1], new long[] {21}, new long[] {4}));
     }
+
+    /**
+     * Slices and views at the ends of the long range: the arithmetic that decides how many
+     * elements there are and where they lie does not wrap. Oracles: NumPy's {@code len(range(...))}
+     * for the counts of in-range slices; out-of-range positions are errors in this API.
+     */
+    @Test
+    void slicesAndViewsNearTheLongRangeDoNotWrap() {
+        NDArray a = NDArray.allocate(DataType.INT8, 10);
+        // len(range(-1, 2**63 - 1, 1)) is huge and starts out of range: an error, not an empty view.
+        assertThrows(IndexOutOfBoundsException.class, () -> a.slice(0, -1, Long.MAX_VALUE, 1));
+        assertThrows(IndexOutOfBoundsException.class, () -> a.slice(0, 0, Long.MAX_VALUE, 1));
+        // len(range(5, -2**63, 1)) == 0: empty, not an error.
+        assertEquals(0, a.slice(0, 5, Long.MIN_VALUE, 1).shape(0));
+        // len(range(5, 0, -2**63)) == 1 (position 5); range(5, -2**63, -2**63) also holds 5 - 2**63,
+        // out of range.
+        assertEquals(1, a.slice(0, 5, 0, Long.MIN_VALUE).shape(0));
+        assertThrows(IndexOutOfBoundsException.class, () -> a.slice(0, 5, Long.MIN_VALUE, Long.MIN_VALUE));
+        // len(range(9, -1, -(2**62))) == 1; len(range(0, 10, 2**62)) == 1.
+        assertEquals(1, a.slice(0, 9, -1, -(1L << 62)).shape(0));
+        assertEquals(1, a.slice(0, 0, 10, 1L << 62).shape(0));
+        // A view whose extent wraps past 2^63 is refused instead of aliasing element 0.
+        assertThrows(IndexOutOfBoundsException.class, () -> NDArray.view(java.lang.foreign.MemorySegment.ofArray(new byte[8]), 0, DataType.INT8,
+                new long[4], new long[] {2, 2, 2, 2}, new long[] {1L << 62, 1L << 62, 1L << 62, 1L << 62}));
+    }
 }
