@@ -3,7 +3,6 @@ package io.tessera;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tessera.TensorStoreException.Code;
-import io.tessera.codecs.JsonText;
 import io.tessera.index.IndexExpression;
 import io.tessera.index.IndexTransform;
 import io.tessera.memory.DataType;
@@ -62,7 +61,12 @@ public final class TensorStore {
     /** Opens (or creates) the array a spec describes. */
     public static CompletableFuture<TensorStore> open(Spec spec, OpenOptions options) {
         try {
-            return ZarrOpen.open(spec, options).thenApply(o -> new TensorStore(o.array(), IndexTransform.identity(o.array().metadata().shape()), null, o.context(), o.kvstoreUrl()))
+            com.fasterxml.jackson.databind.JsonNode view = spec.json().get("transform");
+            return ZarrOpen.open(spec, options).thenApply(o -> {
+                        long[] shape = o.array().metadata().shape();
+                        IndexTransform t = view == null || view.isNull() ? IndexTransform.identity(shape) : SpecTransforms.parse(view, shape);
+                        return new TensorStore(o.array(), t, null, o.context(), o.kvstoreUrl());
+                    })
                     .exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e)));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(translate(e));
@@ -89,7 +93,7 @@ public final class TensorStore {
 
     public Context context() { return context; }
 
-    /** The resolved spec: driver, kvstore, path, dtype and the array's full metadata. */
+    /** The resolved spec: driver, kvstore, path, dtype, the array's full metadata, and this view's transform. */
     public Spec spec() {
         ObjectNode j = JsonNodeFactory.instance.objectNode();
         j.put("driver", "zarr");
@@ -100,12 +104,8 @@ public final class TensorStore {
         // As TensorStore resolves it, the spec's "path" is folded into the kvstore's path.
         kv.put("path", kvstoreUrl.substring(sep + 3) + array.keyPrefix());
         j.set("metadata", array.metadata().toJson());
-        ObjectNode t = j.putObject("transform");
-        t.set("input_inclusive_min", JsonText.longs(origin()));
-        long[] max = origin();
-        long[] shape = shape();
-        for (int i = 0; i < max.length; i++) max[i] += shape[i];
-        t.set("input_exclusive_max", JsonText.longs(max));
+        // The view itself, so that opening this spec opens the same view.
+        j.set("transform", SpecTransforms.toJson(transform));
         return Spec.fromJson(j);
     }
 

@@ -42,6 +42,65 @@ public final class IndexTransform {
         return new IndexTransform(new long[n], shape.clone(), new boolean[n], dims, new long[n], strides, shape.clone());
     }
 
+    /**
+     * A transform given map by map, as a spec's {@code "transform"} member gives it: output
+     * dimension {@code j} is the constant {@code offset[j]} where {@code inputDim[j]} is -1, else
+     * {@code offset[j] + stride[j] * input[inputDim[j]]}. {@code implicit} marks dimensions added by
+     * None (no index is checked against them). Every position the domain reaches must lie in the
+     * array's domain {@code [0, arrayShape)}.
+     *
+     * @throws IllegalArgumentException for inconsistent ranks or an input dimension out of range
+     * @throws IndexOutOfBoundsException for a map that reaches outside the array
+     */
+    public static IndexTransform of(long[] inputMin, long[] inputShape, boolean[] implicit, int[] inputDim, long[] offset, long[] stride, long[] arrayShape) {
+        int n = inputMin.length, m = arrayShape.length;
+        if (inputShape.length != n || implicit.length != n) throw new IllegalArgumentException("input bounds of ranks " + n + " and " + inputShape.length);
+        if (inputDim.length != m || offset.length != m || stride.length != m) {
+            throw new IllegalArgumentException("Transform output rank " + inputDim.length + " does not match the array's rank " + m);
+        }
+        boolean empty = false;
+        for (int d = 0; d < n; d++) {
+            if (inputShape[d] < 0) throw new IllegalArgumentException("Input dimension " + d + " has negative size " + inputShape[d]);
+            empty |= inputShape[d] == 0;
+        }
+        for (int j = 0; j < m; j++) {
+            int d = inputDim[j];
+            if (d < -1 || d >= n) throw new IllegalArgumentException("Output dimension " + j + " refers to input dimension " + d + " of a rank-" + n + " domain");
+            long lo, hi;
+            if (d < 0) {
+                lo = hi = offset[j];
+            } else if (empty) {
+                continue;
+            } else {
+                try {
+                    long a = Math.addExact(offset[j], Math.multiplyExact(stride[j], inputMin[d]));
+                    long b = Math.addExact(offset[j], Math.multiplyExact(stride[j], Math.addExact(inputMin[d], inputShape[d] - 1)));
+                    lo = Math.min(a, b);
+                    hi = Math.max(a, b);
+                } catch (ArithmeticException e) {
+                    throw new IllegalArgumentException("Integer overflow computing the output range of dimension " + j);
+                }
+            }
+            if (lo < 0 || hi >= arrayShape[j]) {
+                throw new IndexOutOfBoundsException("Output dimension " + j + " of the transform reaches [" + lo + ", " + hi
+                        + "], outside the array's domain [0, " + arrayShape[j] + ")");
+            }
+        }
+        return new IndexTransform(inputMin.clone(), inputShape.clone(), implicit.clone(), inputDim.clone(), offset.clone(), stride.clone(), arrayShape.clone());
+    }
+
+    /** Whether input dimension {@code d} was added by None (its bounds are implicit). */
+    public boolean isImplicit(int d) { return implicit[d]; }
+
+    /** Whether this maps its domain {@code [0, shape)} onto the array as it is (TensorStore then writes no output maps). */
+    public boolean isIdentity() {
+        if (inputRank() != outputRank()) return false;
+        for (int j = 0; j < outputRank(); j++) {
+            if (inputMin[j] != 0 || implicit[j] || outputInputDim[j] != j || outputOffset[j] != 0 || outputStride[j] != 1) return false;
+        }
+        return true;
+    }
+
     public int inputRank() { return inputShape.length; }
 
     public int outputRank() { return outputInputDim.length; }
