@@ -146,13 +146,7 @@ class DataSyncerTest {
                     sync(syncer, "d1-x", 1), sync(syncer, "d2-x", 2),
                     sync(syncer, "d1-y", 1), sync(syncer, "d2-y", 2),
                     sync(syncer, "d3-x", 3));
-            calls.get(0).gate().complete(null);
-            first.get(60, TimeUnit.SECONDS);
-            awaitCalls(calls, 4);
-            List<String> served = new ArrayList<>();
-            for (Call c : calls.subList(1, 4)) served.add(c.kind() + " " + dir.relativize(Path.of(c.file().path())));
-            Collections.sort(served);
-            assertEquals(List.of("fsync d3-x", "syncfs d1-x", "syncfs d2-x"), served);
+            assertEquals(List.of("fsync d3-x", "syncfs d1-x", "syncfs d2-x"), releaseFirstAndName(calls, first, 3));
             for (Call c : calls.subList(1, 4)) c.gate().complete(null);
             for (CompletableFuture<Void> f : later) f.get(60, TimeUnit.SECONDS);
             assertEquals(2, syncer.fileSystemSyncs());
@@ -172,13 +166,7 @@ class DataSyncerTest {
             CompletableFuture<Void> first = sync(syncer, "a", 1);
             awaitCalls(calls, 1);
             List<CompletableFuture<Void>> batch = List.of(sync(syncer, "b", 1), sync(syncer, "c", 1), sync(syncer, "d", 1));
-            calls.get(0).gate().complete(null);
-            first.get(60, TimeUnit.SECONDS);
-            awaitCalls(calls, 4);
-            List<String> served = new ArrayList<>();
-            for (Call c : calls.subList(1, 4)) served.add(c.kind() + " " + dir.relativize(Path.of(c.file().path())));
-            Collections.sort(served);
-            assertEquals(List.of("fsync b", "fsync c", "fsync d"), served);
+            assertEquals(List.of("fsync b", "fsync c", "fsync d"), releaseFirstAndName(calls, first, 3));
             for (CompletableFuture<Void> f : batch) assertFalse(f.isDone(), "completed before its fsync");
             for (Call c : calls.subList(1, 4)) c.gate().complete(null);
             for (CompletableFuture<Void> f : batch) f.get(60, TimeUnit.SECONDS);
@@ -198,6 +186,20 @@ class DataSyncerTest {
             assertEquals(7, syncer.fileSyncs());
             assertEquals(1, syncer.fileSystemSyncs());
         }
+    }
+
+    /**
+     * Completes the lone first sync, waits for the {@code n} calls that serve the batch queued
+     * behind it, and names them ("kind file"), sorted.
+     */
+    private List<String> releaseFirstAndName(List<Call> calls, CompletableFuture<Void> first, int n) throws Exception {
+        calls.get(0).gate().complete(null);
+        first.get(60, TimeUnit.SECONDS);
+        awaitCalls(calls, 1 + n);
+        List<String> served = new ArrayList<>();
+        for (Call c : calls.subList(1, 1 + n)) served.add(c.kind() + " " + dir.relativize(Path.of(c.file().path())));
+        Collections.sort(served);
+        return served;
     }
 
     private static CompletableFuture<Void> gate(List<Call> calls, String kind, FileHandle h) {
