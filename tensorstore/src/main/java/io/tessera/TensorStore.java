@@ -182,6 +182,18 @@ public final class TensorStore {
      * @throws TensorStoreException INVALID_ARGUMENT for a source that cannot be converted or aligned
      */
     public WriteFutures write(Object source) {
+        if (source instanceof TensorStore other && transaction != null) {
+            // The write takes its place among the transaction's writes now, in issue order (a
+            // commit issued next includes it); its data follows once the source has been read.
+            CompletableFuture<NDArray> read = other.read();
+            CompletableFuture<Void> staged;
+            try {
+                staged = transaction.stageWhenRead(array, read, (s, a) -> s.write(transform, aligned(a)));
+            } catch (TensorStoreException e) {
+                return new WriteFutures(CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
+            }
+            return new WriteFutures(staged, staged);
+        }
         if (source instanceof TensorStore other) {
             CompletableFuture<Void> copy = new CompletableFuture<>();
             CompletableFuture<Void> commit = other.read().thenCompose(a -> {
@@ -192,6 +204,23 @@ public final class TensorStore {
             commit.whenComplete((v, e) -> { if (e != null) copy.completeExceptionally(e); });
             return new WriteFutures(copy, commit);
         }
+        NDArray aligned = aligned(source);
+        if (transaction == null) {
+            ZarrArray.Futures f = array.write(transform, aligned);
+            return new WriteFutures(f.copy().exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e))),
+                    f.commit().exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e))));
+        }
+        CompletableFuture<Void> staged;
+        try {
+            staged = transaction.stage(array, array.copiesOnCaller(transform, aligned.size()), s -> s.write(transform, aligned));
+        } catch (TensorStoreException e) {
+            return new WriteFutures(CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
+        }
+        return new WriteFutures(staged, staged);
+    }
+
+    /** {@code source} (an NDArray, a Java scalar or array) converted as TensorStore converts it and aligned to this view. */
+    private NDArray aligned(Object source) {
         NDArray src;
         if (source instanceof NDArray a) {
             try {
@@ -207,19 +236,7 @@ public final class TensorStore {
                 throw new TensorStoreException(Code.INVALID_ARGUMENT, e.getMessage());
             }
         }
-        NDArray aligned = align(src, shape());
-        if (transaction == null) {
-            ZarrArray.Futures f = array.write(transform, aligned);
-            return new WriteFutures(f.copy().exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e))),
-                    f.commit().exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e))));
-        }
-        CompletableFuture<Void> staged;
-        try {
-            staged = transaction.stage(array, array.copiesOnCaller(transform, aligned.size()), s -> s.write(transform, aligned));
-        } catch (TensorStoreException e) {
-            return new WriteFutures(CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
-        }
-        return new WriteFutures(staged, staged);
+        return align(src, shape());
     }
 
     /** TensorStore's alignment of a source array to a target domain of {@code shape}. */

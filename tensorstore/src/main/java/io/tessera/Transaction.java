@@ -1,6 +1,7 @@
 package io.tessera;
 
 import io.tessera.kvstore.KvStore;
+import io.tessera.memory.NDArray;
 import io.tessera.zarr.StagedWrites;
 import io.tessera.zarr.ZarrArray;
 
@@ -59,8 +60,9 @@ public final class Transaction {
     public CompletableFuture<Void> commitAsync() {
         CompletableFuture<Void> stagedAll;
         synchronized (this) {
-            if (state == State.ABORTED) return CompletableFuture.failedFuture(aborted());
+            // A commit that was made (and maybe failed) answers again with its own outcome.
             if (commitFuture != null) return commitFuture;
+            if (state == State.ABORTED) return CompletableFuture.failedFuture(aborted());
             state = State.COMMITTING;
             commitFuture = new CompletableFuture<>();
             stagedAll = lastStaged;
@@ -139,6 +141,22 @@ public final class Transaction {
             } else {
                 f = lastStaged.handle((v, e) -> null).thenRunAsync(() -> write.accept(s), array.executor());
             }
+            lastStaged = f;
+            return f;
+        }
+    }
+
+    /**
+     * Stages a write whose data is still being read ({@code source}): it takes its place in the
+     * order of writes now, and is staged once the read and every earlier write are done.
+     */
+    CompletableFuture<Void> stageWhenRead(ZarrArray array, CompletableFuture<NDArray> source,
+                                          java.util.function.BiConsumer<StagedWrites, NDArray> write) {
+        synchronized (this) {
+            checkOpen();
+            StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
+            CompletableFuture<Void> f = lastStaged.handle((v, e) -> null).thenCompose(v -> source)
+                    .thenAcceptAsync(a -> write.accept(s, a), array.executor());
             lastStaged = f;
             return f;
         }

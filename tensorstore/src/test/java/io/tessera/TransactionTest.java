@@ -207,6 +207,50 @@ class TransactionTest {
         }
     }
 
+    /**
+     * A write whose source is another TensorStore takes its place in the transaction when it is
+     * issued: a commit issued right after it includes it, and a later write to the same elements
+     * wins. (TensorStore, same steps in the venv: the commit holds the copied data; a scalar
+     * written after the copy wins.) The copy's data arrives only after an asynchronous read, which
+     * the commit and the later write used to overtake.
+     */
+    @Test
+    void aCopyFromAnotherStoreIsStagedInIssueOrder() {
+        for (int round = 0; round < 20; round++) {
+            Context ctx = new Context();
+            TensorStore ds = open(ctx, 16, 16);
+            TensorStore src = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"path\":\"src\"}",
+                    OpenOptions.create().dtype(DataType.INT32).shape(16, 16).context(ctx)).join();
+            src.write(9).join();
+            Transaction txn = new Transaction();
+            ds.withTransaction(txn).get("0:8").write(src.get("0:8")).commit();
+            txn.commitAsync().join();
+            NDArray stored = ds.read().join();
+            assertEquals(9, stored.getLong(7, 15), "round " + round + ": the copy committed");
+            assertEquals(0, stored.getLong(8, 0), "round " + round);
+
+            Transaction later = new Transaction();
+            TensorStore t = ds.withTransaction(later);
+            t.get("8:16").write(src.get("8:16"));
+            t.get("8:16").write(5);
+            later.commitSync();
+            assertEquals(5, ds.read().join().getLong(12, 3), "round " + round + ": the write issued last wins");
+        }
+    }
+
+    /** A second commit of a transaction whose commit failed gives that failure again, as TensorStore does. */
+    @Test
+    void aFailedCommitAnswersAgainWithItsOwnError() {
+        Context ctx = new Context(), other = new Context();
+        TensorStore a = open(ctx, 8, 8), b = open(other, 8, 8);
+        Transaction txn = new Transaction(true);
+        a.withTransaction(txn).get("0, 0").write(1).join();
+        b.withTransaction(txn).get("0, 0").write(1).join();
+        String first = message(() -> txn.commitAsync().join());
+        assertEquals("Cannot commit an atomic transaction that spans more than one key-value store", first);
+        assertEquals(first, message(() -> txn.commitAsync().join()));
+    }
+
     @Test
     void atomicTransactionCommitsEveryChunkInOneBatch() {
         Context ctx = new Context();
