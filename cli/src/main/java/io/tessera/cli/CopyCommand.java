@@ -50,8 +50,15 @@ final class CopyCommand implements Callable<Integer> {
         Spec dstSpec = Specs.parse(dst);
         TensorStore source = Specs.open(Specs.parse(src), new OpenOptions(), env);
         TensorStore from = Specs.index(source, index);
-        TensorStore target = openDestination(dstSpec, source);
+        TensorStore target = openDestination(dstSpec, source, from);
         TensorStore to = Specs.index(target, index);
+        checkFits(from, to);
+        copy(from, to, chunkShape(target, to));
+        return 0;
+    }
+
+    /** The source view's domain and dtype against the destination view's. */
+    private static void checkFits(TensorStore from, TensorStore to) {
         if (!Arrays.equals(from.shape(), to.shape()) || !Arrays.equals(from.origin(), to.origin())) {
             throw new Errors.CliException("The source domain " + from.domain() + " does not match the destination domain " + to.domain());
         }
@@ -60,19 +67,36 @@ final class CopyCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Errors.CliException(e.getMessage(), e);
         }
-        copy(from, to, chunkShape(target, to));
-        return 0;
+    }
+
+    /**
+     * Opens {@code spec} (which creates, and may delete what is there) only once the array it
+     * makes is known to take the copy: the same spec is first created in a scratch memory store,
+     * so that a destination that would not fit fails before anything is deleted or created.
+     */
+    private TensorStore createChecked(ObjectNode spec, TensorStore from) {
+        ObjectNode dry = spec.deepCopy();
+        dry.set("kvstore", dry.objectNode().put("driver", "memory"));
+        dry.remove(java.util.List.of("delete_existing", "open", "context"));
+        dry.put("create", true);
+        try (io.tessera.Context scratch = new io.tessera.Context()) {
+            TensorStore made = TensorStore.open(Spec.fromJson(dry), new OpenOptions().context(scratch)).join();
+            checkFits(from, Specs.index(made, index));
+        } catch (java.util.concurrent.CompletionException e) {
+            // The spec itself is wrong: the real open below reports it.
+        }
+        return Specs.open(Spec.fromJson(spec), new OpenOptions(), env);
     }
 
     /**
      * Opens the destination as its spec says; without an open mode in the spec, an existing
      * array is opened as it is, and a missing one created from the source's metadata.
      */
-    private TensorStore openDestination(Spec dst, TensorStore source) {
+    private TensorStore openDestination(Spec dst, TensorStore source, TensorStore from) {
         ObjectNode dj = dst.toJson();
         if (dj.has("create") || dj.has("open") || dj.has("delete_existing")) {
             boolean creating = dj.path("create").asBoolean(false) || dj.path("delete_existing").asBoolean(false);
-            return Specs.open(creating ? Spec.fromJson(destinationSpec(dj, source)) : dst, new OpenOptions(), env);
+            return creating ? createChecked(destinationSpec(dj, source), from) : Specs.open(dst, new OpenOptions(), env);
         }
         try {
             return Specs.open(dst, new OpenOptions(), env);
@@ -80,7 +104,7 @@ final class CopyCommand implements Callable<Integer> {
             if (!(Errors.unwrap(e) instanceof TensorStoreException t) || t.code() != TensorStoreException.Code.NOT_FOUND) throw e;
         }
         dj.put("create", true);
-        return Specs.open(Spec.fromJson(destinationSpec(dj, source)), new OpenOptions(), env);
+        return createChecked(destinationSpec(dj, source), from);
     }
 
     /**

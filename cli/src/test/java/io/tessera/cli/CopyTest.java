@@ -73,6 +73,35 @@ class CopyTest {
         }
     }
 
+    /**
+     * A destination spec that deletes and recreates (or just creates) an array that could not take
+     * the copy fails before anything is deleted or created: the data there before is intact, and
+     * no array is left behind.
+     */
+    @Test
+    void aDestinationThatWouldNotFitIsRefusedBeforeItIsDeletedOrCreated() {
+        source();
+        String kept = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "kept"}""";
+        cli.run("create", kept, "--dtype", "uint8", "--shape", "4").ok();
+        cli.run("write", kept, "--value", "7").ok();
+        String recreate = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "kept", "create": true, "delete_existing": true,
+                 "metadata": {"dtype": "|u1"}}""";
+        assertEquals("Explicit data type conversion required to convert uint16 -> uint8", cli.run("copy", SRC, recreate).error());
+        assertEquals(7, cli.open(kept).read().join().getLong(3), "the array that was there is intact");
+        String reshaped = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "kept", "create": true, "delete_existing": true,
+                 "metadata": {"shape": [5, 5, 5]}}""";
+        assertEquals("The source domain { [0, 37), [0, 29), [0, 11) } does not match the destination domain { [0, 5), [0, 5), [0, 5) }",
+                cli.run("copy", SRC, reshaped).error());
+        assertEquals(7, cli.open(kept).read().join().getLong(0));
+        String fresh = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "fresh", "metadata": {"dtype": "|u1"}}""";
+        assertEquals("Explicit data type conversion required to convert uint16 -> uint8", cli.run("copy", SRC, fresh).error());
+        assertTrue(cli.run("info", fresh).error().contains("does not exist"), "no array was created");
+    }
+
     @Test
     void copyRefusesWhatDoesNotFitBeforeWriting() {
         source();
