@@ -64,7 +64,15 @@ public final class Main {
             Errors.report(e, env);
             return 1;
         });
-        int status = cl.execute(args);
+        int status;
+        try {
+            status = cl.execute(args);
+        } catch (Error e) {
+            // picocli hands only Exceptions to the handler above; an Error (out of memory, a
+            // library that failed to load) would otherwise end in a stack trace, not one line.
+            Errors.report(e, env);
+            status = 1;
+        }
         out.flush();
         err.flush();
         return status;

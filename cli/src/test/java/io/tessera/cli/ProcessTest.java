@@ -37,6 +37,20 @@ class ProcessTest {
                 Cli.process("write", CREATED, "--value", "256").error());
     }
 
+    /**
+     * An Error on the main thread (here the read's output array, 2^60 bytes, cannot be
+     * allocated) is reported as one line too; picocli's handler sees only Exceptions, and it used
+     * to end in "Exception in thread main" and a stack trace.
+     */
+    @Test
+    void anOutOfMemoryErrorIsOneLineToo(@TempDir Path dir) throws Exception {
+        String huge = "{\"driver\": \"zarr\", \"kvstore\": {\"driver\": \"file\", \"path\": \"" + dir + "/\"}}";
+        Cli.Result made = Cli.process("create", huge, "--dtype", "uint8", "--shape", "1152921504606846976", "--chunks", "1048576");
+        assertEquals(0, made.status(), made.err());
+        String error = Cli.process("read", huge).error();
+        assertTrue(error.startsWith("Out of memory (raise -Xmx through TESSERA_JAVA_OPTS): "), error);
+    }
+
     @Test
     void verboseAddsTheStackTrace() throws Exception {
         Cli.Result r = Cli.process("--verbose", "write", CREATED, "--value", "1.5");
