@@ -68,7 +68,7 @@ public final class Codecs {
                     .integer("level", 1, ZstdCodec.MIN_LEVEL, ZstdCodec.MAX_LEVEL));
             case "bz2" -> new Bz2Codec(new Params(json, id, List.of("level")).integer("level", 1, 1, 9));
             case "lz4" -> new Lz4Codec(new Params(json, id, List.of("acceleration"))
-                    .integer("acceleration", 1, 1, Lz4Codec.MAX_ACCELERATION));
+                    .integer("acceleration", 1, Integer.MIN_VALUE, Integer.MAX_VALUE));
             default -> throw new IllegalArgumentException("Unsupported compressor id \"" + id
                     + "\"; supported: blosc, zlib, gzip, zstd, bz2, lz4");
         };

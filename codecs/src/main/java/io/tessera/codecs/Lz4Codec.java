@@ -18,10 +18,10 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * knob and always compresses as acceleration 1 would: the output is the same format, only slower
  * and smaller than numcodecs' at accelerations above 1.
  *
- * @param acceleration numcodecs' speed/ratio trade-off, 1..65537
+ * @param acceleration numcodecs' speed/ratio trade-off: any C int, kept as given, as numcodecs
+ *     keeps it (LZ4 treats values below 1 as 1 and caps large ones; decoding never uses it)
  */
 public record Lz4Codec(int acceleration) implements Codec {
-    static final int MAX_ACCELERATION = 65537;
     /** LZ4_MAX_INPUT_SIZE: larger inputs cannot be one LZ4 block. */
     private static final int MAX_INPUT = 0x7E000000;
     private static final ValueLayout.OfInt LE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -30,11 +30,6 @@ public record Lz4Codec(int acceleration) implements Codec {
     // Both are stateless and documented thread-safe.
     private static final LZ4Compressor COMPRESSOR = FACTORY.fastCompressor();
     private static final LZ4SafeDecompressor DECOMPRESSOR = FACTORY.safeDecompressor();
-
-    /** Validates the acceleration. */
-    public Lz4Codec {
-        Codecs.checkRange("acceleration", acceleration, 1, MAX_ACCELERATION);
-    }
 
     @Override
     public String id() {

@@ -69,7 +69,10 @@ class CodecsJsonTest {
         rejects("{\"id\":\"gzip\",\"level\":-1}", "\"level\" must be in [0, 9], got -1");
         rejects("{\"id\":\"bz2\",\"level\":0}", "\"level\" must be in [1, 9], got 0");
         rejects("{\"id\":\"zstd\",\"level\":23}", "\"level\" must be in [-131072, 22], got 23");
-        rejects("{\"id\":\"lz4\",\"acceleration\":0}", "\"acceleration\" must be in [1, 65537], got 0");
+        // numcodecs takes any C int (LZ4 itself clamps it) and writes it back as given: zarr-python's
+        // LZ4(acceleration=0), (-5) and (100000) all encode, with those configs.
+        for (String a : new String[] {"0", "-5", "100000"}) assertEquals("{\"id\":\"lz4\",\"acceleration\":" + a + "}", json("{\"id\":\"lz4\",\"acceleration\":" + a + "}"));
+        rejects("{\"id\":\"lz4\",\"acceleration\":2147483648}", "\"acceleration\" must be in [-2147483648, 2147483647], got 2147483648");
         rejects("{\"cname\":\"lz4\"}", "Compressor {\"cname\":\"lz4\"} has no \"id\" member");
         rejects("{\"id\":3}", "Compressor \"id\" must be a string, got 3");
         rejects("\"blosc\"", "A compressor must be a JSON object or null, got \"blosc\"");
