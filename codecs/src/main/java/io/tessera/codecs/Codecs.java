@@ -21,7 +21,7 @@ import java.util.List;
  * <tr><td>zlib, gzip</td><td>level (1; 0-9)</td></tr>
  * <tr><td>zstd</td><td>level (1; -131072..22)</td></tr>
  * <tr><td>bz2</td><td>level (1; 1-9)</td></tr>
- * <tr><td>lz4</td><td>acceleration (1; 1..65537), numcodecs' framing</td></tr>
+ * <tr><td>lz4</td><td>acceleration (1; any int, kept as given), numcodecs' framing</td></tr>
  * </table>
  */
 public final class Codecs {
