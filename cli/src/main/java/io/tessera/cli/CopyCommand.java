@@ -177,7 +177,19 @@ final class CopyCommand implements Callable<Integer> {
             }
             String region = idx.toString();
             // Reading block i+1 overlaps with the commit of block i; at most these two are held.
-            NDArray data = from.get(region).read().join();
+            NDArray data;
+            try {
+                data = from.get(region).read().join();
+            } catch (RuntimeException e) {
+                // Block i's commit ends before the command does (an exit would race it), and its
+                // own failure, if any, is reported beside this one.
+                try {
+                    pending.join();
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
+                throw e;
+            }
             pending.join();
             bar.advance(pendingBytes);
             pending = to.get(region).write(data).commit();
