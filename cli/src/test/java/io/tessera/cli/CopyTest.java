@@ -73,14 +73,23 @@ class CopyTest {
         }
     }
 
-    /**
-     * A destination spec that deletes and recreates (or just creates) an array that could not take
-     * the copy fails before anything is deleted or created: the data there before is intact, and
-     * no array is left behind.
-     */
     @Test
-    void aDestinationThatWouldNotFitIsRefusedBeforeItIsDeletedOrCreated() {
+    void copyRefusesWhatDoesNotFitBeforeWriting() {
         source();
+        String small = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "small"}""";
+        cli.run("create", small, "--dtype", "uint16", "--shape", "5,5,5").ok();
+        assertEquals("The source domain { [0, 37), [0, 29), [0, 11) } does not match the destination domain { [0, 5), [0, 5), [0, 5) }",
+                cli.run("copy", SRC, small).error());
+        String narrow = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "narrow"}""";
+        cli.run("create", narrow, "--dtype", "uint8", "--shape", "37,29,11").ok();
+        assertEquals("Explicit data type conversion required to convert uint16 -> uint8", cli.run("copy", SRC, narrow).error());
+        assertEquals("Error opening \"zarr\" driver: Metadata at \"none/.zarray\" does not exist",
+                cli.run("copy", CommandsTest.MEM.replace("\"a\"", "\"none\""), narrow).error());
+        // A destination spec that deletes and recreates (or just creates) an array that could not take
+        // the copy fails before anything is deleted or created: the data there before stays, and no
+        // array is left behind.
         String kept = """
                 {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "kept"}""";
         cli.run("create", kept, "--dtype", "uint8", "--shape", "4").ok();
@@ -100,22 +109,6 @@ class CopyTest {
                 {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "fresh", "metadata": {"dtype": "|u1"}}""";
         assertEquals("Explicit data type conversion required to convert uint16 -> uint8", cli.run("copy", SRC, fresh).error());
         assertTrue(cli.run("info", fresh).error().contains("does not exist"), "no array was created");
-    }
-
-    @Test
-    void copyRefusesWhatDoesNotFitBeforeWriting() {
-        source();
-        String small = """
-                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "small"}""";
-        cli.run("create", small, "--dtype", "uint16", "--shape", "5,5,5").ok();
-        assertEquals("The source domain { [0, 37), [0, 29), [0, 11) } does not match the destination domain { [0, 5), [0, 5), [0, 5) }",
-                cli.run("copy", SRC, small).error());
-        String narrow = """
-                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "narrow"}""";
-        cli.run("create", narrow, "--dtype", "uint8", "--shape", "37,29,11").ok();
-        assertEquals("Explicit data type conversion required to convert uint16 -> uint8", cli.run("copy", SRC, narrow).error());
-        assertEquals("Error opening \"zarr\" driver: Metadata at \"none/.zarray\" does not exist",
-                cli.run("copy", CommandsTest.MEM.replace("\"a\"", "\"none\""), narrow).error());
     }
 
     @Test
