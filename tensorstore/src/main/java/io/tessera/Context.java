@@ -42,10 +42,11 @@ public final class Context implements AutoCloseable {
         this.json = json;
         this.cachePoolBytes = longMember(json, "cache_pool", "total_bytes_limit", 0);
         int cores = Runtime.getRuntime().availableProcessors();
-        this.dataCopyConcurrency = (int) longMember(json, "data_copy_concurrency", "limit", cores);
+        // Limits beyond an int mean no limit in practice: capped, not wrapped.
+        this.dataCopyConcurrency = (int) Math.min(Integer.MAX_VALUE, longMember(json, "data_copy_concurrency", "limit", cores));
         long fileIoLimit = longMember(json, "file_io_concurrency", "limit", -1);
         this.fileIoConcurrencyGiven = fileIoLimit >= 0;
-        this.fileIoConcurrency = fileIoConcurrencyGiven ? (int) fileIoLimit : Math.max(4, cores);
+        this.fileIoConcurrency = fileIoConcurrencyGiven ? (int) Math.min(Integer.MAX_VALUE, fileIoLimit) : Math.max(4, cores);
         JsonNode sync = json.get("file_io_sync");
         if (sync != null && !sync.isBoolean()) {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"file_io_sync\": Expected boolean, but received: " + sync);
@@ -77,7 +78,10 @@ public final class Context implements AutoCloseable {
         if (r == null || r.isNull()) return dflt;
         JsonNode v = r.get(member);
         if (v == null || v.isNull()) return dflt;
-        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
+        // "shared": the default, as TensorStore reads a limit; a number may be written as 2.0 or 1e8.
+        if (v.isTextual() && v.asText().equals("shared") && member.equals("limit")) return dflt;
+        boolean integral = v.isIntegralNumber() ? v.canConvertToLong() : v.isNumber() && v.asDouble() == Math.rint(v.asDouble()) && v.asDouble() < 0x1p63;
+        if (!integral || v.asLong() < 0) {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
                     "Error parsing object member \"" + resource + "\": Error parsing object member \"" + member + "\": Expected non-negative integer, but received: " + v);
         }

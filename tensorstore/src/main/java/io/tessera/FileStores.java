@@ -9,9 +9,7 @@ final class FileStores {
     private FileStores() {}
 
     static KvStores.Resolved open(String path, Context ctx) {
-        if (path.isEmpty()) {
-            throw KvStores.invalid("Error parsing object member \"kvstore\": Error parsing object member \"path\": file kvstore requires a path");
-        }
+        // An empty path is the working directory, as TensorStore has it.
         Path root = Path.of(path).toAbsolutePath().normalize();
         FileKvStore.Options defaults = FileKvStore.Options.defaults().withFileIoSync(ctx.fileIoSync());
         FileKvStore.Options options = ctx.fileIoConcurrencyGiven() ? defaults.withIoConcurrency(ctx.fileIoConcurrency()) : defaults;

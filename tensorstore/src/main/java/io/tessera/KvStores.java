@@ -12,27 +12,77 @@ final class KvStores {
 
     static Resolved resolve(JsonNode kv, Context ctx) {
         String driver, path;
-        if (kv == null || kv.isNull()) throw invalid("Error parsing object member \"kvstore\": Expected object or URL, but member is missing");
+        if (kv == null) throw invalid("Error opening \"zarr\" driver: \"kvstore\" must be specified");
         if (kv.isTextual()) {
             String url = kv.asText();
             int sep = url.indexOf("://");
-            if (sep < 0) throw invalid("Error parsing object member \"kvstore\": Invalid URL \"" + url + "\"");
+            if (sep < 0) throw invalid(fromUrl(url, "URL scheme must be specified in \"" + url + "\""));
             driver = url.substring(0, sep);
-            path = url.substring(sep + 3);
+            String rest = url.substring(sep + 3);
+            if (rest.indexOf('?') >= 0) throw invalid(fromUrl(url, component(url, "Query string not supported")));
+            if (rest.indexOf('#') >= 0) throw invalid(fromUrl(url, component(url, "Fragment identifier not supported")));
+            try {
+                path = percentDecoded(rest);
+            } catch (IllegalArgumentException e) {
+                throw invalid(fromUrl(url, component(url, e.getMessage())));
+            }
+            if (driver.equals("file") && !path.startsWith("/")) {
+                throw invalid(fromUrl(url, component(url, "file: URIs do not support relative paths")));
+            }
         } else if (kv.isObject()) {
             JsonNode d = kv.get("driver");
             if (d == null || !d.isTextual()) throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": Expected string, but received: " + d);
             driver = d.asText();
             JsonNode p = kv.get("path");
+            if (p != null && !p.isNull() && !p.isTextual()) {
+                throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"path\": Expected string, but received: " + p);
+            }
             path = p == null || p.isNull() ? "" : p.asText();
+            if (driver.equals("file") && hasDotComponent(path)) throw invalid("Error parsing object member \"kvstore\": Invalid file path: \"" + path + "\"");
         } else {
-            throw invalid("Error parsing object member \"kvstore\": Expected object or URL, but received: " + kv);
+            throw invalid("Error parsing object member \"kvstore\": Expected object, but received: " + kv);
         }
         return switch (driver) {
-            case "memory" -> new Resolved(ctx.memoryStore(), path, "memory://" + path);
+            // The path is the keys' prefix within the store (spec() adds it back once).
+            case "memory" -> new Resolved(ctx.memoryStore(), path, "memory://");
             case "file" -> FileStores.open(path, ctx);
-            default -> throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"" + driver + "\" is not a registered KeyValueStore driver");
+            default -> throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"" + driver + "\" is not a registered KvStore driver");
         };
+    }
+
+    private static String fromUrl(String url, String why) {
+        return "Error parsing object member \"kvstore\": Parsing spec from url: \"" + url + "\": " + why;
+    }
+
+    private static String component(String url, String why) {
+        return "Invalid kvstore URL component \"" + url + "\": " + why;
+    }
+
+    /** A URL's path with its %XX escapes decoded (as UTF-8), as TensorStore reads kvstore URLs. */
+    static String percentDecoded(String s) {
+        if (s.indexOf('%') < 0) return s;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < s.length(); ) {
+            char c = s.charAt(i);
+            if (c == '%') {
+                if (i + 3 > s.length()) throw new IllegalArgumentException("Invalid percent-encoding in \"" + s + "\"");
+                int hi = Character.digit(s.charAt(i + 1), 16), lo = Character.digit(s.charAt(i + 2), 16);
+                if (hi < 0 || lo < 0) throw new IllegalArgumentException("Invalid percent-encoding in \"" + s + "\"");
+                bytes.write(hi * 16 + lo);
+                i += 3;
+            } else {
+                int end = i + Character.charCount(s.codePointAt(i));
+                bytes.writeBytes(s.substring(i, end).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                i = end;
+            }
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Whether a file path has a "." or ".." component, which TensorStore refuses in a file kvstore's path. */
+    private static boolean hasDotComponent(String path) {
+        for (String c : path.split("/", -1)) if (c.equals(".") || c.equals("..")) return true;
+        return false;
     }
 
     static TensorStoreException invalid(String message) {

@@ -88,7 +88,7 @@ class OpenAndErrorsTest {
         assertTrue(bad.getMessage().startsWith("Invalid spec JSON: "), bad.getMessage());
         assertFails(TensorStoreException.Code.INVALID_ARGUMENT, "Error opening \"zarr\" driver: Error writing \".zarray\": Cannot create using specified \"metadata\" and schema: domain must be specified",
                 () -> TensorStore.open(MEM, OpenOptions.create().dtype(DataType.UINT8)));
-        assertFails(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"s4\" is not a registered KeyValueStore driver",
+        assertFails(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"s4\" is not a registered KvStore driver",
                 () -> TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"s4\"}}"));
     }
 

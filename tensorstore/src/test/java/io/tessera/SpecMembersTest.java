@@ -110,6 +110,32 @@ class SpecMembersTest {
                 () -> TensorStore.open(spec("nodtype", "\"metadata\":{\"shape\":[4]}"), OpenOptions.create()));
     }
 
+    /** kvstore URLs and objects as TensorStore reads them; every message is TensorStore's. */
+    @Test
+    void kvstoreFormsAsTensorStoreReadsThem() throws Exception {
+        String a = "{\"driver\":\"zarr\",\"kvstore\":";
+        TensorStore.open(a + "\"file://" + dir + "/a%20b/\",\"metadata\":{\"shape\":[2],\"dtype\":\"|u1\"}}", OpenOptions.create()).join();
+        assertTrue(Files.exists(dir.resolve("a b").resolve(".zarray")), "percent-escapes decoded");
+        String q = "file://" + dir + "/q?x=1";
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Parsing spec from url: \"" + q + "\": Invalid kvstore URL component \""
+                + q + "\": Query string not supported", () -> TensorStore.open(a + "\"" + q + "\"}"));
+        String f = "file://" + dir + "/f#frag";
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Parsing spec from url: \"" + f + "\": Invalid kvstore URL component \""
+                + f + "\": Fragment identifier not supported", () -> TensorStore.open(a + "\"" + f + "\"}"));
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Parsing spec from url: \"nourl\": URL scheme must be specified in \"nourl\"",
+                () -> TensorStore.open(a + "\"nourl\"}"));
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Invalid file path: \"" + dir + "/x/../d/\"",
+                () -> TensorStore.open(a + "{\"driver\":\"file\",\"path\":\"" + dir + "/x/../d/\"}}"));
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Error parsing object member \"path\": Expected string, but received: 5",
+                () -> TensorStore.open(a + "{\"driver\":\"file\",\"path\":5}}"));
+        assertFails(INVALID, "Error opening \"zarr\" driver: \"kvstore\" must be specified", () -> TensorStore.open("{\"driver\":\"zarr\"}"));
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Expected object, but received: null", () -> TensorStore.open(a + "null}"));
+        TensorStore m = TensorStore.open(a + "\"memory://m%20n/\",\"metadata\":{\"shape\":[2],\"dtype\":\"|u1\"}}", OpenOptions.create()).join();
+        assertEquals("m n/", m.spec().json().get("kvstore").get("path").asText());
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Parsing spec from url: \"file://rel\": Invalid kvstore URL component \"file://rel\": "
+                + "file: URIs do not support relative paths", () -> TensorStore.open(a + "\"file://rel\"}"));
+    }
+
     @Test
     void assumeMetadataNeedsOpenAndRulesOutDeleteExisting() {
         String mem = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"},\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\"}";

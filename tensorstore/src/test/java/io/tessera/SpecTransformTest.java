@@ -82,6 +82,18 @@ class SpecTransformTest {
         assertEquals(DataType.INT16, row.dtype());
     }
 
+    /** A stride of 0 is a constant map, as TensorStore normalizes it: its view reads row 3 three times. */
+    @Test
+    void aZeroStrideIsAConstant() {
+        TensorStore ds = array();
+        TensorStore rows = reopen(ds, json("{\"input_inclusive_min\":[0,0],\"input_exclusive_max\":[3,4],"
+                + "\"output\":[{\"input_dimension\":0,\"stride\":0,\"offset\":3},{\"input_dimension\":1}]}"));
+        NDArray r = rows.read().join();
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 4; j++) assertEquals(12 + j, r.getLong(i, j));
+        // TensorStore writes the map back as {"offset":3}.
+        assertEquals(json("{\"offset\":3}"), json(rows.spec().json().get("transform").get("output").get(0).toString()));
+    }
+
     @Test
     void aTransformOutsideTheArrayIsRefused() throws Exception {
         TensorStore ds = array();
@@ -94,5 +106,10 @@ class SpecTransformTest {
                 reopen(ds, json("{\"input_inclusive_min\":[0],\"input_exclusive_max\":[3],\"output\":[{\"input_dimension\":0}]}"))));
         assertEquals("Error parsing object member \"transform\": Expected 2 output maps (the array's rank), but received: [{\"input_dimension\":0}]",
                 rank.getMessage());
+        // A diagonal (TensorStore reads [0, 5, 10, 15] of a 4 x 4 array) is refused, not read wrong.
+        TensorStoreException diagonal = failure(() -> java.util.concurrent.CompletableFuture.completedFuture(
+                reopen(ds, json("{\"input_inclusive_min\":[0],\"input_exclusive_max\":[4],\"output\":[{\"input_dimension\":0},{\"input_dimension\":0}]}"))));
+        assertEquals("Error parsing object member \"transform\": Input dimension 0 is used by more than one output dimension, which is not supported",
+                diagonal.getMessage());
     }
 }

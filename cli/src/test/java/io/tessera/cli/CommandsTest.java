@@ -140,7 +140,7 @@ class CommandsTest {
     void unknownDriver() {
         assertEquals("Error parsing object member \"driver\": \"n5\" is not a registered TensorStore driver",
                 cli.run("read", "{\"driver\": \"n5\", \"kvstore\": {\"driver\": \"memory\"}}").error());
-        assertEquals("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"s4\" is not a registered KeyValueStore driver",
+        assertEquals("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"s4\" is not a registered KvStore driver",
                 cli.run("read", "{\"driver\": \"zarr\", \"kvstore\": {\"driver\": \"s4\"}}").error());
     }
 

@@ -63,9 +63,21 @@ public final class IndexTransform {
             if (inputShape[d] < 0) throw new IllegalArgumentException("Input dimension " + d + " has negative size " + inputShape[d]);
             empty |= inputShape[d] == 0;
         }
+        inputDim = inputDim.clone();
+        boolean[] used = new boolean[n];
         for (int j = 0; j < m; j++) {
             int d = inputDim[j];
             if (d < -1 || d >= n) throw new IllegalArgumentException("Output dimension " + j + " refers to input dimension " + d + " of a rank-" + n + " domain");
+            // A stride of 0 makes the map a constant, as TensorStore normalizes it.
+            if (d >= 0 && stride[j] == 0) {
+                inputDim[j] = d = -1;
+            }
+            if (d >= 0) {
+                // Chunks are split per input dimension: a diagonal (one input dimension feeding two
+                // outputs) is not a view this library can read or write.
+                if (used[d]) throw new IllegalArgumentException("Input dimension " + d + " is used by more than one output dimension, which is not supported");
+                used[d] = true;
+            }
             long lo, hi;
             if (d < 0) {
                 lo = hi = offset[j];

@@ -211,10 +211,13 @@ public final class FileKvStore implements KvStore {
 
     // ---- keys and generations ----
 
-    /** Whether TensorStore's file store accepts {@code key}. */
+    /**
+     * Whether TensorStore's file store accepts {@code key}. Like TensorStore, a backslash counts as
+     * a separator here too, so that what one writes the other can read on any platform.
+     */
     static boolean isValidKey(String key) {
-        if (key.isEmpty() || key.indexOf('\0') >= 0 || key.startsWith("/") || key.endsWith("/")) return false;
-        for (String c : key.split("/", -1)) {
+        if (key.isEmpty() || key.indexOf('\0') >= 0) return false;
+        for (String c : key.split("[/\\\\]", -1)) {
             if (c.isEmpty() || c.equals(".") || c.equals("..") || c.endsWith(LOCK_SUFFIX)) return false;
         }
         return true;

@@ -291,6 +291,12 @@ class FileKvStoreTest {
             }
         }
         assertTrue(FileKvStore.isValidKey("a.b/c..d/.e/__lock"));
+        // A backslash separates components for TensorStore too (its file store, checked in the venv,
+        // refuses these and accepts b\c), so what one writes the other reads.
+        for (String key : new String[] {"..\\x", "a\\..", ".\\x", "\\a", "a\\", "a\\\\b", "x.__lock\\y", "a/\\b"}) {
+            assertFalse(FileKvStore.isValidKey(key), key);
+        }
+        assertTrue(FileKvStore.isValidKey("b\\c"));
         assertFalse(Files.exists(dir.resolve("root")), "nothing was written");
     }
 
