@@ -10,6 +10,7 @@ import io.tessera.kvstore.memory.MemoryKvStore;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -127,6 +128,33 @@ public final class Context implements AutoCloseable {
     /** The store behind {@code "memory://"} specs (tests may bind a wrapper first, via {@link #resource}). */
     KvStore memoryStore() {
         return resource("memory_key_value_store", k -> new MemoryKvStore());
+    }
+
+    private final java.util.concurrent.atomic.AtomicLong anonymous = new java.util.concurrent.atomic.AtomicLong();
+    private final Map<Object, Long> ids = new java.util.IdentityHashMap<>();
+
+    /**
+     * The memory store a spec refers to, as TensorStore resolves {@code memory_key_value_store}:
+     * null or {@code "memory_key_value_store"} is the context's default store; a name the
+     * context's JSON defines ({@code "memory_key_value_store#a"}) is that store; an inline
+     * {@code {}} is a new store of its own.
+     */
+    KvStore memoryStore(JsonNode ref) {
+        if (ref == null || ref.isNull() || (ref.isTextual() && ref.asText().equals("memory_key_value_store"))) return memoryStore();
+        if (ref.isObject()) return resource("memory_key_value_store@" + anonymous.incrementAndGet(), k -> new MemoryKvStore());
+        if (ref.isTextual() && ref.asText().startsWith("memory_key_value_store#")) {
+            if (!json.has(ref.asText())) {
+                throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Resource not defined: \"" + ref.asText() + "\"");
+            }
+            return resource(ref.asText(), k -> new MemoryKvStore());
+        }
+        throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
+                "Error parsing object member \"memory_key_value_store\": Expected a memory_key_value_store resource, but received: " + ref);
+    }
+
+    /** A number for {@code o} unique within this context, for keys of resources tied to that object. */
+    synchronized long idOf(Object o) {
+        return ids.computeIfAbsent(o, x -> (long) ids.size());
     }
 
     /** The cache pool of decoded chunks, or null when {@code cache_pool.total_bytes_limit} is 0. */

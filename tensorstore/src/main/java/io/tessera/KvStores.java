@@ -11,7 +11,16 @@ final class KvStores {
     record Resolved(KvStore store, String path, String url) {}
 
     static Resolved resolve(JsonNode kv, Context ctx) {
+        return resolve(kv, ctx, null);
+    }
+
+    /**
+     * {@code memoryStoreRef}: the {@code memory_key_value_store} of the spec's own context when it
+     * defines one over the context given (TensorStore's spec context takes precedence), else null.
+     */
+    static Resolved resolve(JsonNode kv, Context ctx, JsonNode memoryStoreRef) {
         String driver, path;
+        JsonNode memoryRef = memoryStoreRef;
         if (kv == null) throw invalid("Error opening \"zarr\" driver: \"kvstore\" must be specified");
         if (kv.isTextual()) {
             String url = kv.asText();
@@ -38,13 +47,14 @@ final class KvStores {
                 throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"path\": Expected string, but received: " + p);
             }
             path = p == null || p.isNull() ? "" : p.asText();
+            if (kv.has("memory_key_value_store")) memoryRef = kv.get("memory_key_value_store");
             if (driver.equals("file") && hasDotComponent(path)) throw invalid("Error parsing object member \"kvstore\": Invalid file path: \"" + path + "\"");
         } else {
             throw invalid("Error parsing object member \"kvstore\": Expected object, but received: " + kv);
         }
         return switch (driver) {
             // The path is the keys' prefix within the store (spec() adds it back once).
-            case "memory" -> new Resolved(ctx.memoryStore(), path, "memory://");
+            case "memory" -> new Resolved(ctx.memoryStore(memoryRef), path, "memory://");
             case "file" -> FileStores.open(path, ctx);
             default -> throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"" + driver + "\" is not a registered KvStore driver");
         };

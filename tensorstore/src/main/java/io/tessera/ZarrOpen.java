@@ -52,7 +52,10 @@ final class ZarrOpen {
         if (!create && !open) open = true;
         if (assume && !open) throw invalid(PREFIX + "Cannot specify an open mode of `assume_metadata` without `open`");
 
-        KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx);
+        // A spec's own context over the one given: its memory store, if it defines one, is the spec's.
+        JsonNode specContext = j.get("context");
+        JsonNode memoryRef = o.context != null && specContext != null && specContext.isObject() ? specContext.get("memory_key_value_store") : null;
+        KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx, memoryRef);
         String path = joinPath(kv.path(), j.get("path"));
         String prefix = path.isEmpty() || path.endsWith("/") ? path : path + "/";
         Constraints c = constraints(j, o);
@@ -327,7 +330,8 @@ final class ZarrOpen {
 
     private static ZarrArray array(Context ctx, KvStore store, String prefix, ZarrMetadata m) {
         // Within one context each store has its own description (one memory store, one file store per directory).
-        String key = "zarr:" + store.describe() + prefix + ":" + m;
+        // The store's identity is part of the key: memory stores all describe themselves alike.
+        String key = "zarr:" + store.describe() + "@" + ctx.idOf(store) + prefix + ":" + m;
         io.tessera.zarr.ChunkCache cache = ctx.cachePool();
         java.util.concurrent.Executor executor = ctx.dataCopyExecutor();
         return ctx.resource(key, k -> new ZarrArray(store, prefix, m, executor, cache));

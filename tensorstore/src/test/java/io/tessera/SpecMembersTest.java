@@ -136,6 +136,34 @@ class SpecMembersTest {
                 + "file: URIs do not support relative paths", () -> TensorStore.open(a + "\"file://rel\"}"));
     }
 
+    /**
+     * Which memory store a spec reaches, as TensorStore resolves it (same steps in the venv): the
+     * context's default, a named one the context defines, or a new one for an inline {} or a spec
+     * context that defines its own; an undefined name is an error.
+     */
+    @Test
+    void memoryStoresAsTensorStoreResolvesThem() {
+        Context ctx = new Context();
+        TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"}," + "\"metadata\":{\"shape\":[2],\"dtype\":\"|u1\"}}",
+                OpenOptions.create().context(ctx)).join().write(5).join();
+        String kv = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\",\"memory_key_value_store\":";
+        assertEquals(5, TensorStore.open(kv + "\"memory_key_value_store\"}}", new OpenOptions().context(ctx)).join().read().join().getLong(0));
+        assertFails(INVALID, "Resource not defined: \"memory_key_value_store#y\"",
+                () -> TensorStore.open(kv + "\"memory_key_value_store#y\"}}", new OpenOptions().context(ctx)));
+        assertFails(TensorStoreException.Code.NOT_FOUND, "Error opening \"zarr\" driver: Metadata at \".zarray\" does not exist",
+                () -> TensorStore.open(kv + "{}}}", new OpenOptions().context(ctx)));
+        assertFails(TensorStoreException.Code.NOT_FOUND, "Error opening \"zarr\" driver: Metadata at \".zarray\" does not exist",
+                () -> TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"},\"context\":{\"memory_key_value_store\":{}}}",
+                        new OpenOptions().context(ctx)));
+
+        Context named = Context.fromJson("{\"memory_key_value_store#y\":{}}");
+        TensorStore.open(kv + "\"memory_key_value_store#y\"},\"metadata\":{\"shape\":[2],\"dtype\":\"|u1\"}}",
+                OpenOptions.create().context(named)).join().write(7).join();
+        assertEquals(7, TensorStore.open(kv + "\"memory_key_value_store#y\"}}", new OpenOptions().context(named)).join().read().join().getLong(1));
+        assertFails(TensorStoreException.Code.NOT_FOUND, "Error opening \"zarr\" driver: Metadata at \".zarray\" does not exist",
+                () -> TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"}}", new OpenOptions().context(named)));
+    }
+
     @Test
     void assumeMetadataNeedsOpenAndRulesOutDeleteExisting() {
         String mem = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"},\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\"}";
