@@ -15,12 +15,13 @@ final class KvStores {
     }
 
     /**
-     * {@code memoryStoreRef}: the {@code memory_key_value_store} of the spec's own context when it
-     * defines one over the context given (TensorStore's spec context takes precedence), else null.
+     * {@code specContext}: the spec's own context when it comes over the context given, else null.
+     * As in TensorStore, the resources it defines take precedence: its memory store, and its file
+     * I/O settings ({@code file_io_sync}, {@code file_io_concurrency}) for file stores.
      */
-    static Resolved resolve(JsonNode kv, Context ctx, JsonNode memoryStoreRef) {
+    static Resolved resolve(JsonNode kv, Context ctx, JsonNode specContext) {
         String driver, path;
-        JsonNode memoryRef = memoryStoreRef;
+        JsonNode memoryRef = specContext != null && specContext.isObject() ? specContext.get("memory_key_value_store") : null;
         if (kv == null) throw invalid("Error opening \"zarr\" driver: \"kvstore\" must be specified");
         if (kv.isTextual()) {
             String url = kv.asText();
@@ -55,7 +56,7 @@ final class KvStores {
         return switch (driver) {
             // The path is the keys' prefix within the store (spec() adds it back once).
             case "memory" -> new Resolved(ctx.memoryStore(memoryRef), path, "memory://");
-            case "file" -> FileStores.open(path, ctx);
+            case "file" -> FileStores.open(path, ctx, specContext);
             default -> throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"" + driver + "\" is not a registered KvStore driver");
         };
     }

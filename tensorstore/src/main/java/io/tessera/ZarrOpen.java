@@ -52,10 +52,8 @@ final class ZarrOpen {
         if (!create && !open) open = true;
         if (assume && !open) throw invalid(PREFIX + "Cannot specify an open mode of `assume_metadata` without `open`");
 
-        // A spec's own context over the one given: its memory store, if it defines one, is the spec's.
-        JsonNode specContext = j.get("context");
-        JsonNode memoryRef = o.context != null && specContext != null && specContext.isObject() ? specContext.get("memory_key_value_store") : null;
-        KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx, memoryRef);
+        // A spec's own context over the one given: the resources it defines are the spec's.
+        KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx, o.context != null ? j.get("context") : null);
         String path = joinPath(kv.path(), j.get("path"));
         String prefix = path.isEmpty() || path.endsWith("/") ? path : path + "/";
         Constraints c = constraints(j, o);

@@ -164,6 +164,28 @@ class SpecMembersTest {
                 () -> TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"}}", new OpenOptions().context(named)));
     }
 
+    /**
+     * A spec's own context over the one given: its file I/O settings take precedence, as its
+     * resources do in TensorStore, with a store of their own; without them, the context's store.
+     */
+    @Test
+    void aSpecContextsFileSettingsTakePrecedence() throws Exception {
+        Context ctx = Context.fromJson("{\"file_io_sync\":false}");
+        com.fasterxml.jackson.databind.JsonNode synced = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"file_io_sync\":true}");
+        String path = dir.resolve("s") + "/";
+        var plain = (io.tessera.kvstore.file.FileKvStore) FileStores.open(path, ctx, null).store();
+        var own = (io.tessera.kvstore.file.FileKvStore) FileStores.open(path, ctx, synced).store();
+        assertFalse(plain.options().fileIoSync());
+        assertTrue(own.options().fileIoSync());
+        assertTrue(own == FileStores.open(path, ctx, synced).store(), "the same settings, the same store");
+        assertTrue(plain == FileStores.open(path, ctx, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"cache_pool\":{}}")).store(),
+                "a spec context without file settings uses the context's store");
+        // Through open: the array is created, with fsync, in that directory.
+        TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + path + "\"},\"context\":{\"file_io_sync\":true},"
+                + "\"metadata\":{\"shape\":[2],\"dtype\":\"|u1\"}}", OpenOptions.create().context(ctx)).join().write(1).join();
+        assertTrue(Files.exists(dir.resolve("s").resolve("0")));
+    }
+
     @Test
     void assumeMetadataNeedsOpenAndRulesOutDeleteExisting() {
         String mem = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"},\"metadata\":{\"shape\":[4],\"dtype\":\"<i2\"}";
