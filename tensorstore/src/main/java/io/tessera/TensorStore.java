@@ -186,13 +186,7 @@ public final class TensorStore {
             // The write takes its place among the transaction's writes now, in issue order (a
             // commit issued next includes it); its data follows once the source has been read.
             CompletableFuture<NDArray> read = other.read();
-            CompletableFuture<Void> staged;
-            try {
-                staged = transaction.stageWhenRead(array, read, (s, a) -> s.write(transform, aligned(a)));
-            } catch (TensorStoreException e) {
-                return new WriteFutures(CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
-            }
-            return new WriteFutures(staged, staged);
+            return staged(() -> transaction.stageWhenRead(array, read, (s, a) -> s.write(transform, aligned(a))));
         }
         if (source instanceof TensorStore other) {
             CompletableFuture<Void> copy = new CompletableFuture<>();
@@ -210,11 +204,19 @@ public final class TensorStore {
             return new WriteFutures(f.copy().exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e))),
                     f.commit().exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e))));
         }
+        return staged(() -> transaction.stage(array, array.copiesOnCaller(transform, aligned.size()), s -> s.write(transform, aligned)));
+    }
+
+    /**
+     * The futures of a write staged in this view's transaction: both complete when later reads in
+     * it see the write; a stage the transaction refuses (it is no longer open) fails both.
+     */
+    private static WriteFutures staged(java.util.function.Supplier<CompletableFuture<Void>> stage) {
         CompletableFuture<Void> staged;
         try {
-            staged = transaction.stage(array, array.copiesOnCaller(transform, aligned.size()), s -> s.write(transform, aligned));
+            staged = stage.get();
         } catch (TensorStoreException e) {
-            return new WriteFutures(CompletableFuture.failedFuture(e), CompletableFuture.failedFuture(e));
+            staged = CompletableFuture.failedFuture(e);
         }
         return new WriteFutures(staged, staged);
     }
