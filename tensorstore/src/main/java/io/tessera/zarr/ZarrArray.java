@@ -401,8 +401,7 @@ public final class ZarrArray {
         void stage(long seq, ChunkPart part, IndexTransform t, NDArray source, CompletableFuture<Void> committed, boolean onCaller) {
             boolean start = false;
             boolean handOff = false;
-            RuntimeException failedUnchecked = null;
-            Error failedError = null;
+            Throwable failed = null;
             synchronized (this) {
                 awaitTurn(seq);
                 Pending fresh = null;
@@ -424,7 +423,7 @@ public final class ZarrArray {
                         pending = null;
                         fresh.releaseBuffers();
                     }
-                    if (e instanceof RuntimeException r) failedUnchecked = r; else failedError = (Error) e;
+                    failed = e;
                 } finally {
                     queue.removeFirst();
                     notifyAll();
@@ -433,10 +432,11 @@ public final class ZarrArray {
             }
             // Failed outside the chunk's monitor and after the turn has passed: the commit's
             // callbacks run here, and one may write to this chunk and wait for that write's copy.
-            if (failedUnchecked != null || failedError != null) {
-                committed.completeExceptionally(failedUnchecked != null ? failedUnchecked : failedError);
-                if (failedUnchecked != null) throw failedUnchecked;
-                throw failedError;
+            if (failed != null) {
+                committed.completeExceptionally(failed);
+                // Only unchecked ones are caught above.
+                if (failed instanceof Error err) throw err;
+                throw (RuntimeException) failed;
             }
             // Started here, on the copy thread: queued, the writeback would wait until the write's
             // copy tasks, which occupy every thread of the executor, had all finished. From the
