@@ -69,7 +69,10 @@ final class KvStores {
         return "Invalid kvstore URL component \"" + url + "\": " + why;
     }
 
-    /** A URL's path with its %XX escapes decoded (as UTF-8), as TensorStore reads kvstore URLs. */
+    /**
+     * A URL's path with its %XX escapes decoded (as UTF-8), as TensorStore reads kvstore URLs.
+     * Not {@link java.net.URLDecoder}: it decodes form data, where '+' is a space.
+     */
     static String percentDecoded(String s) {
         if (s.indexOf('%') < 0) return s;
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();

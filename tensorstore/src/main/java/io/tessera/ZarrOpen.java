@@ -107,8 +107,10 @@ final class ZarrOpen {
         }
     }
 
-    /** What the spec and the options require of the array. */
-    /** {@code conflict}: why the schema and the metadata given cannot make one array (null: they can); an error on create. */
+    /**
+     * What the spec and the options require of the array; {@code conflict}: why the schema and the
+     * metadata given cannot make one array (null: they can), an error on create.
+     */
     record Constraints(ObjectNode metadata, DataType dtype, long[] shape, long[] chunks, Integer rank, String conflict) {}
 
     private static Constraints constraints(ObjectNode j, OpenOptions o) {
@@ -327,8 +329,7 @@ final class ZarrOpen {
     }
 
     private static ZarrArray array(Context ctx, KvStore store, String prefix, ZarrMetadata m) {
-        // Within one context each store has its own description (one memory store, one file store per directory).
-        // The store's identity is part of the key: memory stores all describe themselves alike.
+        // The store's identity within the context is part of the key: memory stores all describe themselves alike.
         String key = "zarr:" + store.describe() + "@" + ctx.idOf(store) + prefix + ":" + m;
         io.tessera.zarr.ChunkCache cache = ctx.cachePool();
         java.util.concurrent.Executor executor = ctx.dataCopyExecutor();

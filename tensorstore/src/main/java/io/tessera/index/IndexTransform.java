@@ -63,7 +63,7 @@ public final class IndexTransform {
             if (inputShape[d] < 0) throw new IllegalArgumentException("Input dimension " + d + " has negative size " + inputShape[d]);
             empty |= inputShape[d] == 0;
         }
-        inputDim = inputDim.clone();
+        inputDim = inputDim.clone(); // stride-0 maps become constants below
         boolean[] used = new boolean[n];
         for (int j = 0; j < m; j++) {
             int d = inputDim[j];
@@ -98,7 +98,7 @@ public final class IndexTransform {
                         + "], outside the array's domain [0, " + arrayShape[j] + ")");
             }
         }
-        return new IndexTransform(inputMin.clone(), inputShape.clone(), implicit.clone(), inputDim.clone(), offset.clone(), stride.clone(), arrayShape.clone());
+        return new IndexTransform(inputMin.clone(), inputShape.clone(), implicit.clone(), inputDim, offset.clone(), stride.clone(), arrayShape.clone());
     }
 
     /** Whether input dimension {@code d} was added by None (its bounds are implicit). */
