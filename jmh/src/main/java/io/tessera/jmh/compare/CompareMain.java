@@ -129,21 +129,25 @@ public final class CompareMain {
         for (int pass = 0; pass <= WARMUPS; pass++) {
             Path dir = store == null ? null : scratch.resolve(store + "-" + pass);
             String kv = dir == null ? "{\"driver\":\"memory\"}" : fileKv(dir);
-            long t0, t1, t2;
+            long t0, t1, t2, cpu0, cpu1, jit0, jit1;
             // Closed after each pass, as the Python side frees its context when it drops it.
             try (Context ctx = dir == null ? new Context() : Context.fromJson(SYNC)) {
                 TensorStore ds = open(kv, "{\"chunks\":[64,64,64],\"compressor\":" + compressor + "}", ctx, shape);
+                cpu0 = processCpuNanos();
+                jit0 = jitMillis();
                 t0 = System.nanoTime();
                 ds.write(src).join();
                 t1 = System.nanoTime();
+                cpu1 = processCpuNanos();
+                jit1 = jitMillis();
                 NDArray back = ds.read().join();
                 t2 = System.nanoTime();
                 if (!back.contentEquals(src)) throw new IllegalStateException("verification failed: read-back differs from the written data");
                 back.release(); // as the Python side's `del back`
             }
             if (dir != null) deleteTree(dir);
-            if (VERBOSE) System.err.printf(Locale.ROOT, "pass %d: write %.0f MiB/s, read %.0f MiB/s%n", pass,
-                    bytes / MIB / ((t1 - t0) / 1e9), bytes / MIB / ((t2 - t1) / 1e9));
+            if (VERBOSE) System.err.printf(Locale.ROOT, "pass %d ended %s: write %.0f MiB/s (%.0f ms, CPU %.0f ms, JIT %d ms), read %.0f MiB/s%n", pass, java.time.Instant.now(),
+                    bytes / MIB / ((t1 - t0) / 1e9), (t1 - t0) / 1e6, (cpu1 - cpu0) / 1e6, jit1 - jit0, bytes / MIB / ((t2 - t1) / 1e9));
             if (pass == WARMUPS) {
                 emit("write", "MiB/s", bytes / MIB / ((t1 - t0) / 1e9));
                 emit("read", "MiB/s", bytes / MIB / ((t2 - t1) / 1e9));
@@ -375,6 +379,15 @@ public final class CompareMain {
     }
 
     // ---- helpers ------------------------------------------------------------------------------------
+
+    /** CPU time of the whole process, all threads (the JIT's and GC's included), for the verbose lines. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    static long jitMillis() {
+        return java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    }
 
     /** Smooth uint16 data, value (3x + 5y + 7z) / 4 truncated to 16 bits, as bench/ts_workloads.py makes. */
     static NDArray smooth(Arena arena, long[] shape) {

@@ -216,11 +216,24 @@ public final class FileKvStore implements KvStore {
      * a separator here too, so that what one writes the other can read on any platform.
      */
     static boolean isValidKey(String key) {
-        if (key.isEmpty() || key.indexOf('\0') >= 0) return false;
-        for (String c : key.split("[/\\\\]", -1)) {
-            if (c.isEmpty() || c.equals(".") || c.equals("..") || c.endsWith(LOCK_SUFFIX)) return false;
+        if (key.isEmpty()) return false;
+        // A scan rather than split("[/\\\\]"): this runs for every chunk operation, and split compiles that regex each time.
+        int start = 0;
+        for (int i = 0; i <= key.length(); i++) {
+            char ch = i < key.length() ? key.charAt(i) : '/';
+            if (ch == '\0') return false;
+            if (ch == '/' || ch == '\\') {
+                if (!isValidComponent(key, start, i)) return false;
+                start = i + 1;
+            }
         }
         return true;
+    }
+
+    private static boolean isValidComponent(String key, int start, int end) {
+        int n = end - start;
+        if (n == 0 || (n == 1 && key.charAt(start) == '.') || (n == 2 && key.startsWith("..", start))) return false;
+        return !(n >= LOCK_SUFFIX.length() && key.startsWith(LOCK_SUFFIX, end - LOCK_SUFFIX.length()));
     }
 
     private static void validate(String key) {

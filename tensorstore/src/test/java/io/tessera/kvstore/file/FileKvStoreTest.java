@@ -6,6 +6,7 @@ import io.tessera.kvstore.ReadResult;
 import io.tessera.kvstore.WriteResult;
 import io.tessera.nativeio.FileIoDriver;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -298,6 +299,28 @@ class FileKvStoreTest {
         }
         assertTrue(FileKvStore.isValidKey("b\\c"));
         assertFalse(Files.exists(dir.resolve("root")), "nothing was written");
+    }
+
+    /**
+     * The key check against its definition written the plain way (split on either separator, check
+     * each component), over random keys made of the characters that matter.
+     */
+    @Test
+    void keyCheckMatchesComponentDefinition() {
+        java.util.Random rnd = new java.util.Random(7);
+        String alphabet = "a./\\_lock\0";
+        for (int i = 0; i < 200_000; i++) {
+            StringBuilder key = new StringBuilder();
+            int len = rnd.nextInt(12);
+            for (int j = 0; j < len; j++) {
+                key.append(rnd.nextInt(8) == 0 ? FileKvStore.LOCK_SUFFIX : String.valueOf(alphabet.charAt(rnd.nextInt(alphabet.length()))));
+            }
+            String k = key.toString();
+            boolean expected = !k.isEmpty() && k.indexOf('\0') < 0
+                    && java.util.Arrays.stream(k.split("[/\\\\]", -1)).noneMatch(c ->
+                            c.isEmpty() || c.equals(".") || c.equals("..") || c.endsWith(FileKvStore.LOCK_SUFFIX));
+            assertEquals(expected, FileKvStore.isValidKey(k), k);
+        }
     }
 
     /** Conditional read-modify-write increments from many threads: every increment survives. */
