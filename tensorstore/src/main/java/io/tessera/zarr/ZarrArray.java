@@ -486,7 +486,7 @@ public final class ZarrArray {
             }
             CompletableFuture<Void> done;
             try {
-                done = p.full() ? writeWhole(p.buffer, p.bufferHandle(), Generation.UNKNOWN).thenApply(r -> null) : modifyCachedOrStored(p);
+                done = p.full() ? writeWhole(p.buffer, p.bufferHandle(), Generation.UNKNOWN, p).thenApply(r -> null) : modifyCachedOrStored(p);
             } catch (Throwable e) {
                 done = CompletableFuture.failedFuture(e);
             }
@@ -542,12 +542,23 @@ public final class ZarrArray {
         /** Writes {@code stored} (null: missing) with the staged regions over it, if it is still at {@code generation}. */
         private CompletableFuture<Boolean> mergeAndWrite(Pending p, NDArray stored, Generation generation) {
             StagedChunk.Merged merged = p.merge(stored);
-            return writeWhole(merged.chunk(), merged.buffer(), generation).thenApply(WriteResult::succeeded);
+            return writeWhole(merged.chunk(), merged.buffer(), generation, null).thenApply(WriteResult::succeeded);
         }
 
-        private CompletableFuture<WriteResult> writeWhole(NDArray chunk, BufferPool.Buffer chunkBuffer, Generation ifEqual) {
+        /**
+         * Stores {@code chunk}. {@code unconditional}, when given, is the staging state of an
+         * unconditional write, which no retry merges again: its buffers are released as soon as the
+         * chunk is encoded into memory of its own.
+         */
+        private CompletableFuture<WriteResult> writeWhole(NDArray chunk, BufferPool.Buffer chunkBuffer, Generation ifEqual, StagedChunk unconditional) {
             List<BufferPool.Buffer> encoded = new ArrayList<>(1);
             KvStore.Mutation m = mutation(key, chunk, chunkBuffer, ifEqual, encoded);
+            // Why now and not after the store's write: the buffer is still in this core's cache, and
+            // the pool hands the most recently returned buffer out first, so the next chunk this
+            // thread stages reuses it. Held until the write is durable, every chunk of a large
+            // compressed write was staged into memory that had to come from DRAM. A cache keeps the
+            // chunk, so then it stays.
+            if (unconditional != null && cache == null && (m.value() == null || !encoded.isEmpty())) unconditional.releaseBuffers();
             CompletableFuture<WriteResult> f = store.apply(m);
             if (!encoded.isEmpty()) f = f.whenComplete((w, e) -> encoded.forEach(BufferPool.Buffer::release));
             if (cache == null) return f;
