@@ -137,7 +137,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private final int maxInFlight;
 
     private final ConcurrentLinkedQueue<Op> queue = new ConcurrentLinkedQueue<>();
-    private final ConcurrentHashMap<Long, Op> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Op> inFlight;
     private final AtomicInteger inFlightCount = new AtomicInteger();
     private final AtomicLong nextId = new AtomicLong(1);
     /** Guarded by sqLock: our copy of the SQ tail, and SQEs placed but not yet accepted by the kernel. */
@@ -193,6 +193,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
         // Never more in flight than the CQ holds, so completions cannot overflow; one entry stays
         // free for the wake-up no-op of close, which is not counted in flight.
         this.maxInFlight = Math.min(maxInFlight, cqEntries - 1);
+        // Sized for a full ring: growing it under load put ConcurrentHashMap.transfer on the hot path.
+        inFlight = new ConcurrentHashMap<>(this.maxInFlight);
         int helperThreads = Math.min(this.maxInFlight, FileIoDrivers.defaultThreads());
         helpers = new ThreadPoolExecutor(helperThreads, helperThreads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(() -> {

@@ -39,7 +39,11 @@ public final class ZarrArray {
     private final boolean swapBytes;
     private final long[] chunkStrides;
     private final ChunkCache cache;
-    private final ConcurrentHashMap<String, ChunkEntry> entries = new ConcurrentHashMap<>();
+    /**
+     * Chunks with writes in progress. Sized for a large write's worth of chunks at once: grown from
+     * the default in every large write, resizing was among the hottest code of a write.
+     */
+    private final ConcurrentHashMap<String, ChunkEntry> entries = new ConcurrentHashMap<>(512);
     // Guards sequence assignment and enqueueing, so that every chunk sees writes in one global order.
     private final Object issueLock = new Object();
     private long nextSequence;

@@ -117,7 +117,7 @@ public final class FileKvStore implements KvStore {
     /** Completes the futures handed to callers (see {@link #handOff}). */
     private final ExecutorService callbacks;
     /** Tail of the chain of this process's mutations per key, so they never contend for the OS lock among themselves. */
-    private final ConcurrentHashMap<String, CompletableFuture<Void>> keyTails = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> keyTails = new ConcurrentHashMap<>(512); // as ZarrArray's entries
     /** Mutations in progress. */
     private final AtomicInteger mutations = new AtomicInteger();
     private volatile boolean closed;
