@@ -33,6 +33,7 @@ public final class Context implements AutoCloseable {
     private final ObjectNode json;
     private volatile Executor dataCopyExecutor;
     private final ConcurrentMap<String, Object> resources = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
     /** A context with TensorStore's defaults: no cache pool, as many copy tasks at once as cores, fsync on. */
     public Context() {
@@ -162,10 +163,26 @@ public final class Context implements AutoCloseable {
         return cachePoolBytes == 0 ? null : resource("cache_pool", k -> new io.tessera.zarr.ChunkCache(cachePoolBytes));
     }
 
-    /** A shared resource of this context, created on first use. */
+    /**
+     * A shared resource of this context, created on first use.
+     *
+     * @throws TensorStoreException once the context is closed: its stores are closed, and a store
+     *         made now would never be
+     */
     @SuppressWarnings("unchecked")
     <T> T resource(String key, Function<String, T> factory) {
-        return (T) resources.computeIfAbsent(key, factory);
+        requireOpen();
+        T r = (T) resources.computeIfAbsent(key, factory);
+        // A close() that ran meanwhile may have missed a store made here: closing one twice does nothing.
+        if (closed) {
+            if (r instanceof KvStore store) store.close();
+            requireOpen();
+        }
+        return r;
+    }
+
+    private void requireOpen() {
+        if (closed) throw new TensorStoreException(TensorStoreException.Code.FAILED_PRECONDITION, "The context is closed");
     }
 
     /** Key-value stores opened through this context by their canonical description. */
@@ -177,10 +194,12 @@ public final class Context implements AutoCloseable {
      * Closes the key-value stores opened through this context: the memory store drops its
      * values (their buffers return to the pool as soon as no read is using them), file stores
      * stop their I/O. Call it once the writes and reads started through the context have
-     * completed; TensorStores opened with it fail afterwards. Closing twice does nothing.
+     * completed; TensorStores opened with it fail afterwards, and so does opening one with it.
+     * Closing twice does nothing.
      */
     @Override
     public void close() {
+        closed = true;
         for (Object r : resources.values()) {
             if (r instanceof KvStore store) store.close();
         }

@@ -48,4 +48,18 @@ class ContextCloseTest {
             assertTrue(failure != null && String.valueOf(failure.getMessage()).contains("closed"), region + ": " + failure);
         }
     }
+
+    /** A closed context opens nothing: no store is made that nobody would close. */
+    @Test
+    void openingWithAClosedContextFails(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Context ctx = new Context();
+        ctx.close();
+        for (String kv : new String[] {"\"memory://\"", "{\"driver\":\"file\",\"path\":\"" + dir.toString().replace("\\", "/") + "/a/\"}"}) {
+            CompletionException e = assertThrows(CompletionException.class, () -> TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":" + kv + "}",
+                    OpenOptions.create().dtype(DataType.UINT16).shape(10).context(ctx)).join(), kv);
+            assertTrue(e.getCause() instanceof TensorStoreException t && t.code() == TensorStoreException.Code.FAILED_PRECONDITION
+                    && t.getMessage().equals("The context is closed"), kv + ": " + e.getCause());
+        }
+        assertEquals(0, dir.toFile().list().length, "nothing was created");
+    }
 }
