@@ -135,22 +135,15 @@ public final class Context implements AutoCloseable {
     private final Map<Object, Long> ids = new java.util.IdentityHashMap<>();
 
     /**
-     * The memory store a spec refers to, as TensorStore resolves {@code memory_key_value_store}:
-     * null or {@code "memory_key_value_store"} is the context's default store; a name the
-     * context's JSON defines ({@code "memory_key_value_store#a"}) is that store; an inline
-     * {@code {}} is a new store of its own.
+     * The memory store a kvstore spec refers to, bound as TensorStore binds its
+     * {@code memory_key_value_store} member (see {@link #arrayResources}): the context's default
+     * store, one the context JSON names ({@code "memory_key_value_store#a"}), or, for an inline
+     * {@code {}} or a store the spec's own context defines, a new store of its own.
      */
-    KvStore memoryStore(JsonNode ref) {
-        if (ref == null || ref.isNull() || (ref.isTextual() && ref.asText().equals("memory_key_value_store"))) return memoryStore();
-        if (ref.isObject()) return resource("memory_key_value_store@" + anonymous.incrementAndGet(), k -> new MemoryKvStore());
-        if (ref.isTextual() && ref.asText().startsWith("memory_key_value_store#")) {
-            if (!json.has(ref.asText())) {
-                throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Resource not defined: \"" + ref.asText() + "\"");
-            }
-            return resource(ref.asText(), k -> new MemoryKvStore());
-        }
-        throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
-                "Error parsing object member \"memory_key_value_store\": Expected a memory_key_value_store resource, but received: " + ref);
+    KvStore memoryStore(JsonNode ref, JsonNode specContext) {
+        Binding b = bind("memory_key_value_store", ref, specContext, "Error parsing object member \"kvstore\": ");
+        if (b.name() == null) return resource("memory_key_value_store@" + anonymous.incrementAndGet(), k -> new MemoryKvStore());
+        return b.name().equals("memory_key_value_store") ? memoryStore() : resource(b.name(), k -> new MemoryKvStore());
     }
 
     /** A number for {@code o} unique within this context, for keys of resources tied to that object. */
@@ -161,6 +154,69 @@ public final class Context implements AutoCloseable {
     /** The cache pool of decoded chunks, or null when {@code cache_pool.total_bytes_limit} is 0. */
     public io.tessera.zarr.ChunkCache cachePool() {
         return cachePoolBytes == 0 ? null : resource("cache_pool", k -> new io.tessera.zarr.ChunkCache(cachePoolBytes));
+    }
+
+    /**
+     * An array's cache pool (null: none) and copy executor. {@code shared} tells whether both are
+     * resources of the context, which arrays opened alike share; otherwise they are the array's own.
+     */
+    record ArrayResources(io.tessera.zarr.ChunkCache cachePool, Executor dataCopyExecutor, boolean shared) {}
+
+    /**
+     * The resources an array's spec refers to, bound as TensorStore binds the zarr driver's
+     * {@code cache_pool} and {@code data_copy_concurrency} members: each a reference (null or the
+     * resource's kind: the default resource; {@code "cache_pool#a"}: one the context JSON names)
+     * or a resource spec of its own ({@code {"total_bytes_limit": 1000000}}).
+     *
+     * @param specContext the spec's own context when it comes over this one, else null: the names
+     *        it defines take precedence, and are new resources bound to this array, as an inline
+     *        spec is
+     */
+    ArrayResources arrayResources(JsonNode cachePoolRef, JsonNode dataCopyRef, JsonNode specContext) {
+        Binding cache = bind("cache_pool", cachePoolRef, specContext, "");
+        Binding copy = bind("data_copy_concurrency", dataCopyRef, specContext, "");
+        long bytes = limit("cache_pool", cache.config(), "total_bytes_limit", 0);
+        long copies = limit("data_copy_concurrency", copy.config(), "limit", Runtime.getRuntime().availableProcessors());
+        if (copies < 1) throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Concurrency limits must be at least 1");
+        int copyLimit = (int) Math.min(Integer.MAX_VALUE, copies);
+        io.tessera.zarr.ChunkCache pool = bytes == 0 ? null
+                : cache.name() == null ? new io.tessera.zarr.ChunkCache(bytes)
+                : resource(cache.name(), k -> new io.tessera.zarr.ChunkCache(bytes));
+        Executor executor = copy.name() == null ? new LimitedExecutor(copyLimit)
+                : copy.name().equals("data_copy_concurrency") ? dataCopyExecutor()
+                : resource(copy.name(), k -> new LimitedExecutor(copyLimit));
+        return new ArrayResources(pool, executor, cache.name() != null && copy.name() != null);
+    }
+
+    /** A reference bound: the name of a resource of this context (null: a new resource), and its spec. */
+    private record Binding(String name, JsonNode config) {}
+
+    /** {@code ref} bound; {@code where} prefixes the message of a malformed one (the member that holds it). */
+    private Binding bind(String kind, JsonNode ref, JsonNode specContext, String where) {
+        String name;
+        if (ref == null || ref.isNull()) {
+            name = kind;
+        } else if (ref.isObject()) {
+            return new Binding(null, ref);
+        } else if (ref.isTextual() && (ref.asText().equals(kind) || ref.asText().startsWith(kind + "#"))) {
+            name = ref.asText();
+        } else {
+            String why = ref.isTextual() ? "Invalid spec or reference to \"" + kind + "\" resource: " + ref + " (Expected object, but received: " + ref + ")"
+                    : "Expected object, but received: " + ref;
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, where + "Error parsing object member \"" + kind + "\": " + why);
+        }
+        if (specContext != null && specContext.isObject() && specContext.has(name)) return new Binding(null, specContext.get(name));
+        if (!name.equals(kind) && !json.has(name)) {
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Resource not defined: \"" + name + "\"");
+        }
+        return new Binding(name, json.get(name));
+    }
+
+    /** {@code member} of a resource spec, read as the context JSON's resources are. */
+    private static long limit(String kind, JsonNode config, String member, long dflt) {
+        ObjectNode wrapped = JsonNodeFactory.instance.objectNode();
+        if (config != null) wrapped.set(kind, config);
+        return longMember(wrapped, kind, member, dflt);
     }
 
     /**

@@ -21,7 +21,7 @@ final class KvStores {
      */
     static Resolved resolve(JsonNode kv, Context ctx, JsonNode specContext) {
         String driver, path;
-        JsonNode memoryRef = specContext != null && specContext.isObject() ? specContext.get("memory_key_value_store") : null;
+        JsonNode memoryRef = null;
         if (kv == null) throw invalid("Error opening \"zarr\" driver: \"kvstore\" must be specified");
         if (kv.isTextual()) {
             String url = kv.asText();
@@ -55,7 +55,7 @@ final class KvStores {
         }
         return switch (driver) {
             // The path is the keys' prefix within the store (spec() adds it back once).
-            case "memory" -> new Resolved(ctx.memoryStore(memoryRef), path, "memory://");
+            case "memory" -> new Resolved(ctx.memoryStore(memoryRef, specContext), path, "memory://");
             case "file" -> FileStores.open(path, ctx, specContext);
             default -> throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"" + driver + "\" is not a registered KvStore driver");
         };

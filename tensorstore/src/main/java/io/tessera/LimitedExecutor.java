@@ -52,6 +52,9 @@ final class LimitedExecutor implements Executor {
         this.workers = workers;
     }
 
+    /** The most tasks it runs at once. */
+    int limit() { return limit; }
+
     /**
      * Queues {@code task}. When it needs a worker thread and none can be made (out of threads or
      * memory), the error is thrown and the task is not queued, unless a running drainer took it

@@ -53,7 +53,9 @@ final class ZarrOpen {
         if (assume && !open) throw invalid(PREFIX + "Cannot specify an open mode of `assume_metadata` without `open`");
 
         // A spec's own context over the one given: the resources it defines are the spec's.
-        KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx, o.context != null ? j.get("context") : null);
+        JsonNode specContext = o.context != null ? j.get("context") : null;
+        KvStores.Resolved kv = KvStores.resolve(j.get("kvstore"), ctx, specContext);
+        Context.ArrayResources resources = ctx.arrayResources(j.get("cache_pool"), j.get("data_copy_concurrency"), specContext);
         String path = joinPath(kv.path(), j.get("path"));
         String prefix = path.isEmpty() || path.endsWith("/") ? path : path + "/";
         Constraints c = constraints(j, o);
@@ -63,12 +65,12 @@ final class ZarrOpen {
 
         if (assume) {
             ZarrMetadata m = build(c, true);
-            return CompletableFuture.completedFuture(new Opened(array(ctx, store, prefix, m), ctx, url));
+            return CompletableFuture.completedFuture(new Opened(array(ctx, resources, store, prefix, m), ctx, url));
         }
         CompletableFuture<Void> cleared = deleteExisting ? store.deletePrefix(prefix) : CompletableFuture.completedFuture(null);
         boolean openMode = open;
         return cleared.thenCompose(v -> openOrCreate(ctx, store, prefix, metaKey, c, create, openMode))
-                .thenApply(m -> new Opened(array(ctx, store, prefix, m), ctx, url));
+                .thenApply(m -> new Opened(array(ctx, resources, store, prefix, m), ctx, url));
     }
 
     private static CompletableFuture<ZarrMetadata> openOrCreate(Context ctx, KvStore store, String prefix, String metaKey, Constraints c, boolean create, boolean open) {
@@ -328,12 +330,16 @@ final class ZarrOpen {
         return stored;
     }
 
-    private static ZarrArray array(Context ctx, KvStore store, String prefix, ZarrMetadata m) {
-        // The store's identity within the context is part of the key: memory stores all describe themselves alike.
-        String key = "zarr:" + store.describe() + "@" + ctx.idOf(store) + prefix + ":" + m;
-        io.tessera.zarr.ChunkCache cache = ctx.cachePool();
-        java.util.concurrent.Executor executor = ctx.dataCopyExecutor();
-        return ctx.resource(key, k -> new ZarrArray(store, prefix, m, executor, cache));
+    /**
+     * The array, shared with every open of it through the context that binds the same resources,
+     * so that their writes coalesce; resources of its own make an array of its own.
+     */
+    private static ZarrArray array(Context ctx, Context.ArrayResources r, KvStore store, String prefix, ZarrMetadata m) {
+        if (!r.shared()) return new ZarrArray(store, prefix, m, r.dataCopyExecutor(), r.cachePool());
+        // The identities of the store and resources within the context are part of the key: memory stores all describe themselves alike.
+        String key = "zarr:" + store.describe() + "@" + ctx.idOf(store) + prefix + ":" + m
+                + "|" + ctx.idOf(r.dataCopyExecutor()) + (r.cachePool() == null ? "" : "|" + ctx.idOf(r.cachePool()));
+        return ctx.resource(key, k -> new ZarrArray(store, prefix, m, r.dataCopyExecutor(), r.cachePool()));
     }
 
     private static boolean flag(Boolean option, ObjectNode j, String member) {

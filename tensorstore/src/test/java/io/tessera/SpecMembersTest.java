@@ -162,6 +162,17 @@ class SpecMembersTest {
         assertEquals(7, TensorStore.open(kv + "\"memory_key_value_store#y\"}}", new OpenOptions().context(named)).join().read().join().getLong(1));
         assertFails(TensorStoreException.Code.NOT_FOUND, "Error opening \"zarr\" driver: Metadata at \".zarray\" does not exist",
                 () -> TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\"}}", new OpenOptions().context(named)));
+
+        // A name the spec's own context defines: a new store for each open, as in TensorStore.
+        String own = kv + "\"memory_key_value_store#x\"},\"context\":{\"memory_key_value_store#x\":{}}";
+        TensorStore.open(own + ",\"metadata\":{\"shape\":[2],\"dtype\":\"|u1\"}}", OpenOptions.create().context(ctx)).join().write(9).join();
+        assertFails(TensorStoreException.Code.NOT_FOUND, "Error opening \"zarr\" driver: Metadata at \".zarray\" does not exist",
+                () -> TensorStore.open(own + "}", new OpenOptions().context(ctx)));
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Error parsing object member \"memory_key_value_store\": "
+                + "Invalid spec or reference to \"memory_key_value_store\" resource: \"file_io_sync\" (Expected object, but received: \"file_io_sync\")",
+                () -> TensorStore.open(kv + "\"file_io_sync\"}}", new OpenOptions().context(ctx)));
+        assertFails(INVALID, "Error parsing object member \"kvstore\": Error parsing object member \"memory_key_value_store\": Expected object, but received: 5",
+                () -> TensorStore.open(kv + "5}}", new OpenOptions().context(ctx)));
     }
 
     /**
