@@ -221,6 +221,18 @@ public final class TensorStore {
         return new WriteFutures(staged, staged);
     }
 
+    /**
+     * {@code source} as {@link #write(Object)} would take it: checked for TensorStore's implicit
+     * conversion to this view's dtype and aligned to its domain (an NDArray source is broadcast as
+     * a view, not copied; a Java scalar or array is converted). Nothing is read or written, so a
+     * caller can refuse a write before it changes anything, as the CLI does.
+     *
+     * @throws TensorStoreException INVALID_ARGUMENT exactly where {@code write} would refuse the source
+     */
+    public NDArray alignedSource(Object source) {
+        return aligned(source);
+    }
+
     /** {@code source} (an NDArray, a Java scalar or array) converted as TensorStore converts it and aligned to this view. */
     private NDArray aligned(Object source) {
         NDArray src;

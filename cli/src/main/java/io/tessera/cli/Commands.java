@@ -3,6 +3,7 @@ package io.tessera.cli;
 import io.tessera.OpenOptions;
 import io.tessera.Spec;
 import io.tessera.TensorStore;
+import io.tessera.index.IndexExpression;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 import picocli.CommandLine.Command;
@@ -79,6 +80,12 @@ final class Commands {
         return spec.findOption(option).getValue();
     }
 
+    /** A path option's value, or null; an empty path (it would name the working directory) is a usage error. */
+    static Path path(Path path, String option) {
+        if (path != null && path.toString().isEmpty()) throw new Errors.UsageException("Invalid " + option + " \"\": the path is empty");
+        return path;
+    }
+
     static String specArgument(CommandSpec spec) {
         return spec.positionalParameters().get(0).getValue();
     }
@@ -100,19 +107,24 @@ final class Commands {
 
         @Override
         public Integer call() {
-            Spec s = Specs.parse(specArgument(spec));
             OpenOptions o = OpenOptions.create();
             String dtype = value(spec, "--dtype"), shape = value(spec, "--shape"), chunks = value(spec, "--chunks");
             if (dtype != null) {
                 try {
                     o.dtype(DataType.parse(dtype.strip()));
                 } catch (IllegalArgumentException e) {
-                    throw new Errors.CliException("Invalid --dtype \"" + dtype + "\": " + e.getMessage(), e);
+                    throw new Errors.UsageException("Invalid --dtype \"" + dtype + "\": " + e.getMessage(), e);
                 }
             }
-            if (shape != null) o.shape(Specs.longs(shape, "--shape"));
-            if (chunks != null) o.chunkShape(Specs.longs(chunks, "--chunks"));
-            Specs.open(s, o, env);
+            long[] dims = shape != null ? Specs.longs(shape, "--shape", 0) : null;
+            long[] chunkDims = chunks != null ? Specs.longs(chunks, "--chunks", 1) : null;
+            if (dims != null && chunkDims != null && dims.length != chunkDims.length) {
+                throw new Errors.UsageException("Invalid --chunks \"" + chunks + "\": " + chunkDims.length + (chunkDims.length == 1 ? " dimension" : " dimensions")
+                        + ", where --shape \"" + shape + "\" has " + dims.length);
+            }
+            if (dims != null) o.shape(dims);
+            if (chunkDims != null) o.chunkShape(chunkDims);
+            Specs.open(Specs.parse(specArgument(spec)), o, env);
             return 0;
         }
     }
@@ -138,21 +150,24 @@ final class Commands {
 
         @Override
         public Integer call() {
-            Spec s = Specs.parse(specArgument(spec));
+            // Everything that can be refused is checked before the store is opened for writing
+            // (on a scratch store first, when the spec creates the array): a failed command must
+            // not have changed anything.
+            IndexExpression index = Specs.indexExpression(value(spec, "--index"));
             String valueText = value(spec, "--value");
-            Path from = value(spec, "--from");
-            // Everything that can be refused is checked before the store is opened for writing:
-            // a failed command must not have changed anything.
-            // (A value is converted once the dtype is known, after the open; a spec that creates
-            // the array has created it by then.)
-            NDArray fromFile = null;
-            Object value = null;
-            if (from != null) fromFile = Npy.read(from);
-            else value = Values.parse(valueText);
-            TensorStore ds = Specs.index(Specs.open(s, new OpenOptions(), env), value(spec, "--index"));
+            Path from = path(value(spec, "--from"), "--from");
+            Object value = from == null ? Values.parse(valueText) : null;
+            Spec s = Specs.parse(specArgument(spec));
+            NDArray fromFile = from != null ? Npy.read(from) : null;
+            TensorStore ds = Specs.index(Specs.openChecked(s, env, made -> check(Specs.index(made, index), fromFile, value, valueText)), index);
             NDArray data = fromFile != null ? fromFile : Values.convert(value, valueText, ds.dtype());
             ds.write(data).join();
             return 0;
+        }
+
+        /** Refuses, as {@link TensorStore#write} would, data that does not convert to the view's dtype or align to its domain. */
+        private static void check(TensorStore view, NDArray fromFile, Object value, String valueText) {
+            view.alignedSource(fromFile != null ? fromFile : Values.convert(value, valueText, view.dtype()));
         }
     }
 
@@ -170,9 +185,10 @@ final class Commands {
 
         @Override
         public Integer call() {
-            TensorStore ds = Specs.index(Specs.open(Specs.parse(specArgument(spec)), new OpenOptions(), env), value(spec, "--index"));
+            IndexExpression index = Specs.indexExpression(value(spec, "--index"));
+            Path out = path(value(spec, "--out"), "--out");
+            TensorStore ds = Specs.index(Specs.open(Specs.parse(specArgument(spec)), new OpenOptions(), env), index);
             NDArray a = ds.read().join();
-            Path out = value(spec, "--out");
             if (out == null) {
                 env.out.println(a);
             } else {

@@ -6,6 +6,7 @@ import io.tessera.OpenOptions;
 import io.tessera.Spec;
 import io.tessera.TensorStore;
 import io.tessera.TensorStoreException;
+import io.tessera.index.IndexExpression;
 import io.tessera.memory.NDArray;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,17 +42,19 @@ final class CopyCommand implements Callable<Integer> {
     @Option(names = "--progress", negatable = true, description = "Show (or never show) the progress bar; by default it shows when stderr is a terminal.")
     Boolean progress;
     private final Env env;
+    private IndexExpression region;
 
     CopyCommand(Env env) { this.env = env; }
 
     @Override
     public Integer call() {
-        if (blockBytes < 1) throw new Errors.CliException("Invalid --block-bytes " + blockBytes + ": must be positive");
+        if (blockBytes < 1) throw new Errors.UsageException("Invalid --block-bytes " + blockBytes + ": must be positive");
+        region = Specs.indexExpression(index);
         Spec dstSpec = Specs.parse(dst);
         TensorStore source = Specs.open(Specs.parse(src), new OpenOptions(), env);
-        TensorStore from = Specs.index(source, index);
+        TensorStore from = Specs.index(source, region);
         TensorStore target = openDestination(dstSpec, source, from);
-        TensorStore to = Specs.index(target, index);
+        TensorStore to = Specs.index(target, region);
         checkFits(from, to);
         copy(from, to, chunkShape(target, to));
         return 0;
@@ -71,21 +74,11 @@ final class CopyCommand implements Callable<Integer> {
 
     /**
      * Opens {@code spec} (which creates, and may delete what is there) only once the array it
-     * makes is known to take the copy: the same spec is first created in a scratch memory store,
-     * so that a destination that would not fit fails before anything is deleted or created.
+     * makes is known to take the copy, so that a destination that would not fit fails before
+     * anything is deleted or created.
      */
     private TensorStore createChecked(ObjectNode spec, TensorStore from) {
-        ObjectNode dry = spec.deepCopy();
-        dry.set("kvstore", dry.objectNode().put("driver", "memory"));
-        dry.remove(java.util.List.of("delete_existing", "open", "context"));
-        dry.put("create", true);
-        try (io.tessera.Context scratch = new io.tessera.Context()) {
-            TensorStore made = TensorStore.open(Spec.fromJson(dry), new OpenOptions().context(scratch)).join();
-            checkFits(from, Specs.index(made, index));
-        } catch (java.util.concurrent.CompletionException e) {
-            // The spec itself is wrong: the real open below reports it.
-        }
-        return Specs.open(Spec.fromJson(spec), new OpenOptions(), env);
+        return Specs.openChecked(Spec.fromJson(spec), env, made -> checkFits(from, Specs.index(made, region)));
     }
 
     /**
@@ -145,13 +138,19 @@ final class CopyCommand implements Callable<Integer> {
     }
 
     private void copy(TensorStore from, TensorStore to, long[] chunks) {
+        long total = from.dtype().byteSize();
+        for (long s : from.shape()) total = Math.multiplyExact(total, s);
+        boolean show = progress != null ? progress : env.errIsTerminal();
+        // Closed on a failure too: the error then starts on a line of its own, not after the bar.
+        try (Progress bar = new Progress(env.err, show, total)) {
+            copy(from, to, chunks, total, bar);
+        }
+    }
+
+    private void copy(TensorStore from, TensorStore to, long[] chunks, long total, Progress bar) {
         int rank = from.rank();
         long[] origin = from.origin(), shape = from.shape();
         long elementBytes = Math.max(from.dtype().byteSize(), to.dtype().byteSize());
-        long total = from.dtype().byteSize();
-        for (long s : shape) total = Math.multiplyExact(total, s);
-        boolean show = progress != null ? progress : env.errIsTerminal();
-        Progress bar = new Progress(env.err, show, total);
         if (rank == 0) {
             to.write(from.read().join()).join();
             bar.advance(total);

@@ -46,6 +46,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        Commands.path(dir, "--dir");
         if (store != Store.file) run(new Kv.Memory());
         if (store != Store.memory) {
             Path root = dir != null ? dir : Files.createTempDirectory("tessera-demo-");

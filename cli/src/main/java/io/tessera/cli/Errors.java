@@ -13,10 +13,25 @@ final class Errors {
     private Errors() {}
 
     /** A failure the CLI itself detects, with the message to show as is. */
-    static final class CliException extends RuntimeException {
+    static class CliException extends RuntimeException {
         CliException(String message) { super(message); }
 
         CliException(String message, Throwable cause) { super(message, cause); }
+    }
+
+    /**
+     * A bad option value: a usage error, exit status 2, as picocli's own are. Found before
+     * anything is opened, so that it never depends on the array, nor changes it.
+     */
+    static final class UsageException extends CliException {
+        UsageException(String message) { super(message); }
+
+        UsageException(String message, Throwable cause) { super(message, cause); }
+    }
+
+    /** The exit status for {@code e}: 2 for a usage error, else 1. */
+    static int status(Throwable e) {
+        return unwrap(e) instanceof UsageException ? 2 : 1;
     }
 
     static void report(Throwable e, Env env) {

@@ -62,7 +62,7 @@ public final class Main {
         cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             Errors.report(e, env);
-            return 1;
+            return Errors.status(e);
         });
         int status;
         try {

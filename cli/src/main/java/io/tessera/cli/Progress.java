@@ -3,8 +3,11 @@ package io.tessera.cli;
 import java.io.PrintStream;
 import java.util.Locale;
 
-/** A one-line progress bar (bytes, rate, ETA) redrawn in place on a terminal. */
-final class Progress {
+/**
+ * A one-line progress bar (bytes, rate, ETA) redrawn in place on a terminal. Closing it ends its
+ * line if {@link #finish} did not, so that what follows on the stream (an error) starts a line.
+ */
+final class Progress implements AutoCloseable {
     private static final int WIDTH = 30;
     private static final long REDRAW_NANOS = 100_000_000L;
 
@@ -12,7 +15,9 @@ final class Progress {
     private final boolean enabled;
     private final long total;
     private final long start = System.nanoTime();
-    private long lastDraw = Long.MIN_VALUE;
+    private long lastDraw;
+    private boolean drawn;
+    private boolean ended;
     private long done;
 
     Progress(PrintStream err, boolean enabled, long totalBytes) {
@@ -25,19 +30,26 @@ final class Progress {
         done += bytes;
         if (!enabled) return;
         long now = System.nanoTime();
-        if (now - lastDraw >= REDRAW_NANOS || done >= total) {
-            lastDraw = now;
-            draw(now);
-        }
+        if (!drawn || now - lastDraw >= REDRAW_NANOS || done >= total) draw(now);
     }
 
     void finish() {
         if (!enabled) return;
         draw(System.nanoTime());
-        err.println();
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (drawn && !ended) {
+            err.println();
+            ended = true;
+        }
     }
 
     private void draw(long now) {
+        drawn = true;
+        lastDraw = now;
         double seconds = Math.max(1e-9, (now - start) / 1e9);
         double rate = done / seconds;
         double fraction = total == 0 ? 1 : (double) done / total;

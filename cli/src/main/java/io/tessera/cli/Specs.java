@@ -4,15 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tessera.Context;
 import io.tessera.OpenOptions;
 import io.tessera.Spec;
 import io.tessera.TensorStore;
+import io.tessera.index.IndexExpression;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 /** SPEC arguments: inline JSON or {@code @file.json}, and opening them. */
 final class Specs {
@@ -70,13 +75,67 @@ final class Specs {
         return TensorStore.open(spec, options).join();
     }
 
-    /** Applies {@code --index} to a store; {@code null} or blank means the whole domain. */
-    static TensorStore index(TensorStore ds, String index) {
-        return index == null || index.isBlank() ? ds : ds.get(index);
+    /**
+     * Opens {@code spec}, which may create an array (and delete the one there), only once
+     * {@code check} accepts the array it would open: a spec that creates is first created in a
+     * scratch memory store and checked there, so that a command refused by the check has neither
+     * created nor deleted anything. A spec that does not create opens an existing array, which
+     * the caller checks itself.
+     */
+    static TensorStore openChecked(Spec spec, Env env, Consumer<TensorStore> check) {
+        ObjectNode json = spec.toJson();
+        if (json.path("create").asBoolean(false) || json.path("delete_existing").asBoolean(false)) {
+            ObjectNode dry = json.deepCopy();
+            dry.set("kvstore", dry.objectNode().put("driver", "memory"));
+            dry.remove(List.of("delete_existing", "open", "context"));
+            dry.put("create", true);
+            Prewarm.await();
+            try (Context scratch = new Context()) {
+                TensorStore made = null;
+                try {
+                    made = TensorStore.open(Spec.fromJson(dry), new OpenOptions().context(scratch)).join();
+                } catch (CompletionException e) {
+                    // The spec is wrong (the real open says how), or it opens an existing array
+                    // rather than creating one (create and open, the metadata left to the array's),
+                    // which the caller checks.
+                }
+                if (made != null) check.accept(made);
+            }
+        }
+        return open(spec, new OpenOptions(), env);
     }
 
-    /** Parses a comma-separated list of integers such as {@code 70,80}. */
-    static long[] longs(String text, String option) {
+    /**
+     * Parses {@code --index}; {@code null} or blank means the whole domain, and gives null. An
+     * expression wrong whatever the array (its syntax, a zero step, two ellipses) is a usage
+     * error; one that does not fit the array fails when it is applied.
+     */
+    static IndexExpression indexExpression(String text) {
+        if (text == null || text.isBlank()) return null;
+        IndexExpression e;
+        try {
+            e = IndexExpression.parse(text);
+        } catch (IllegalArgumentException ex) {
+            throw new Errors.UsageException(ex.getMessage(), ex);
+        }
+        if (e.terms().stream().filter(t -> t instanceof IndexExpression.Ellipsis).count() > 1) {
+            throw new Errors.UsageException("Invalid index expression \"" + text + "\": an index can only have a single ellipsis (`...`)");
+        }
+        for (IndexExpression.Term t : e.terms()) {
+            if (t instanceof IndexExpression.Slice s && s.step() != null && s.step() == 0) {
+                throw new Errors.UsageException("Invalid index expression \"" + text + "\": slice step cannot be zero");
+            }
+        }
+        return e;
+    }
+
+    /** Applies an {@code --index} expression to a store; {@code null} means the whole domain. */
+    static TensorStore index(TensorStore ds, IndexExpression index) {
+        return index == null ? ds : ds.get(index);
+    }
+
+    /** Parses a comma-separated list of integers of at least {@code min}, such as {@code 70,80}. */
+    static long[] longs(String text, String option, long min) {
         String t = text.strip();
         if (t.startsWith("[") && t.endsWith("]")) t = t.substring(1, t.length() - 1);
         if (t.isBlank()) return new long[0];
@@ -86,9 +145,9 @@ final class Specs {
             try {
                 r[i] = Long.parseLong(parts[i].strip());
             } catch (NumberFormatException e) {
-                throw new Errors.CliException("Invalid " + option + " \"" + text + "\": \"" + parts[i].strip() + "\" is not an integer");
+                throw new Errors.UsageException("Invalid " + option + " \"" + text + "\": \"" + parts[i].strip() + "\" is not an integer");
             }
-            if (r[i] < 0) throw new Errors.CliException("Invalid " + option + " \"" + text + "\": " + r[i] + " is negative");
+            if (r[i] < min) throw new Errors.UsageException("Invalid " + option + " \"" + text + "\": " + r[i] + (r[i] < 0 ? " is negative" : " is not positive"));
         }
         return r;
     }

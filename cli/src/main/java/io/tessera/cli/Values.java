@@ -9,6 +9,8 @@ import io.tessera.codecs.JsonText;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /** The {@code --value} of {@code write}: JSON numbers, booleans and nested arrays of them. */
@@ -28,9 +30,16 @@ final class Values {
         return convert(parse(text), text, dtype);
     }
 
-    /** Parses {@code text} into a Java scalar (Long, BigInteger, Double, Boolean) or nested Object[]. */
+    /**
+     * Parses {@code text} into a Java scalar (Long, BigInteger, Double, Boolean) or nested Object[],
+     * rectangular; text that is not such a value is a usage error.
+     */
     static Object parse(String text) {
-        return toJava(read(text), text);
+        Object value = toJava(read(text), text);
+        List<Integer> dims = new ArrayList<>();
+        for (Object p = value; p instanceof Object[] a; p = a.length > 0 ? a[0] : null) dims.add(a.length);
+        checkRectangular(value, dims, new int[dims.size()], 0, text);
+        return value;
     }
 
     /** Converts what {@link #parse(String)} gave to an array of {@code dtype}, by value. */
@@ -70,7 +79,27 @@ final class Values {
         throw invalid(text);
     }
 
-    private static Errors.CliException invalid(String text) {
-        return new Errors.CliException("Invalid --value \"" + text + "\": expected a number, true, false, or a (nested) JSON array of them");
+    /** Refuses ragged nesting as NumPy does, taking the lengths of the first elements as the shape ({@code dims}). */
+    private static void checkRectangular(Object v, List<Integer> dims, int[] at, int depth, String text) {
+        if (depth == dims.size()) {
+            if (v instanceof Object[]) throw ragged(text, at, depth, "is an array, expected a scalar");
+            return;
+        }
+        if (!(v instanceof Object[] a)) throw ragged(text, at, depth, "is a scalar, expected an array of length " + dims.get(depth));
+        if (a.length != dims.get(depth)) throw ragged(text, at, depth, "has length " + a.length + ", expected " + dims.get(depth));
+        for (int i = 0; i < a.length; i++) {
+            at[depth] = i;
+            checkRectangular(a[i], dims, at, depth + 1, text);
+        }
+    }
+
+    private static Errors.UsageException ragged(String text, int[] at, int depth, String what) {
+        StringBuilder element = new StringBuilder("[");
+        for (int d = 0; d < depth; d++) element.append(d > 0 ? ", " : "").append(at[d]);
+        return new Errors.UsageException("Invalid --value \"" + text + "\": ragged nested array: element " + element + "] " + what);
+    }
+
+    private static Errors.UsageException invalid(String text) {
+        return new Errors.UsageException("Invalid --value \"" + text + "\": expected a number, true, false, or a (nested) JSON array of them");
     }
 }

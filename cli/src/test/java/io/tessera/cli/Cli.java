@@ -30,7 +30,16 @@ final class Cli {
 
         /** Asserts exit 1 with exactly one stderr line, {@code error: } and then the message; gives the message. */
         String error() {
-            assertEquals(1, status, () -> "exit status; stdout: " + out + "; stderr: " + err);
+            return error(1);
+        }
+
+        /** As {@link #error()}, for a usage error: exit 2. */
+        String usageError() {
+            return error(2);
+        }
+
+        private String error(int expectedStatus) {
+            assertEquals(expectedStatus, status, () -> "exit status; stdout: " + out + "; stderr: " + err);
             List<String> lines = err.lines().toList();
             assertEquals(1, lines.size(), () -> "one stderr line expected, got: " + err);
             assertTrue(lines.getFirst().startsWith("error: "), () -> "stderr: " + err);

@@ -7,10 +7,14 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,8 +60,8 @@ class CommandsTest {
     void createNeedsDtypeAndShape() {
         assertEquals("Error opening \"zarr\" driver: Error writing \"a/.zarray\": Cannot create using specified \"metadata\" and schema: \"dtype\" must be specified",
                 cli.run("create", MEM, "--shape", "3").error());
-        assertEquals("Invalid --shape \"3,x\": \"x\" is not an integer", cli.run("create", MEM, "--dtype", "uint8", "--shape", "3,x").error());
-        assertEquals("Invalid --dtype \"uint7\": Unsupported data type: \"uint7\"", cli.run("create", MEM, "--dtype", "uint7", "--shape", "3").error());
+        assertEquals("Invalid --shape \"3,x\": \"x\" is not an integer", cli.run("create", MEM, "--dtype", "uint8", "--shape", "3,x").usageError());
+        assertEquals("Invalid --dtype \"uint7\": Unsupported data type: \"uint7\"", cli.run("create", MEM, "--dtype", "uint7", "--shape", "3").usageError());
     }
 
     @Test
@@ -170,12 +174,58 @@ class CommandsTest {
                 cli.run("write", MEM, "--index", "0, 0:81", "--value", "1").error());
     }
 
+    /**
+     * A write whose spec creates the array (or deletes and recreates it) and whose value or index is
+     * then refused changes nothing stored: it fails as the same write to the existing array fails,
+     * before any metadata is written or any array deleted.
+     */
+    @Test
+    void refusedWriteWithACreatingSpecChangesNothing(@TempDir Path dir) throws Exception {
+        Path floats = dir.resolve("floats.npy");
+        NDArray.allocate(DataType.FLOAT64, 4).writeNpy(floats);
+        String[][] refused = {
+                {"--value", "256"},                          // does not fit the dtype
+                {"--index", "4", "--value", "1"},            // outside the domain
+                {"--index", "1:3", "--value", "[1, 2, 3]"},  // does not align
+                {"--index", "0, 0", "--value", "1"},         // more indices than dimensions
+                {"--from", floats.toString()},               // float64 does not convert to uint8 implicitly
+        };
+        cli.run("create", MEM, "--dtype", "uint8", "--shape", "4").ok();
+        cli.run("write", MEM, "--value", "7").ok();
+        String fresh = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "fresh", "create": true,
+                 "metadata": {"dtype": "|u1", "shape": [4], "chunks": [2]}}""";
+        String recreate = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "a", "create": true, "delete_existing": true,
+                 "metadata": {"dtype": "|u1", "shape": [4], "chunks": [2]}}""";
+        for (String[] args : refused) {
+            String expected = cli.run(write(MEM, args)).error();
+            assertEquals(expected, cli.run(write(fresh, args)).error(), String.join(" ", args));
+            assertEquals(List.of(), cli.context.memoryKvStore().list("fresh").join(), "nothing created by " + String.join(" ", args));
+            assertEquals(expected, cli.run(write(recreate, args)).error(), String.join(" ", args));
+            NDArray kept = cli.open(MEM).read().join();
+            for (int i = 0; i < 4; i++) assertEquals(7, kept.getLong(i), "the array there before is intact after " + String.join(" ", args));
+        }
+        // Accepted, the same specs create and write.
+        cli.run("write", fresh, "--index", "1:3", "--value", "[1, 2]").ok();
+        assertEquals(2, cli.open(MEM.replace("\"a\"", "\"fresh\"")).read().join().getLong(2));
+        cli.run("write", recreate, "--index", "3", "--value", "5").ok();
+        assertEquals(0, cli.open(MEM).read().join().getLong(0));
+        assertEquals(5, cli.open(MEM).read().join().getLong(3));
+    }
+
+    private static String[] write(String spec, String... args) {
+        return Stream.concat(Stream.of("write", spec), Stream.of(args)).toArray(String[]::new);
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = {"-1", "256", "1.5", "abc", "[1, [2]]", "\"7\"", "{}", "null", "1e400"})
+    @ValueSource(strings = {"-1", "256", "1.5", "1e400", "abc", "[1, [2]]", "[[1], []]", "\"7\"", "{}", "null", ""})
     void valueThatDoesNotFitIsRefusedAndNothingChanges(String value) {
         cli.run("create", MEM, "--dtype", "uint8", "--shape", "2,2").ok();
         cli.run("write", MEM, "--value", "[[1, 2], [3, 4]]").ok();
-        String message = cli.run("write", MEM, "--value", value).error();
+        Cli.Result r = cli.run("write", MEM, "--value", value);
+        // A value that is not one at all is a usage error; one that does not fit the array's dtype is not.
+        String message = value.matches("-1|256|1\\.5|1e400") ? r.error() : r.usageError();
         assertTrue(message.startsWith("Cannot write --value " + value + " to an array of uint8: ") || message.startsWith("Invalid --value \"" + value + "\""), message);
         NDArray a = cli.open(MEM).read().join();
         assertEquals(4, a.getLong(1, 1));
@@ -190,7 +240,9 @@ class CommandsTest {
         String m = cli.run("write", MEM, "--value", "[1.5, 2]").error();
         assertTrue(m.matches("Cannot write --value \\[1\\.5, 2\\] to an array of uint8: Value 1\\.5 (at index \\[0\\] )?cannot be converted to uint8 without loss"), m);
         assertEquals("Invalid --value \"abc\": expected a number, true, false, or a (nested) JSON array of them",
-                cli.run("write", MEM, "--value", "abc").error());
+                cli.run("write", MEM, "--value", "abc").usageError());
+        assertEquals("Invalid --value \"[[1, 2], [3]]\": ragged nested array: element [1] has length 1, expected 2",
+                cli.run("write", MEM, "--value", "[[1, 2], [3]]").usageError());
     }
 
     @Test
@@ -236,5 +288,64 @@ class CommandsTest {
         assertEquals(2, cli.run("frobnicate").status());
         assertEquals(2, cli.run("read", MEM, "--bogus").status());
         assertEquals(0, cli.run("--help").status());
+    }
+
+    /** A spec that would create an array: a usage error must not get as far as creating it. */
+    static final String CREATING = """
+            {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "a", "create": true, "dtype": "uint8", "metadata": {"shape": [4]}}""";
+
+    static Stream<Arguments> badOptionValues() {
+        String dst = MEM.replace("\"a\"", "\"dst\"");
+        return Stream.of(
+                Arguments.of("Invalid --dtype \"uint7\": Unsupported data type: \"uint7\"", List.of("create", MEM, "--dtype", "uint7", "--shape", "3")),
+                Arguments.of("Invalid --dtype \"\": Unsupported data type: \"\"", List.of("create", MEM, "--dtype", "", "--shape", "3")),
+                Arguments.of("Invalid --shape \"3,x\": \"x\" is not an integer", List.of("create", MEM, "--dtype", "uint8", "--shape", "3,x")),
+                Arguments.of("Invalid --shape \"-3\": -3 is negative", List.of("create", MEM, "--dtype", "uint8", "--shape", "-3")),
+                Arguments.of("Invalid --shape \"99999999999999999999\": \"99999999999999999999\" is not an integer",
+                        List.of("create", MEM, "--dtype", "uint8", "--shape", "99999999999999999999")),
+                Arguments.of("Invalid --chunks \"x\": \"x\" is not an integer", List.of("create", MEM, "--dtype", "uint8", "--shape", "3", "--chunks", "x")),
+                Arguments.of("Invalid --chunks \"0\": 0 is not positive", List.of("create", MEM, "--dtype", "uint8", "--shape", "3", "--chunks", "0")),
+                Arguments.of("Invalid --chunks \"2\": 1 dimension, where --shape \"3,4\" has 2",
+                        List.of("create", MEM, "--dtype", "uint8", "--shape", "3,4", "--chunks", "2")),
+                Arguments.of("Invalid --value \"abc\": expected a number, true, false, or a (nested) JSON array of them", List.of("write", CREATING, "--value", "abc")),
+                Arguments.of("Invalid --value \"[1, [2]]\": ragged nested array: element [1] is an array, expected a scalar",
+                        List.of("write", CREATING, "--value", "[1, [2]]")),
+                Arguments.of("Invalid index expression \"x\": \"x\" is not an integer, slice, ... or None", List.of("write", CREATING, "--index", "x", "--value", "1")),
+                Arguments.of("Invalid index expression \"1,,2\": empty term at position 1", List.of("write", CREATING, "--index", "1,,2", "--value", "1")),
+                Arguments.of("Invalid index expression \"1:3:0\": slice step cannot be zero", List.of("write", CREATING, "--index", "1:3:0", "--value", "1")),
+                Arguments.of("Invalid index expression \"..., 1, ...\": an index can only have a single ellipsis (`...`)",
+                        List.of("write", CREATING, "--index", "..., 1, ...", "--value", "1")),
+                Arguments.of("Invalid --from \"\": the path is empty", List.of("write", CREATING, "--from", "")),
+                Arguments.of("Invalid index expression \"a:b\": \"a\" is not an integer, slice, ... or None", List.of("read", MEM, "--index", "a:b")),
+                Arguments.of("Invalid --out \"\": the path is empty", List.of("read", MEM, "--out", "")),
+                Arguments.of("Invalid --block-bytes 0: must be positive", List.of("copy", MEM, dst, "--block-bytes", "0")),
+                Arguments.of("Invalid --block-bytes -1: must be positive", List.of("copy", MEM, dst, "--block-bytes", "-1")),
+                Arguments.of("Invalid index expression \"q\": \"q\" is not an integer, slice, ... or None", List.of("copy", MEM, dst, "--index", "q")),
+                Arguments.of("Invalid --dir \"\": the path is empty", List.of("demo", "--store", "memory", "--dir", "")));
+    }
+
+    /**
+     * A bad option value is a usage error, as picocli's own (an unknown option, a number that does
+     * not parse) are: exit 2 and one {@code error:} line, found before the array is opened (it does
+     * not exist here) or created.
+     */
+    @ParameterizedTest
+    @MethodSource("badOptionValues")
+    void badOptionValuesAreUsageErrors(String message, List<String> args) {
+        assertEquals(message, cli.run(args.toArray(String[]::new)).usageError());
+        assertEquals(List.of(), cli.context.memoryKvStore().list("").join(), "nothing was created");
+    }
+
+    /** Failures of the data, the store or the array, rather than of the command line, stay exit 1. */
+    @Test
+    void runtimeErrorsStayExitOne(@TempDir Path dir) {
+        created();
+        cli.run("write", MEM, "--value", "-1").error();
+        cli.run("write", MEM, "--index", "70", "--value", "1").error();
+        cli.run("write", MEM, "--index", "1, 2, 3", "--value", "1").error();
+        cli.run("write", MEM, "--from", dir.resolve("none.npy").toString()).error();
+        cli.run("read", MEM, "--out", dir.resolve("no/such/dir/a.npy").toString()).error();
+        cli.run("read", MEM.replace("\"a\"", "\"none\""), "--index", "1").error();
+        cli.run("create", MEM.replace("\"a\"", "\"b\""), "--shape", "3").error();
     }
 }

@@ -1,11 +1,15 @@
 package io.tessera.cli;
 
 import io.tessera.TensorStore;
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.memory.MemoryKvStore;
 import io.tessera.memory.NDArray;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -122,6 +126,28 @@ class CopyTest {
         Cli.Result shown = cli.run("copy", SRC, dst.replace("\"p\"", "\"q\""), "--progress");
         shown.ok();
         assertTrue(shown.err().contains("100%") && shown.err().contains("23.1 KiB / 23.1 KiB") && shown.err().contains("/s"), shown.err());
+    }
+
+    /**
+     * A copy that fails part-way, after its progress bar was drawn, reports the error on a line of
+     * its own, not after the bar on the bar's line.
+     */
+    @Test
+    void anErrorAfterTheProgressBarStartsOnALineOfItsOwn() {
+        source();
+        // The last chunk stored is not blosc data: the copy, one chunk a block, fails part-way.
+        MemoryKvStore store = cli.context.memoryKvStore();
+        String last = store.list("src/").join().stream().max(String::compareTo).orElseThrow();
+        store.write(last, MemorySegment.ofArray("not a blosc chunk".getBytes(StandardCharsets.US_ASCII)), Generation.UNKNOWN).join();
+        String dst = """
+                {"driver": "zarr", "kvstore": {"driver": "memory"}, "path": "broken"}""";
+        Cli.Result r = cli.run("copy", SRC, dst, "--block-bytes", "1", "--progress");
+        assertEquals(1, r.status(), r.err());
+        String[] lines = r.err().split("\n", -1);
+        assertEquals(3, lines.length, () -> "the bar's line, the error's line, nothing after: " + r.err());
+        assertTrue(lines[0].startsWith("\r[") && !lines[0].contains("error"), () -> "the bar was drawn before the failure: " + r.err());
+        assertTrue(lines[1].startsWith("error: "), r.err());
+        assertEquals("", lines[2]);
     }
 
     @Test
