@@ -190,7 +190,7 @@ public final class CompareMain {
     }
 
     static void inflightRounds() {
-        int rounds = 5, perRound = quick ? 400 : 2000;
+        int rounds = Integer.getInteger("tessera.bench.inflightRounds", 5), perRound = quick ? 400 : 2000;
         for (int r = 1; r <= rounds; r++) plan("round_" + r);
         Path dir = scratch.resolve("inflight-rounds");
         long chunkRows = (rounds * perRound + GRID - 1) / GRID; // singlePos(k) is in chunk row k / GRID
