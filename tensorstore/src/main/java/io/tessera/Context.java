@@ -54,9 +54,6 @@ public final class Context implements AutoCloseable {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"file_io_sync\": Expected boolean, but received: " + sync);
         }
         this.fileIoSync = sync == null || sync.asBoolean();
-        if (dataCopyConcurrency < 1 || fileIoConcurrency < 1) {
-            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Concurrency limits must be at least 1");
-        }
     }
 
     /** A context from TensorStore context JSON, e.g. {@code {"cache_pool": {"total_bytes_limit": 100000000}}}. */
@@ -83,9 +80,14 @@ public final class Context implements AutoCloseable {
         // "shared": the default, as TensorStore reads a limit; a number may be written as 2.0 or 1e8.
         if (v.isTextual() && v.asText().equals("shared") && member.equals("limit")) return dflt;
         boolean integral = v.isIntegralNumber() ? v.canConvertToLong() : v.isNumber() && v.asDouble() == Math.rint(v.asDouble()) && v.asDouble() < 0x1p63;
-        if (!integral || v.asLong() < 0) {
+        String where = "Error parsing object member \"" + resource + "\": Error parsing object member \"" + member + "\": ";
+        if (member.equals("limit") && integral && v.asLong() < 1) {
+            // TensorStore's message: its limits are unsigned 64-bit integers of at least 1.
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
-                    "Error parsing object member \"" + resource + "\": Error parsing object member \"" + member + "\": Expected non-negative integer, but received: " + v);
+                    where + "Expected integer in the range [1, 18446744073709551615], but received: " + v);
+        }
+        if (!integral || v.asLong() < 0) {
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, where + "Expected non-negative integer, but received: " + v);
         }
         return v.asLong();
     }
@@ -177,7 +179,6 @@ public final class Context implements AutoCloseable {
         Binding copy = bind("data_copy_concurrency", dataCopyRef, specContext, "");
         long bytes = limit("cache_pool", cache.config(), "total_bytes_limit", 0);
         long copies = limit("data_copy_concurrency", copy.config(), "limit", Runtime.getRuntime().availableProcessors());
-        if (copies < 1) throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Concurrency limits must be at least 1");
         int copyLimit = (int) Math.min(Integer.MAX_VALUE, copies);
         io.tessera.zarr.ChunkCache pool = bytes == 0 ? null
                 : cache.name() == null ? new io.tessera.zarr.ChunkCache(bytes)
@@ -191,25 +192,54 @@ public final class Context implements AutoCloseable {
     /** A reference bound: the name of a resource of this context (null: a new resource), and its spec. */
     private record Binding(String name, JsonNode config) {}
 
-    /** {@code ref} bound; {@code where} prefixes the message of a malformed one (the member that holds it). */
+    /**
+     * {@code ref} bound; {@code where} prefixes the message of a malformed one (the member that
+     * holds it). A context entry may itself be a reference to another resource of the kind, which
+     * is followed: in the spec's own context first, then in this one, as a child context's
+     * references reach its parent's resources but not the reverse.
+     */
     private Binding bind(String kind, JsonNode ref, JsonNode specContext, String where) {
-        String name;
-        if (ref == null || ref.isNull()) {
-            name = kind;
-        } else if (ref.isObject()) {
-            return new Binding(null, ref);
-        } else if (ref.isTextual() && (ref.asText().equals(kind) || ref.asText().startsWith(kind + "#"))) {
-            name = ref.asText();
-        } else {
-            String why = ref.isTextual() ? "Invalid spec or reference to \"" + kind + "\" resource: " + ref + " (Expected object, but received: " + ref + ")"
-                    : "Expected object, but received: " + ref;
-            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, where + "Error parsing object member \"" + kind + "\": " + why);
+        if (ref != null && ref.isObject()) return new Binding(null, ref);
+        if (ref != null && ref.isNull()) {
+            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
+                    where + "Error parsing object member \"" + kind + "\": Expected non-null value, but received: null");
         }
-        if (specContext != null && specContext.isObject() && specContext.has(name)) return new Binding(null, specContext.get(name));
-        if (!name.equals(kind) && !json.has(name)) {
-            throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Resource not defined: \"" + name + "\"");
+        String name = ref == null ? kind : referenceName(kind, ref, where + "Error parsing object member \"" + kind + "\": ");
+        java.util.List<String> followed = new java.util.ArrayList<>();
+        java.util.Set<String> visited = new java.util.HashSet<>();
+        boolean inSpec = specContext != null && specContext.isObject();
+        while (true) {
+            JsonNode entry = null;
+            if (inSpec) {
+                entry = specContext.get(name);
+                if (entry == null) inSpec = false;
+            }
+            if (entry == null) entry = json.get(name);
+            if (entry == null || entry.isNull()) {
+                if (!name.equals(kind)) throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Resource not defined: \"" + name + "\"");
+                return new Binding(name, null);
+            }
+            if (entry.isObject()) return new Binding(inSpec ? null : name, entry);
+            if (!entry.isTextual()) {
+                throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"context\": Expected object, but received: " + entry);
+            }
+            String next = referenceName(kind, entry, "Error parsing object member \"context\": Error parsing object member \"" + name + "\": ");
+            followed.add("\"" + name + "\":\"" + next + "\"");
+            visited.add(name);
+            if (visited.contains(next)) {
+                java.util.Collections.reverse(followed);
+                throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Context resource reference cycle: " + String.join(" -> ", followed));
+            }
+            name = next;
         }
-        return new Binding(name, json.get(name));
+    }
+
+    /** The resource a textual reference names: {@code kind} itself or {@code kind#name}. */
+    private static String referenceName(String kind, JsonNode ref, String where) {
+        if (ref.isTextual() && (ref.asText().equals(kind) || ref.asText().startsWith(kind + "#"))) return ref.asText();
+        String why = ref.isTextual() ? "Invalid spec or reference to \"" + kind + "\" resource: " + ref + " (Expected object, but received: " + ref + ")"
+                : "Expected object, but received: " + ref;
+        throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, where + why);
     }
 
     /** {@code member} of a resource spec, read as the context JSON's resources are. */
@@ -227,14 +257,11 @@ public final class Context implements AutoCloseable {
      */
     @SuppressWarnings("unchecked")
     <T> T resource(String key, Function<String, T> factory) {
-        requireOpen();
-        T r = (T) resources.computeIfAbsent(key, factory);
-        // A close() that ran meanwhile may have missed a store made here: closing one twice does nothing.
-        if (closed) {
-            if (r instanceof KvStore store) store.close();
+        // Under the lock close() takes, so that no store is made after close() has looked.
+        synchronized (resources) {
             requireOpen();
+            return (T) resources.computeIfAbsent(key, factory);
         }
-        return r;
     }
 
     private void requireOpen() {
@@ -255,8 +282,12 @@ public final class Context implements AutoCloseable {
      */
     @Override
     public void close() {
-        closed = true;
-        for (Object r : resources.values()) {
+        java.util.List<Object> opened;
+        synchronized (resources) {
+            closed = true;
+            opened = new java.util.ArrayList<>(resources.values());
+        }
+        for (Object r : opened) {
             if (r instanceof KvStore store) store.close();
         }
     }

@@ -36,41 +36,30 @@ final class LimitedExecutor implements Executor {
             });
 
     private final int limit;
-    private final Executor workers;
     private final ConcurrentLinkedQueue<Runnable> queue = new ConcurrentLinkedQueue<>();
     /** Drainers running for this executor, at most {@code limit}. */
     private final AtomicInteger drainers = new AtomicInteger();
 
     LimitedExecutor(int limit) {
-        this(limit, WORKERS);
-    }
-
-    /** With {@code workers} in place of the shared threads (tests make it fail). */
-    LimitedExecutor(int limit, Executor workers) {
         if (limit < 1) throw new IllegalArgumentException("limit must be at least 1: " + limit);
         this.limit = limit;
-        this.workers = workers;
     }
 
     /** The most tasks it runs at once. */
     int limit() { return limit; }
 
-    /**
-     * Queues {@code task}. When it needs a worker thread and none can be made (out of threads or
-     * memory), the error is thrown and the task is not queued, unless a running drainer took it
-     * meanwhile: then it runs, and nothing is thrown.
-     */
     @Override
     public void execute(Runnable task) {
         queue.add(task);
         if (claimDrainer()) {
             try {
-                workers.execute(this::drain);
+                WORKERS.execute(this::drain);
             } catch (Throwable e) {
-                // The place stays free for the next task. A task left queued after the caller was
-                // told it failed would run later anyway, after its caller had cleaned up for it.
+                // No thread could be made: the place stays free for the next task, and this task
+                // stays queued for the next drainer. Its callers have already promised it a turn
+                // (a write's place in a chunk's queue), which only running it gives back.
                 drainers.decrementAndGet();
-                if (queue.remove(task)) throw e;
+                throw e;
             }
         }
     }

@@ -76,6 +76,53 @@ class ArrayResourcesTest {
         assertEquals(TensorStoreException.Code.INVALID_ARGUMENT, e.code());
     }
 
+    /**
+     * An entry of a context may itself be a reference, followed in the spec's own context first
+     * and then in the context given; cycles and malformed entries fail as in TensorStore.
+     */
+    @Test
+    void referencesInsideContextsAreFollowed() {
+        Context ctx = Context.fromJson("{\"cache_pool#a\": {\"total_bytes_limit\": 7000}}");
+        Context.ArrayResources viaSpec = ctx.arrayResources(null, null, json("{\"cache_pool\": \"cache_pool#a\"}"));
+        assertSame(ctx.arrayResources(json("\"cache_pool#a\""), null, null).cachePool(), viaSpec.cachePool(),
+                "the spec's default names the given context's #a");
+        assertTrue(viaSpec.shared());
+        Context.ArrayResources inSpec = ctx.arrayResources(null, null,
+                json("{\"cache_pool\": \"cache_pool#x\", \"cache_pool#x\": {\"total_bytes_limit\": 5}}"));
+        assertEquals(5, inSpec.cachePool().limitBytes());
+        assertFalse(inSpec.shared());
+
+        String[][] failures = {
+                {"{\"cache_pool\": \"cache_pool#zz\"}", "Resource not defined: \"cache_pool#zz\""},
+                {"{\"cache_pool\": 5}", "Error parsing object member \"context\": Expected object, but received: 5"},
+                {"{\"cache_pool\": \"cache_pool\"}", "Context resource reference cycle: \"cache_pool\":\"cache_pool\""},
+        };
+        for (String[] f : failures) {
+            TensorStoreException e = assertThrows(TensorStoreException.class, () -> ctx.arrayResources(null, null, json(f[0])), f[0]);
+            assertEquals(f[1], e.getMessage());
+        }
+        TensorStoreException cycle = assertThrows(TensorStoreException.class, () -> ctx.arrayResources(json("\"cache_pool#p\""), null,
+                json("{\"cache_pool#p\": \"cache_pool#q\", \"cache_pool#q\": \"cache_pool#p\"}")));
+        assertEquals("Context resource reference cycle: \"cache_pool#q\":\"cache_pool#p\" -> \"cache_pool#p\":\"cache_pool#q\"", cycle.getMessage());
+        TensorStoreException nul = assertThrows(TensorStoreException.class, () -> ctx.arrayResources(json("null"), null, null));
+        assertEquals("Error parsing object member \"cache_pool\": Expected non-null value, but received: null", nul.getMessage());
+        TensorStoreException zero = assertThrows(TensorStoreException.class, () -> ctx.arrayResources(null, json("{\"limit\": 0}"), null));
+        assertEquals("Error parsing object member \"data_copy_concurrency\": Error parsing object member \"limit\": "
+                + "Expected integer in the range [1, 18446744073709551615], but received: 0", zero.getMessage());
+    }
+
+    /** A memory store named through the spec's own context is the given context's store of that name. */
+    @Test
+    void aSpecContextsMemoryStoreReferenceReachesTheGivenContext() {
+        try (Context ctx = Context.fromJson("{\"memory_key_value_store#a\": {}}")) {
+            TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"memory\",\"memory_key_value_store\":\"memory_key_value_store#a\"}}",
+                    OpenOptions.create().dtype(DataType.UINT8).shape(4).context(ctx)).join().write(new byte[] {1, 2, 3, 4}).join();
+            TensorStore viaSpec = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\","
+                    + "\"context\":{\"memory_key_value_store\":\"memory_key_value_store#a\"}}", new OpenOptions().context(ctx)).join();
+            assertEquals(3, viaSpec.read().join().getLong(2));
+        }
+    }
+
     /** Through open: a bad reference is refused before anything is created; a good one opens. */
     @Test
     void openBindsTheMembers() {

@@ -87,29 +87,6 @@ class LimitedExecutorTest {
         assertTrue(all.await(30, TimeUnit.SECONDS), "stuck at turn " + turn.get());
     }
 
-    /** A task refused because no worker thread could be made is not run later by another task's worker. */
-    @Test
-    void aTaskRefusedForWantOfAThreadNeverRuns() throws Exception {
-        AtomicInteger starts = new AtomicInteger();
-        java.util.concurrent.ExecutorService real = java.util.concurrent.Executors.newCachedThreadPool();
-        try {
-            LimitedExecutor ex = new LimitedExecutor(1, r -> {
-                if (starts.incrementAndGet() == 1) throw new OutOfMemoryError("unable to create native thread");
-                real.execute(r);
-            });
-            AtomicInteger refusedRuns = new AtomicInteger();
-            org.junit.jupiter.api.Assertions.assertThrows(OutOfMemoryError.class, () -> ex.execute(refusedRuns::incrementAndGet));
-            CountDownLatch later = new CountDownLatch(1);
-            ex.execute(later::countDown);
-            assertTrue(later.await(10, TimeUnit.SECONDS));
-            real.shutdown();
-            assertTrue(real.awaitTermination(10, TimeUnit.SECONDS));
-            assertEquals(0, refusedRuns.get(), "the refused task ran after its caller was told it failed");
-        } finally {
-            real.shutdownNow();
-        }
-    }
-
     @Test
     void aFailingTaskDoesNotStopTheOthers() throws Exception {
         LimitedExecutor ex = new LimitedExecutor(1);

@@ -90,7 +90,11 @@ final class Specs {
             dry.remove(List.of("delete_existing", "open", "context"));
             dry.put("create", true);
             Prewarm.await();
-            try (Context scratch = new Context()) {
+            // The resources the real open would bind (named cache pools, copy limits): the spec's
+            // own context, else the command's. Without them a spec naming one would fail here,
+            // and the check would be skipped.
+            JsonNode own = json.get("context");
+            try (Context scratch = Context.fromJson(own != null ? own : env.context().toJson())) {
                 TensorStore made = null;
                 try {
                     made = TensorStore.open(Spec.fromJson(dry), new OpenOptions().context(scratch)).join();

@@ -214,6 +214,20 @@ class CommandsTest {
         assertEquals(5, cli.open(MEM).read().join().getLong(3));
     }
 
+    /** The scratch check binds the resources the spec names, so such a spec is checked too, not skipped. */
+    @Test
+    void refusedWriteWithACreatingSpecThatNamesResourcesChangesNothing(@TempDir Path dir) {
+        String spec = """
+                {"driver": "zarr", "kvstore": {"driver": "file", "path": "%s/a/"}, "create": true,
+                 "context": {"cache_pool#a": {"total_bytes_limit": 1000000}, "data_copy_concurrency#c": {"limit": 1}},
+                 "cache_pool": "cache_pool#a", "data_copy_concurrency": "data_copy_concurrency#c",
+                 "metadata": {"dtype": "|u1", "shape": [4], "chunks": [2]}}""".formatted(dir.toString().replace("\\", "/"));
+        assertTrue(cli.run(write(spec, "--index", "4", "--value", "1")).error().contains("outside valid range"));
+        assertTrue(!Files.exists(dir.resolve("a")), "nothing created");
+        cli.run(write(spec, "--index", "3", "--value", "1")).ok();
+        assertTrue(Files.exists(dir.resolve("a").resolve(".zarray")));
+    }
+
     private static String[] write(String spec, String... args) {
         return Stream.concat(Stream.of("write", spec), Stream.of(args)).toArray(String[]::new);
     }
