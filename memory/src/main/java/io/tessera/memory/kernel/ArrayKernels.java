@@ -23,6 +23,15 @@ public interface ArrayKernels {
      */
     void copy(NDArray src, NDArray dst);
 
+    /**
+     * Two copies of one geometry at once: {@code src0} into {@code dst0} and {@code src1} into
+     * {@code dst1}, each as {@link #copy}. When the sources have one dtype, shape and strides, and
+     * so have the destinations, their rows are copied alternately: sources that interleave in
+     * memory (the two halves of a region split between two chunks) are then read in address
+     * order, at about the speed of a plain copy instead of with a gap after every row.
+     */
+    void copyPair(NDArray src0, NDArray dst0, NDArray src1, NDArray dst1);
+
     /** Copies {@code src} into {@code dst} reversing the bytes of each component (complex: of each part). */
     void byteSwap(NDArray src, NDArray dst);
 

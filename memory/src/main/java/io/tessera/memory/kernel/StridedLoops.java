@@ -50,6 +50,30 @@ abstract sealed class StridedLoops implements ArrayKernels permits ScalarKernels
     }
 
     @Override
+    public final void copyPair(NDArray src0, NDArray dst0, NDArray src1, NDArray dst1) {
+        requireSameShape(src0, dst0);
+        requireSameShape(src1, dst1);
+        DataType dt = dst0.dtype();
+        int es = dt.byteSize();
+        boolean twins = src0.dtype() == dt && src1.dtype() == dt && dst1.dtype() == dt
+                && Arrays.equals(src0.shape(), src1.shape()) && sameStrides(src0, src1) && sameStrides(dst0, dst1);
+        Layout l = twins ? Layout.of(dst0, src0, true, es, es) : null;
+        if (l == null || l.rowO != es || l.rowP != es) {
+            copy(src0, dst0);
+            copy(src1, dst1);
+            return;
+        }
+        // One geometry: the second copy's rows are the first's, shifted by the views' offsets.
+        l.copyContiguousRowPairs(src0.segment(), dst0.segment(), src1.segment(), dst1.segment(),
+                src1.offset() - src0.offset(), dst1.offset() - dst0.offset(), l.rowN * es);
+    }
+
+    private static boolean sameStrides(NDArray a, NDArray b) {
+        for (int d = 0; d < a.rank(); d++) if (a.byteStride(d) != b.byteStride(d)) return false;
+        return true;
+    }
+
+    @Override
     public final void byteSwap(NDArray src, NDArray dst) {
         requireSameShape(src, dst);
         int es = src.dtype().byteSize(), cs = src.dtype().componentSize();
@@ -173,6 +197,25 @@ abstract sealed class StridedLoops implements ArrayKernels permits ScalarKernels
                 }
             } else {
                 do MemorySegment.copy(s, offO, d, offP, rowBytes); while (next());
+            }
+        }
+
+        /** {@link #copyContiguousRows} for two copies of this geometry, row by row alternately. */
+        void copyContiguousRowPairs(MemorySegment s0, MemorySegment d0, MemorySegment s1, MemorySegment d1, long dS, long dD, long rowBytes) {
+            if (outer == 2) {
+                long n0 = n[0], n1 = n[1], p0 = sp[0], p1 = sp[1], o0 = so[0], o1 = so[1];
+                for (long i = 0; i < n0; i++) {
+                    long p = offP + i * p0, o = offO + i * o0;
+                    for (long j = 0; j < n1; j++, p += p1, o += o1) {
+                        MemorySegment.copy(s0, o, d0, p, rowBytes);
+                        MemorySegment.copy(s1, o + dS, d1, p + dD, rowBytes);
+                    }
+                }
+            } else {
+                do {
+                    MemorySegment.copy(s0, offO, d0, offP, rowBytes);
+                    MemorySegment.copy(s1, offO + dS, d1, offP + dD, rowBytes);
+                } while (next());
             }
         }
 

@@ -40,6 +40,42 @@ class CopyKernelTest {
         }
     }
 
+    /**
+     * Two copies at once: the halves of one region (split along a random dim) into the halves of
+     * another, both of random layouts, against two reference copies; with a second source of
+     * another layout or dtype, the pair falls back to two plain copies.
+     */
+    @ParameterizedTest
+    @EnumSource(DataType.class)
+    void pairedCopiesOfOneGeometry(DataType t) {
+        Random rnd = new Random(0xDA1B + t.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (int rank = 1; rank <= 4; rank++) {
+                for (long inner : TestArrays.awkwardSizes(t.byteSize())) {
+                    for (int rep = 0; rep < 4; rep++) {
+                        long[] half = TestArrays.shape(rnd, rank, inner);
+                        int dim = rnd.nextInt(rank);
+                        long[] whole = half.clone();
+                        whole[dim] *= 2;
+                        boolean dense = rep == 0;
+                        NDArray src = make(rnd, t, whole, rep == 3, dense, memory(rnd), arena).view();
+                        Made dst = make(rnd, t, whole, false, dense, memory(rnd), arena);
+                        long h = half[dim];
+                        NDArray s0 = src.slice(dim, 0, h, 1), s1 = src.slice(dim, h, 2 * h, 1);
+                        NDArray d0 = dst.view().slice(dim, 0, h, 1), d1 = dst.view().slice(dim, h, 2 * h, 1);
+                        // rep 2: the second source of another layout, or (for a convertible dtype) another dtype.
+                        NDArray other = rep != 2 ? s1 : make(rnd, rnd.nextBoolean() ? t : DataType.INT16, half, false, false, memory(rnd), arena).view();
+                        assertSameWrites(dst, "paired copy split along dim " + dim + " from strides " + java.util.Arrays.toString(src.byteStrides()),
+                                k -> k.copyPair(s0, d0, other, d1), () -> {
+                                    ReferenceOps.copy(s0, d0);
+                                    ReferenceOps.copy(other, d1);
+                                });
+                    }
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(DataType.class)
     void reversedRows(DataType t) {
