@@ -66,6 +66,13 @@ class StagedChunk {
         }
     }
 
+    /** Records a write that covered the chunk and was copied into {@link #buffer} by the caller. */
+    void markCovered() {
+        full = true;
+        clean = true;
+        regions.clear();
+    }
+
     /** Whether every element of the chunk has been written, so nothing stored needs reading. */
     boolean full() { return full; }
 
