@@ -30,7 +30,8 @@ public final class ArrayOps {
     /**
      * Copies {@code src0} into {@code dst0} and {@code src1} into {@code dst1}, as two
      * {@link #copy} calls would; faster when the two copies have one geometry and their sources
-     * interleave in memory (see {@link ArrayKernels#copyPair}).
+     * interleave in memory (see {@link ArrayKernels#copyPair}). Where one copy's destination
+     * overlaps the other copy's arrays, the two copies run in turn, {@code src0} first.
      */
     public static void copyPair(NDArray src0, NDArray dst0, NDArray src1, NDArray dst1) {
         checkSameShape(src0, dst0);

@@ -406,15 +406,35 @@ public final class ZarrArray {
      */
     private void stagePair(long seq, ChunkPart a, ChunkPart b, ChunkEntry ea, ChunkEntry eb, IndexTransform t, NDArray source,
                            CompletableFuture<Void> ca, CompletableFuture<Void> cb) {
-        Pending pa = ea.beginFill(seq);
+        Pending pa;
+        try {
+            pa = ea.beginFill(seq);
+        } catch (Throwable e) {
+            // Nothing was taken (beginFill changes nothing when it throws): both turns pass.
+            ea.skip(seq, ca, e);
+            eb.skip(seq, cb, e);
+            throw e;
+        }
         if (pa == null) {
-            ea.stage(seq, a, t, source, ca, false);
+            try {
+                ea.stage(seq, a, t, source, ca, false);
+            } catch (Throwable e) {
+                eb.skip(seq, cb, e);
+                throw e;
+            }
             eb.stage(seq, b, t, source, cb, false);
             return;
         }
         // Waiting for the turn at b while holding the one at a cannot close a cycle: a write only
         // ever waits for earlier writes, and those need nothing this one holds.
-        Pending pb = eb.beginFill(seq);
+        Pending pb;
+        try {
+            pb = eb.beginFill(seq);
+        } catch (Throwable e) {
+            ea.endFill(pa, ca, e);
+            eb.skip(seq, cb, e);
+            throw e;
+        }
         Throwable failed = null;
         try {
             if (pb == null) ArrayOps.copy(a.userView(source), a.chunkView(pa.buffer, t));
@@ -422,14 +442,18 @@ public final class ZarrArray {
         } catch (RuntimeException | Error e) {
             failed = e;
         }
-        // Both turns pass before either writeback runs here (encoding a chunk takes a while).
         boolean startA = ea.endFill(pa, ca, failed);
         boolean startB = pb != null && eb.endFill(pb, cb, failed);
-        if (startA) ea.writeback();
-        if (startB) eb.writeback();
-        if (pb == null) {
-            if (failed != null) eb.skip(seq, cb, failed);
-            else eb.stage(seq, b, t, source, cb, false);
+        // Both turns pass before either writeback runs here (encoding a chunk takes a while); b's
+        // part, where writes were already pending, is staged first for the same reason.
+        try {
+            if (pb == null) {
+                if (failed != null) eb.skip(seq, cb, failed);
+                else eb.stage(seq, b, t, source, cb, false);
+            }
+        } finally {
+            if (startA) ea.writeback();
+            if (startB) eb.writeback();
         }
         if (failed instanceof Error err) throw err;
         if (failed != null) throw (RuntimeException) failed;

@@ -1,13 +1,20 @@
 package io.tessera.zarr;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tessera.index.IndexExpression;
 import io.tessera.index.IndexTransform;
+import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.KvStore;
+import io.tessera.kvstore.ReadResult;
+import io.tessera.kvstore.WriteResult;
 import io.tessera.kvstore.memory.MemoryKvStore;
 import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -24,18 +31,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class ZarrArrayFailedCopyTest {
     private static final int N = 8192; // above what is copied on the caller's thread: the copy runs on the executor
 
-    private static ZarrArray array(MemoryKvStore store, Executor executor) throws Exception {
-        ZarrMetadata m = ZarrMetadata.parse(new ObjectMapper().readTree("{\"zarr_format\":2,\"shape\":[" + N + "],\"chunks\":[" + N
+    private static ZarrArray array(KvStore store, Executor executor, int chunks) throws Exception {
+        ZarrMetadata m = ZarrMetadata.parse(new ObjectMapper().readTree("{\"zarr_format\":2,\"shape\":[" + chunks * N + "],\"chunks\":[" + N
                 + "],\"dtype\":\"<u2\",\"compressor\":null,\"fill_value\":0,\"order\":\"C\",\"filters\":null}"));
         return new ZarrArray(store, "", m, executor, null);
     }
 
     /** An array whose memory is already gone: copying from it fails. */
-    private static NDArray freed() {
+    private static NDArray freed(long size) {
         Arena arena = Arena.ofShared();
-        NDArray a = NDArray.allocate(arena, DataType.UINT16, NDArray.Order.C, N);
+        NDArray a = NDArray.allocate(arena, DataType.UINT16, NDArray.Order.C, size);
         arena.close();
         return a;
+    }
+
+    private static final NDArray SEVEN = NDArray.of(new int[] {7}, DataType.UINT16);
+
+    private static IndexTransform element(IndexTransform all, long i) {
+        return all.apply(IndexExpression.parse("[" + i + ":" + (i + 1) + "]"));
     }
 
     /**
@@ -58,11 +71,11 @@ class ZarrArrayFailedCopyTest {
                 task.run();
             });
             MemoryKvStore store = new MemoryKvStore();
-            ZarrArray a = array(store, gated);
+            ZarrArray a = array(store, gated, 1);
             IndexTransform all = IndexTransform.identity(new long[] {N});
-            ZarrArray.Futures failed = a.write(all, freed());
-            NDArray seven = NDArray.of(new int[] {7}, DataType.UINT16);
-            IndexTransform first = all.apply(io.tessera.index.IndexExpression.parse("[0:1]"));
+            ZarrArray.Futures failed = a.write(all, freed(N));
+            NDArray seven = SEVEN;
+            IndexTransform first = element(all, 0);
             // The callback is in place before the copy runs (the gate holds it back).
             CompletableFuture<String> callback = failed.commit().handle((v, e) -> {
                 ZarrArray.Futures again = a.write(first, seven);
@@ -84,5 +97,79 @@ class ZarrArrayFailedCopyTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * A write that covers two neighbouring chunks, which its copy task stages as a pair, fails at
+     * the first chunk, where writes are pending behind a writeback: its turn at the second chunk
+     * passes as well, and the second chunk serves later writes. It used to stay taken for good.
+     */
+    @Test
+    void aPairedWriteThatFailsAtTheFirstChunkGivesUpItsTurnAtTheSecond() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        try {
+            GatedStore store = new GatedStore(gate);
+            ZarrArray a = array(store, pool, 2);
+            IndexTransform all = IndexTransform.identity(new long[] {2L * N});
+            // The first write's writeback waits at the gate; the second is then pending behind it.
+            ZarrArray.Futures held = a.write(element(all, 0), SEVEN);
+            held.copy().get(30, TimeUnit.SECONDS);
+            ZarrArray.Futures pending = a.write(element(all, 1), SEVEN);
+            pending.copy().get(30, TimeUnit.SECONDS);
+            ZarrArray.Futures failed = a.write(all, freed(2L * N));
+            ExecutionException copyFailure = assertThrows(ExecutionException.class, () -> failed.copy().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, copyFailure.getCause(), "the freed source's error");
+            ZarrArray.Futures later = a.write(element(all, N), SEVEN);
+            later.copy().get(30, TimeUnit.SECONDS);
+            gate.complete(null);
+            later.commit().get(30, TimeUnit.SECONDS);
+            held.commit().get(30, TimeUnit.SECONDS);
+            pending.commit().get(30, TimeUnit.SECONDS);
+            assertThrows(ExecutionException.class, () -> failed.commit().get(30, TimeUnit.SECONDS));
+            NDArray back = a.read(all).get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < 2 * N; i++) {
+                assertEquals(i == 0 || i == 1 || i == N ? 7 : 0, back.getLong(i), "element " + i);
+            }
+        } finally {
+            gate.complete(null);
+            pool.shutdownNow();
+        }
+    }
+
+    /** A memory store whose writes take effect once {@code gate} completes. */
+    private static final class GatedStore implements KvStore {
+        private final MemoryKvStore inner = new MemoryKvStore();
+        private final CompletableFuture<Void> gate;
+
+        GatedStore(CompletableFuture<Void> gate) { this.gate = gate; }
+
+        @Override
+        public CompletableFuture<ReadResult> read(String key) { return inner.read(key); }
+
+        @Override
+        public CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual) {
+            return gate.thenCompose(v -> inner.write(key, value, ifEqual));
+        }
+
+        @Override
+        public CompletableFuture<WriteResult> delete(String key, Generation ifEqual) {
+            return gate.thenCompose(v -> inner.delete(key, ifEqual));
+        }
+
+        @Override
+        public CompletableFuture<List<String>> list(String prefix) { return inner.list(prefix); }
+
+        @Override
+        public CompletableFuture<Void> deletePrefix(String prefix) { return inner.deletePrefix(prefix); }
+
+        @Override
+        public String describeKey(String key) { return inner.describeKey(key); }
+
+        @Override
+        public String describe() { return "gated+" + inner.describe(); }
+
+        @Override
+        public void close() {}
     }
 }

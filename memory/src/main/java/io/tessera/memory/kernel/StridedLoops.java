@@ -58,7 +58,8 @@ abstract sealed class StridedLoops implements ArrayKernels permits ScalarKernels
         boolean twins = src0.dtype() == dt && src1.dtype() == dt && dst1.dtype() == dt
                 && Arrays.equals(src0.shape(), src1.shape()) && sameStrides(src0, src1) && sameStrides(dst0, dst1);
         Layout l = twins ? Layout.of(dst0, src0, true, es, es) : null;
-        if (l == null || l.rowO != es || l.rowP != es) {
+        // Interleaved, one copy could read what the other already wrote: two copies in turn then.
+        if (l == null || l.rowO != es || l.rowP != es || overlap(dst0, src1) || overlap(dst0, dst1) || overlap(dst1, src0)) {
             copy(src0, dst0);
             copy(src1, dst1);
             return;
@@ -66,6 +67,20 @@ abstract sealed class StridedLoops implements ArrayKernels permits ScalarKernels
         // One geometry: the second copy's rows are the first's, shifted by the views' offsets.
         l.copyContiguousRowPairs(src0.segment(), dst0.segment(), src1.segment(), dst1.segment(),
                 src1.offset() - src0.offset(), dst1.offset() - dst0.offset(), l.rowN * es);
+    }
+
+    /** Whether the bytes two views can touch intersect (the spans they lie in, not element by element). */
+    private static boolean overlap(NDArray a, NDArray b) {
+        return span(a).asOverlappingSlice(span(b)).isPresent();
+    }
+
+    private static MemorySegment span(NDArray a) {
+        long lo = a.offset(), hi = a.offset();
+        for (int d = 0; d < a.rank(); d++) {
+            long reach = (a.shape(d) - 1) * a.byteStride(d);
+            if (reach < 0) lo += reach; else hi += reach;
+        }
+        return a.segment().asSlice(lo, hi - lo + a.dtype().byteSize());
     }
 
     private static boolean sameStrides(NDArray a, NDArray b) {

@@ -76,6 +76,38 @@ class CopyKernelTest {
         }
     }
 
+    /**
+     * Pairs of one geometry within one buffer where a destination overlaps the other copy's
+     * arrays: the second copy reads rows the first wrote, the first reads rows the second wrote,
+     * or the destinations share rows. Each gives what two copies in turn give.
+     */
+    @ParameterizedTest
+    @EnumSource(DataType.class)
+    void pairedCopiesThatOverlapRunInTurn(DataType t) {
+        Random rnd = new Random(0x0E1A + t.ordinal());
+        try (Arena arena = Arena.ofConfined()) {
+            for (long inner : TestArrays.awkwardSizes(t.byteSize())) {
+                long h = 2 + rnd.nextInt(5);
+                Made buf = make(rnd, t, new long[] {3 * h + 2, inner + 1}, false, true, memory(rnd), arena);
+                // A column short of the rows, so that rows stay apart and the pair interleaves them.
+                NDArray v = buf.view().slice(1, 0, inner, 1);
+                long[][] cases = { // first rows of src0, dst0, src1, dst1
+                        {0, h, h + 1, 2 * h + 1},
+                        {1, 2 * h + 2, h + 2, 2},
+                        {0, 2 * h, h, 2 * h + 1}};
+                for (long[] c : cases) {
+                    NDArray s0 = v.slice(0, c[0], c[0] + h, 1), d0 = v.slice(0, c[1], c[1] + h, 1);
+                    NDArray s1 = v.slice(0, c[2], c[2] + h, 1), d1 = v.slice(0, c[3], c[3] + h, 1);
+                    assertSameWrites(buf, "overlapping paired copy, rows " + java.util.Arrays.toString(c) + " of " + h,
+                            k -> k.copyPair(s0, d0, s1, d1), () -> {
+                                ReferenceOps.copy(s0, d0);
+                                ReferenceOps.copy(s1, d1);
+                            });
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(DataType.class)
     void reversedRows(DataType t) {
