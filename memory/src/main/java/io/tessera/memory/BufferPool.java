@@ -39,10 +39,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap); more are given back to the system.
  *
  * <p>Dropped buffers come back only after a collection finds them, and a heap that holds little
- * but segment objects is rarely collected. So when the pool has no idle buffer of a size and has
- * handed out {@code -Dtessera.buffers.collect} bytes (default: a sixteenth of the maximum heap, at
- * least 256 MiB) since it last asked, it asks for a collection ({@link System#gc()}), as the JDK
- * does for direct buffers, and waits up to 20 ms for the buffers it frees. A collection of such a
+ * but segment objects is rarely collected. So when the pool has no idle buffer of a size and the
+ * bytes handed out and not yet returned have grown by {@code -Dtessera.buffers.collect} (default:
+ * a sixteenth of the maximum heap, at least 256 MiB) over their lowest since it last asked, it
+ * asks for a collection ({@link System#gc()}), as the JDK does for direct buffers, and waits up to
+ * 20 ms for the buffers it frees. Buffers that are released never count: a burst that takes more
+ * buffers than are idle (200 small writes set off at once) does not pause for a collection
+ * that could bring nothing back. A collection of such a
  * heap costs a few tens of milliseconds; faulting in that much fresh memory costs several times more.
  * A service whose heap is large and full, where a full collection would pause for long, runs with
  * {@code -XX:+ExplicitGCInvokesConcurrent} (the request then starts a concurrent cycle) or turns
@@ -67,8 +70,13 @@ public final class BufferPool {
 
     private final long retainLimit;
     private final long collectAfter;
-    /** Bytes handed out since the pool last asked for a collection: what a collection might bring back. */
-    private final AtomicLong takenSinceRequest = new AtomicLong();
+    /**
+     * The fewest bytes outstanding since the pool last asked for a collection. What the count has
+     * grown by since is what a collection might bring back: buffers released as they should be
+     * never add to it, however many are taken.
+     */
+    private final AtomicLong outstandingLow = new AtomicLong();
+    private final AtomicLong collectionRequests = new AtomicLong();
     private final ConcurrentHashMap<Long, ConcurrentLinkedDeque<MemorySegment>> free = new ConcurrentHashMap<>();
     private final AtomicLong idleBytes = new AtomicLong();
     private final AtomicLong outstandingBytes = new AtomicLong();
@@ -120,14 +128,13 @@ public final class BufferPool {
         ConcurrentLinkedDeque<MemorySegment> list = free.computeIfAbsent(size, s -> new ConcurrentLinkedDeque<>());
         // Most recently returned first: its pages are the likeliest to be in cache.
         MemorySegment base = list.pollFirst();
-        if (base == null && collectAfter > 0 && takenSinceRequest.get() >= collectAfter) base = collectAndRetry(list);
+        if (base == null && collectAfter > 0 && grownSinceRequest() >= collectAfter) base = collectAndRetry(list);
         if (base != null) {
             idleBytes.addAndGet(-size);
         } else {
             base = fresh(size);
             freshBytes.addAndGet(size);
         }
-        takenSinceRequest.addAndGet(size);
         outstandingBytes.addAndGet(size);
         return new Slot(this, base, size);
     }
@@ -163,6 +170,11 @@ public final class BufferPool {
     /** Bytes of idle buffers the pool holds. */
     public long idleBytes() { return idleBytes.get(); }
 
+    /** How many times the pool has asked for a collection. */
+    long collectionRequests() { return collectionRequests.get(); }
+
+    private long grownSinceRequest() { return outstandingBytes.get() - outstandingLow.get(); }
+
     /** Bytes the pool has obtained from the system so far. */
     public long freshBytes() { return freshBytes.get(); }
 
@@ -179,8 +191,9 @@ public final class BufferPool {
      * than a collection of a heap that holds little but segment objects costs.
      */
     private MemorySegment collectAndRetry(ConcurrentLinkedDeque<MemorySegment> list) {
-        long taken = takenSinceRequest.get();
-        if (taken < collectAfter || !takenSinceRequest.compareAndSet(taken, 0)) return list.pollFirst();
+        long low = outstandingLow.get();
+        if (outstandingBytes.get() - low < collectAfter || !outstandingLow.compareAndSet(low, outstandingBytes.get())) return list.pollFirst();
+        collectionRequests.incrementAndGet();
         System.gc();
         for (int i = 0; i < 20; i++) {
             MemorySegment base = list.pollFirst();
@@ -196,7 +209,7 @@ public final class BufferPool {
     }
 
     private void giveBack(MemorySegment base, long size) {
-        outstandingBytes.addAndGet(-size);
+        outstandingLow.accumulateAndGet(outstandingBytes.addAndGet(-size), Math::min);
         if (idleBytes.addAndGet(size) > retainLimit) {
             idleBytes.addAndGet(-size); // dropped: its automatic arena frees it
             return;

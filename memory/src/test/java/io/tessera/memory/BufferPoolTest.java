@@ -171,4 +171,31 @@ class BufferPoolTest {
         assertEquals(0, pool.outstandingBytes());
         assertTrue(pool.idleBytes() <= 64 * MIB, "retain limit holds under contention");
     }
+
+    /**
+     * Bursts of up to 14.25 MiB, each taking more buffers than are idle, all released: 406 MiB
+     * pass through a pool that asks for a collection after 16 MiB, and it never asks, since none
+     * could bring a buffer back. It used to ask whenever a burst found no idle buffer after 16 MiB
+     * had been taken in all.
+     */
+    @Test
+    void releasedBuffersNeverSetOffACollection() {
+        BufferPool pool = new BufferPool(256 * MIB, 16 * MIB);
+        for (int round = 0; round < 50; round++) {
+            java.util.List<BufferPool.Buffer> burst = new java.util.ArrayList<>();
+            for (int i = 0; i < 8 + round; i++) burst.add(pool.take(256 << 10));
+            burst.forEach(BufferPool.Buffer::release);
+        }
+        assertEquals(0, pool.collectionRequests(), "collections asked for");
+        assertEquals(0, pool.outstandingBytes());
+    }
+
+    /** Buffers dropped without a release: once as many bytes as {@code collect} are out, the pool asks for a collection and gets them back. */
+    @Test
+    void droppedBuffersSetOffACollectionThatBringsThemBack() {
+        BufferPool pool = new BufferPool(256 * MIB, 4 * MIB);
+        for (int i = 0; i < 64; i++) pool.take(256 << 10).segment().set(ValueLayout.JAVA_BYTE, 0, (byte) i);
+        assertTrue(pool.collectionRequests() >= 1, "a collection was asked for");
+        assertTrue(pool.freshBytes() < 64 * (256 << 10), "some takes were served by buffers the collection brought back: " + pool.freshBytes());
+    }
 }

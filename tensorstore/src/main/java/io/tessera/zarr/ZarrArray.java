@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -292,6 +293,7 @@ public final class ZarrArray {
         CompletableFuture<Void>[] commits = new CompletableFuture[parts.size()];
         long seq;
         boolean onCaller = copiesOnCaller(t, source.size());
+        boolean runHere;
         Runnable copyTask;
         synchronized (issueLock) {
             seq = nextSequence++;
@@ -308,11 +310,11 @@ public final class ZarrArray {
             copyTask = () -> claims.runTask(() -> stageParts(seq, parts, claims, targets, t, source, commits, inline));
             // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
             // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
-            if (!onCaller) for (int g = 0; g < tasks; g++) executor.execute(copyTask);
+            runHere = onCaller || !submitCopyTasks(copyTask, tasks, claims);
         }
         // No earlier write waits at any of these chunks, and later ones queue behind this one:
         // the copy cannot wait, and it is cheaper here than a hand-off to the executor.
-        if (onCaller) copyTask.run();
+        if (runHere) copyTask.run();
         return new Futures(copy, CompletableFuture.allOf(commits));
     }
 
@@ -358,6 +360,40 @@ public final class ZarrArray {
                 }
             }
         }
+    }
+
+    /**
+     * Runs {@code task} on the executor, or here if the executor refuses it: a writeback that
+     * never ran would leave its chunk's later writes waiting for good.
+     */
+    private void dispatch(Runnable task) {
+        try {
+            executor.execute(task);
+        } catch (RejectedExecutionException refused) {
+            task.run();
+        }
+    }
+
+    /**
+     * Hands a write's {@code tasks} copy tasks to the executor; false when it took none, and the
+     * caller is to run the task itself. A write's turns at its chunks are already promised, and
+     * only its copy tasks give them back, so a refused task must not leave them taken: the tasks
+     * taken share the parts between them, and each one refused counts as done. The caller's own
+     * run may wait for earlier writes' turns; their tasks were taken (or ran on their callers).
+     * A refused task an executor keeps queued anyway (a {@code LimitedExecutor} that could not
+     * start a thread) finds no part left when it runs.
+     */
+    private boolean submitCopyTasks(Runnable copyTask, int tasks, PartClaims claims) {
+        for (int g = 0; g < tasks; g++) {
+            try {
+                executor.execute(copyTask);
+            } catch (Throwable refused) {
+                // Task 0 becomes the caller's run; the others are not needed.
+                for (int k = Math.max(g, 1); k < tasks; k++) claims.runTask(() -> {});
+                return g > 0;
+            }
+        }
+        return true;
     }
 
     /**
@@ -537,7 +573,7 @@ public final class ZarrArray {
             // Started here, on the copy thread: queued, the writeback would wait until the write's
             // copy tasks, which occupy every thread of the executor, had all finished. From the
             // caller's thread, work beyond dispatching a read goes to the executor.
-            if (start && handOff) executor.execute(this::writeback);
+            if (start && handOff) dispatch(this::writeback);
             else if (start) writeback();
         }
 
@@ -644,7 +680,7 @@ public final class ZarrArray {
                         retireIfIdle();
                     }
                 }
-                if (again) executor.execute(this::writeback);
+                if (again) dispatch(this::writeback);
             });
         }
 

@@ -183,6 +183,11 @@ public final class CompareMain {
         long t1 = System.nanoTime();
         verifySingles(dir, k);
         deleteTree(dir);
+        if (VERBOSE) {
+            StringBuilder slow = new StringBuilder();
+            for (int i = 0; i < lat.length; i++) if (lat[i] > 2_000_000) slow.append(String.format(Locale.ROOT, " #%d %.2f", i, lat[i] / 1e6));
+            System.err.println("serial writes over 2 ms (index, ms):" + slow);
+        }
         Arrays.sort(lat);
         emit("serial_median", "ms", percentile(lat, 50) / 1e6);
         emit("serial_p99", "ms", percentile(lat, 99) / 1e6);
