@@ -43,9 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * bytes handed out and not yet returned have grown by {@code -Dtessera.buffers.collect} (default:
  * a sixteenth of the maximum heap, at least 256 MiB) over their lowest since it last asked, it
  * asks for a collection ({@link System#gc()}), as the JDK does for direct buffers, and waits up to
- * 20 ms for the buffers it frees. Buffers that are released never count: a burst that takes more
- * buffers than are idle (200 small writes set off at once) does not pause for a collection
- * that could bring nothing back. A collection of such a
+ * 20 ms for the buffers it frees. Buffers count only while they are out: a burst that takes more
+ * buffers than are idle (200 small writes set off at once) and holds less than that at once
+ * does not pause for a collection that could bring nothing back. A collection of such a
  * heap costs a few tens of milliseconds; faulting in that much fresh memory costs several times more.
  * A service whose heap is large and full, where a full collection would pause for long, runs with
  * {@code -XX:+ExplicitGCInvokesConcurrent} (the request then starts a concurrent cycle) or turns
@@ -72,8 +72,8 @@ public final class BufferPool {
     private final long collectAfter;
     /**
      * The fewest bytes outstanding since the pool last asked for a collection. What the count has
-     * grown by since is what a collection might bring back: buffers released as they should be
-     * never add to it, however many are taken.
+     * grown by since bounds what a collection might bring back: buffers released as they should
+     * be add to it only while they are out, however many are taken in all.
      */
     private final AtomicLong outstandingLow = new AtomicLong();
     private final AtomicLong collectionRequests = new AtomicLong();

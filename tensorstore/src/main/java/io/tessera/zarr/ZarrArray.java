@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -293,7 +294,7 @@ public final class ZarrArray {
         CompletableFuture<Void>[] commits = new CompletableFuture[parts.size()];
         long seq;
         boolean onCaller = copiesOnCaller(t, source.size());
-        boolean runHere;
+        Runnable runHere;
         Runnable copyTask;
         synchronized (issueLock) {
             seq = nextSequence++;
@@ -310,11 +311,11 @@ public final class ZarrArray {
             copyTask = () -> claims.runTask(() -> stageParts(seq, parts, claims, targets, t, source, commits, inline));
             // Submitted under the lock: FIFO execution then guarantees every earlier write's copy
             // task has started before ours, so waiting for our turn at a chunk cannot deadlock.
-            runHere = onCaller || !submitCopyTasks(copyTask, tasks, claims);
+            runHere = onCaller ? copyTask : submitCopyTasks(copyTask, tasks, claims);
         }
         // No earlier write waits at any of these chunks, and later ones queue behind this one:
         // the copy cannot wait, and it is cheaper here than a hand-off to the executor.
-        if (runHere) copyTask.run();
+        if (runHere != null) runHere.run();
         return new Futures(copy, CompletableFuture.allOf(commits));
     }
 
@@ -363,37 +364,60 @@ public final class ZarrArray {
     }
 
     /**
-     * Runs {@code task} on the executor, or here if the executor refuses it: a writeback that
-     * never ran would leave its chunk's later writes waiting for good.
+     * Runs {@code task} on the executor, or here if the executor throws instead of taking it: a
+     * writeback that never ran would leave its chunk's later writes waiting for good. An executor
+     * may throw and still keep the task (a {@code LimitedExecutor} that could not start a thread
+     * keeps it queued), so the task runs at most once, wherever it starts first.
      */
     private void dispatch(Runnable task) {
+        Once once = new Once(task);
         try {
-            executor.execute(task);
-        } catch (RejectedExecutionException refused) {
-            task.run();
+            executor.execute(once);
+        } catch (Throwable refused) {
+            once.run();
+        }
+    }
+
+    /** A task that runs at most once, wherever it is started first. */
+    private static final class Once implements Runnable {
+        private final Runnable task;
+        private final AtomicBoolean started = new AtomicBoolean();
+
+        Once(Runnable task) { this.task = task; }
+
+        /** Takes the task's one run away from everyone else; true if it had not started. */
+        boolean claim() { return started.compareAndSet(false, true); }
+
+        @Override
+        public void run() {
+            if (claim()) task.run();
         }
     }
 
     /**
-     * Hands a write's {@code tasks} copy tasks to the executor; false when it took none, and the
-     * caller is to run the task itself. A write's turns at its chunks are already promised, and
-     * only its copy tasks give them back, so a refused task must not leave them taken: the tasks
-     * taken share the parts between them, and each one refused counts as done. The caller's own
-     * run may wait for earlier writes' turns; their tasks were taken (or ran on their callers).
-     * A refused task an executor keeps queued anyway (a {@code LimitedExecutor} that could not
-     * start a thread) finds no part left when it runs.
+     * Hands a write's {@code tasks} copy tasks to the executor; returns the one the caller is to
+     * run itself when the executor took none, else null. A write's turns at its chunks are
+     * already promised, and only its copy tasks give them back, so a task the executor throws
+     * on must not leave them taken: the tasks taken share the parts between them, and one not
+     * taken counts as done. Each task runs at most once ({@link Once}): an executor may throw
+     * and keep the task anyway, and the write's copy completes only when every task has counted
+     * itself done, exactly once. The caller's own run may wait for earlier writes' turns; their
+     * tasks were taken, or ran on their callers.
      */
-    private boolean submitCopyTasks(Runnable copyTask, int tasks, PartClaims claims) {
+    private Runnable submitCopyTasks(Runnable copyTask, int tasks, PartClaims claims) {
         for (int g = 0; g < tasks; g++) {
+            Once task = new Once(copyTask);
             try {
-                executor.execute(copyTask);
+                executor.execute(task);
             } catch (Throwable refused) {
-                // Task 0 becomes the caller's run; the others are not needed.
-                for (int k = Math.max(g, 1); k < tasks; k++) claims.runTask(() -> {});
-                return g > 0;
+                for (int k = g + 1; k < tasks; k++) claims.runTask(() -> {});
+                if (g == 0) return task;
+                // Counted done here unless the executor kept it and it has already started.
+                if (task.claim()) claims.runTask(() -> {});
+                return null;
             }
         }
-        return true;
+        return null;
     }
 
     /**
@@ -488,8 +512,11 @@ public final class ZarrArray {
                 else eb.stage(seq, b, t, source, cb, false);
             }
         } finally {
-            if (startA) ea.writeback();
-            if (startB) eb.writeback();
+            try {
+                if (startA) ea.writeback();
+            } finally {
+                if (startB) eb.writeback();
+            }
         }
         if (failed instanceof Error err) throw err;
         if (failed != null) throw (RuntimeException) failed;

@@ -106,7 +106,8 @@ class ZarrArrayFailedCopyTest {
      */
     @Test
     void aPairedWriteThatFailsAtTheFirstChunkGivesUpItsTurnAtTheSecond() throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(2);
+        // One thread: the write's first copy task takes both parts (as a pair) before its second can take one.
+        ExecutorService pool = Executors.newSingleThreadExecutor();
         CompletableFuture<Void> gate = new CompletableFuture<>();
         try {
             GatedStore store = new GatedStore(gate);

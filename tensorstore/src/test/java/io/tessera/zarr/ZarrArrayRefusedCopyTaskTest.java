@@ -55,10 +55,38 @@ class ZarrArrayRefusedCopyTaskTest {
     /** Whole-chunk boxes (nothing stored is read back to merge), every task refused: all are written, in order. */
     @Test
     void wholeChunkWritesCompleteWhenEveryTaskIsRefused() throws Exception {
-        MemoryKvStore store = new MemoryKvStore();
-        ZarrArray a = array(store, task -> {
+        writeWholeChunksInOrder(task -> {
             throw new RejectedExecutionException("refused");
         });
+    }
+
+    /**
+     * Every task kept, but the executor throws as it takes it (as a {@code LimitedExecutor} does
+     * when it cannot start a thread): each task still runs once, and the writes are all written,
+     * in order. Run twice as well (by the executor and by the write's caller), a copy task's
+     * count could complete the write's copy while its other run still read the source.
+     */
+    @Test
+    void wholeChunkWritesCompleteWhenTheExecutorKeepsTasksButThrows() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            AtomicInteger runs = new AtomicInteger();
+            writeWholeChunksInOrder(task -> {
+                pool.execute(() -> {
+                    runs.incrementAndGet();
+                    task.run();
+                });
+                throw new OutOfMemoryError("unable to create native thread (test)");
+            });
+            assertTrue(runs.get() > 0, "the executor ran the tasks it kept");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void writeWholeChunksInOrder(Executor executor) throws Exception {
+        MemoryKvStore store = new MemoryKvStore();
+        ZarrArray a = array(store, executor);
         NDArray expected = NDArray.allocate(DataType.UINT16, SIZE, SIZE);
         Random rnd = new Random(1);
         List<CompletableFuture<Void>> futures = new ArrayList<>();
@@ -66,10 +94,15 @@ class ZarrArrayRefusedCopyTaskTest {
             int r0 = CHUNK * rnd.nextInt(SIZE / CHUNK), c0 = CHUNK * rnd.nextInt(SIZE / CHUNK);
             int r1 = r0 + CHUNK * (1 + rnd.nextInt((SIZE - r0) / CHUNK)), c1 = c0 + CHUNK * (1 + rnd.nextInt((SIZE - c0) / CHUNK));
             NDArray source = random(rnd, r1 - r0, c1 - c0);
-            ZarrArray.Futures f = a.write(box(r0, r1, c0, c1), source);
-            futures.add(f.copy());
-            futures.add(f.commit());
             ArrayOps.copy(source, expected.slice(0, r0, r1, 1).slice(1, c0, c1, 1));
+            ZarrArray.Futures f = a.write(box(r0, r1, c0, c1), source);
+            futures.add(f.copy().thenRun(() -> {
+                // The copy is done: the source may be reused, and nothing reads it any more.
+                for (int i = 0; i < source.shape(0); i++) {
+                    for (int j = 0; j < source.shape(1); j++) source.setLong(0xDEAD, i, j);
+                }
+            }));
+            futures.add(f.commit());
         }
         CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         assertReads(store, expected);

@@ -71,6 +71,7 @@ abstract sealed class StridedLoops implements ArrayKernels permits ScalarKernels
 
     /** Whether the bytes two views can touch intersect (the spans they lie in, not element by element). */
     private static boolean overlap(NDArray a, NDArray b) {
+        if (a.size() == 0 || b.size() == 0) return false;
         return span(a).asOverlappingSlice(span(b)).isPresent();
     }
 
