@@ -117,6 +117,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
         boolean missingOk;
         /** Recycled memory holding the op's path strings and statx result ({@link #opMemory}), if any. */
         MemorySegment memory;
+        /** The same operation as a blocking call: what serves it once the ring is broken ({@link #failAll}). */
+        Supplier<CompletableFuture<?>> fallback;
 
         Op(byte opcode, String name, String path) {
             this.opcode = opcode;
@@ -145,6 +147,9 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private int sqTail;
     private int unsubmitted;
     private volatile boolean closed;
+    /** Set once {@code io_uring_enter} has failed for good ({@link #failAll}). */
+    private volatile boolean broken;
+    private volatile int injectedEnterErrno;
     private volatile boolean closedFromCompleter;
     /** Owned by the completion thread: whether it has reaped the wake-up no-op of close. */
     private boolean wakeSeen;
@@ -152,6 +157,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private final Thread completer;
     /** Runs what io_uring does not serve well or at all: whole-file reads, syncfs, chains ({@link #runChain}). */
     private final ThreadPoolExecutor helpers;
+    private static final System.Logger LOG = System.getLogger("io.tessera.nativeio");
     /** The driver whose helper pool runs the current thread, if any. */
     private static final ThreadLocal<IoUringFileIoDriver> HELPER_THREAD = new ThreadLocal<>();
     /** The same calls as blocking system calls on the calling thread. */
@@ -335,11 +341,30 @@ final class IoUringFileIoDriver implements FileIoDriver {
     @SuppressWarnings("unchecked")
     private <T> CompletableFuture<T> submit(Op op) {
         if (closed) return CompletableFuture.failedFuture(new DriverClosedException(name()));
+        if (broken) return (CompletableFuture<T>) runFallback(op);
         queue.add(op);
         // The submitter may have swept the queue at close just before our add: take our op back and fail it.
         if (closed && queue.remove(op)) op.future.completeExceptionally(new DriverClosedException(name()));
+        // Or the ring broke meanwhile and failAll swept it: if it is still ours, the fallback serves it.
+        else if (broken && queue.remove(op)) runFallback(op);
         else LockSupport.unpark(submitter);
         return (CompletableFuture<T>) op.future;
+    }
+
+    /**
+     * Serves {@code op}, which the kernel never saw, with its blocking twin on the helper pool,
+     * and completes the op's future with the result.
+     */
+    private CompletableFuture<Object> runFallback(Op op) {
+        if (op.memory != null) {
+            recycle(op.memory);
+            op.memory = null;
+        }
+        onHelper(() -> op.fallback.get()).thenCompose(f -> f).whenComplete((v, e) -> {
+            if (e == null) op.future.complete(v);
+            else op.future.completeExceptionally(e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e);
+        });
+        return op.future;
     }
 
     @Override
@@ -352,6 +377,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         op.len = mode;
         op.opFlags = flags;
         op.onSuccess = r -> new FileHandle((int) r, path);
+        op.fallback = () -> direct.open(path, flags, mode);
         return submit(op);
     }
 
@@ -377,6 +403,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         op.len = (int) Math.min(buf.byteSize(), 0x7ffff000L);
         op.off = offset;
         op.onSuccess = r -> r;
+        op.fallback = () -> opcode == OP_READ ? direct.read(file, buf, offset) : direct.write(file, buf, offset);
         return submit(op);
     }
 
@@ -386,6 +413,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         Op op = new Op(OP_FSYNC, dataOnly ? "fdatasync" : "fsync", file.path());
         op.fd = file.fd();
         op.opFlags = dataOnly ? IORING_FSYNC_DATASYNC : 0;
+        op.fallback = () -> direct.fsync(file, dataOnly);
         return submit(op);
     }
 
@@ -395,6 +423,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         Op op = new Op(OP_SYNC_FILE_RANGE, "sync_file_range", file.path());
         op.fd = file.fd();
         op.opFlags = LibC.SYNC_FILE_RANGE_WRITE; // off 0, len 0: the whole file
+        op.fallback = () -> direct.startWriteback(file);
         return submit(op);
     }
 
@@ -408,6 +437,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         op.addr = op.keep1.address();
         op.len = LibC.AT_FDCWD;
         op.off = op.keep2.address();
+        op.fallback = () -> direct.rename(from, to);
         return submit(op);
     }
 
@@ -418,6 +448,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         op.fd = LibC.AT_FDCWD;
         op.keep1 = cString(op, path, 0);
         op.addr = op.keep1.address();
+        op.fallback = () -> direct.unlink(path);
         return submit(op);
     }
 
@@ -429,28 +460,30 @@ final class IoUringFileIoDriver implements FileIoDriver {
         op.keep1 = cString(op, path, 0);
         op.addr = op.keep1.address();
         op.len = mode;
+        op.fallback = () -> direct.mkdir(path, mode);
         return submit(op);
     }
 
     @Override
     public CompletableFuture<FileStat> stat(String path) {
         if (direct()) return direct.stat(path);
-        return statx(LibC.AT_FDCWD, path, 0, path, false);
+        return statx(LibC.AT_FDCWD, path, 0, path, false, () -> direct.stat(path));
     }
 
     @Override
     public CompletableFuture<FileStat> statIfExists(String path) {
         if (direct()) return direct.statIfExists(path);
-        return statx(LibC.AT_FDCWD, path, 0, path, true);
+        return statx(LibC.AT_FDCWD, path, 0, path, true, () -> direct.statIfExists(path));
     }
 
     @Override
     public CompletableFuture<FileStat> fstat(FileHandle file) {
         if (direct()) return direct.fstat(file);
-        return statx(file.fd(), "", LibC.AT_EMPTY_PATH, file.path(), false);
+        return statx(file.fd(), "", LibC.AT_EMPTY_PATH, file.path(), false, () -> direct.fstat(file));
     }
 
-    private CompletableFuture<FileStat> statx(int dirfd, String path, int flags, String name, boolean missingOk) {
+    private CompletableFuture<FileStat> statx(int dirfd, String path, int flags, String name, boolean missingOk,
+                                          Supplier<CompletableFuture<?>> fallback) {
         Op op = new Op(OP_STATX, "statx", name);
         op.missingOk = missingOk;
         op.fd = dirfd;
@@ -462,6 +495,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         op.opFlags = flags;
         op.off = buf.address();
         op.onSuccess = r -> LibC.decodeStatx(buf);
+        op.fallback = fallback;
         return submit(op);
     }
 
@@ -470,6 +504,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         if (direct()) return direct.close(file);
         Op op = new Op(OP_CLOSE, "close", file.path());
         op.fd = file.fd();
+        op.fallback = () -> direct.close(file);
         return submit(op);
     }
 
@@ -615,7 +650,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     private void enterSubmit() {
         while (unsubmitted > 0) {
-            long r = LibC.syscall(SYS_IO_URING_ENTER, ringFd, unsubmitted, 0, 0, 0, 0);
+            long r = enter(unsubmitted, 0, 0);
             if (r >= 0) {
                 unsubmitted -= (int) r;
                 if (r == 0) return;
@@ -633,7 +668,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     private void completionLoop() {
         while (true) {
-            long r = LibC.syscall(SYS_IO_URING_ENTER, ringFd, 0, 1, IORING_ENTER_GETEVENTS, 0, 0);
+            long r = enter(0, 1, IORING_ENTER_GETEVENTS);
             if (r < 0 && r != -Errno.EINTR && r != -Errno.EAGAIN && r != -Errno.EBUSY) {
                 failAll(new NativeIOException("io_uring_enter", "completion ring", (int) -r));
                 return;
@@ -707,11 +742,52 @@ final class IoUringFileIoDriver implements FileIoDriver {
         }
     }
 
+    /**
+     * The ring is broken: {@code io_uring_enter} failed in a way no retry mends. Operations the
+     * kernel may have taken fail with {@code t}, since nobody can tell whether they happened (the
+     * kernel may still hold their buffers, so their Ops stay referenced in inFlight); queued ones,
+     * and every later one, are served by blocking calls on the helper pool instead, so that a
+     * store keeps working, without io_uring.
+     */
     private void failAll(Throwable t) {
-        closed = true;
-        for (Op op; (op = queue.poll()) != null; ) op.future.completeExceptionally(t);
-        // The ring is unusable; the kernel may still hold these buffers, so their Ops stay referenced in inFlight.
+        if (!broken) LOG.log(System.Logger.Level.WARNING, name() + " ring broken (" + t.getMessage() + "): operations in flight fail; later ones use blocking system calls");
+        broken = true;
+        sqLock.lock();
+        try {
+            // SQEs placed after the kernel's head were never taken: their operations are queued ones.
+            for (int slot = (int) INT_AT.getAcquire(sqRing, sqHeadOff); slot != sqTail; slot++) {
+                Op op = inFlight.remove(sqes.get(JAVA_LONG, SQE_SIZE * (slot & sqMask) + 32));
+                if (op != null) runFallback(op);
+            }
+        } finally {
+            sqLock.unlock();
+        }
+        for (Op op; (op = queue.poll()) != null; ) runFallback(op);
         for (Op op : inFlight.values()) op.future.completeExceptionally(t);
+    }
+
+    /**
+     * Makes every later {@code io_uring_enter} fail with {@code errno}, as a broken ring would
+     * (tests only; call it while the ring is idle). A no-op submitted past the injected failure
+     * wakes the completion thread from its wait, so that its next call fails too.
+     */
+    void failRingForTest(int errno) {
+        injectedEnterErrno = errno;
+        sqLock.lock();
+        try {
+            prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
+            sqTail++;
+            INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+            LibC.syscall(SYS_IO_URING_ENTER, ringFd, 1, 0, 0, 0, 0);
+        } finally {
+            sqLock.unlock();
+        }
+    }
+
+    private long enter(int toSubmit, int minComplete, int flags) {
+        int injected = injectedEnterErrno;
+        if (injected != 0) return -injected;
+        return LibC.syscall(SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, 0, 0);
     }
 
     @Override

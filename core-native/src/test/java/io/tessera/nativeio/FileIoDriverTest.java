@@ -233,6 +233,61 @@ class FileIoDriverTest {
     }
 
     /** A 4-entry submission ring with up to 8 in flight: submissions wait for ring space, none is lost. */
+    /**
+     * A ring whose {@code io_uring_enter} fails for good from some moment on (injected: EBADF):
+     * operations the kernel may have taken fail naming {@code io_uring_enter}, and all others,
+     * then and later, are served by blocking calls, so a writer goes on: files are created,
+     * written, synced, renamed, stat'ed, read back and deleted as before.
+     */
+    @Test
+    void aBrokenRingFailsOverToBlockingCalls() throws Exception {
+        IoUringFileIoDriver d = IoUringFileIoDriver.create(64);
+        drivers.add(d);
+        FileHandle h = await(d.open(dir + "/before", LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertEquals(5L, await(d.write(h, bytes("hello"), 0)));
+        d.failRingForTest(Errno.EBADF);
+        List<CompletableFuture<Long>> around = new ArrayList<>();
+        for (int i = 0; i < 50; i++) around.add(d.write(h, bytes("x"), 5 + i));
+        int served = 0;
+        for (CompletableFuture<Long> f : around) {
+            try {
+                assertEquals(1L, await(f));
+                served++;
+            } catch (ExecutionException e) {
+                NativeIOException cause = assertInstanceOf(NativeIOException.class, e.getCause());
+                assertTrue(cause.getMessage().contains("io_uring_enter"), cause.getMessage());
+            }
+        }
+        assertTrue(served > 0, "operations the kernel never took are served by the fallback");
+        await(d.fsync(h, true));
+        await(d.close(h));
+        String sub = dir.resolve("sub").toString();
+        await(d.mkdir(sub, 0755));
+        String a = sub + "/a.__lock";
+        FileHandle g = await(d.open(a, LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertEquals(11L, await(d.write(g, bytes("after break"), 0)));
+        await(d.startWriteback(g));
+        await(d.fsync(g, false));
+        assertEquals(11, await(d.fstat(g)).size());
+        MemorySegment buf = Arena.ofAuto().allocate(16);
+        assertEquals(5L, await(d.read(g, buf, 6)));
+        assertEquals("break", new String(buf.asSlice(0, 5).toArray(JAVA_BYTE), StandardCharsets.UTF_8));
+        await(d.close(g));
+        await(d.rename(a, sub + "/a"));
+        assertEquals("after break", Files.readString(Path.of(sub, "a")));
+        assertTrue(await(d.stat(sub + "/a")).isRegularFile());
+        assertNull(await(d.statIfExists(sub + "/missing")));
+        await(d.syncFileSystem(await(d.open(sub + "/a", LibC.O_RDONLY | LibC.O_CLOEXEC, 0))));
+        await(d.unlink(sub + "/a"));
+        assertFalse(Files.exists(Path.of(sub, "a")));
+        // Every write that reported success is on disk.
+        byte[] before = Files.readAllBytes(dir.resolve("before"));
+        assertEquals("hello", new String(before, 0, 5, StandardCharsets.UTF_8));
+        for (int i = 0; i < around.size(); i++) {
+            if (!around.get(i).isCompletedExceptionally()) assertEquals('x', before[5 + i], "write " + i);
+        }
+    }
+
     @Test
     void submissionRingFull() throws Exception {
         IoUringFileIoDriver d = IoUringFileIoDriver.create(4, 64);
