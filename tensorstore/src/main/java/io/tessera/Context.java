@@ -199,7 +199,7 @@ public final class Context implements AutoCloseable {
      * references reach its parent's resources but not the reverse.
      */
     private Binding bind(String kind, JsonNode ref, JsonNode specContext, String where) {
-        if (ref != null && ref.isObject()) return new Binding(null, ref);
+        if (ref != null && isSpecOf(kind, ref)) return new Binding(null, ref);
         if (ref != null && ref.isNull()) {
             throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
                     where + "Error parsing object member \"" + kind + "\": Expected non-null value, but received: null");
@@ -219,9 +219,10 @@ public final class Context implements AutoCloseable {
                 if (!name.equals(kind)) throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Resource not defined: \"" + name + "\"");
                 return new Binding(name, null);
             }
-            if (entry.isObject()) return new Binding(inSpec ? null : name, entry);
+            if (isSpecOf(kind, entry)) return new Binding(inSpec ? null : name, entry);
             if (!entry.isTextual()) {
-                throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, "Error parsing object member \"context\": Expected object, but received: " + entry);
+                throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT,
+                        (inSpec ? "Error parsing object member \"context\": " : "") + "Expected " + specType(kind) + ", but received: " + entry);
             }
             String next = referenceName(kind, entry, "Error parsing object member \"context\": Error parsing object member \"" + name + "\": ");
             followed.add("\"" + name + "\":\"" + next + "\"");
@@ -237,9 +238,43 @@ public final class Context implements AutoCloseable {
     /** The resource a textual reference names: {@code kind} itself or {@code kind#name}. */
     private static String referenceName(String kind, JsonNode ref, String where) {
         if (ref.isTextual() && (ref.asText().equals(kind) || ref.asText().startsWith(kind + "#"))) return ref.asText();
-        String why = ref.isTextual() ? "Invalid spec or reference to \"" + kind + "\" resource: " + ref + " (Expected object, but received: " + ref + ")"
-                : "Expected object, but received: " + ref;
+        String expected = "Expected " + specType(kind) + ", but received: " + ref;
+        String why = ref.isTextual() ? "Invalid spec or reference to \"" + kind + "\" resource: " + ref + " (" + expected + ")" : expected;
         throw new TensorStoreException(TensorStoreException.Code.INVALID_ARGUMENT, where + why);
+    }
+
+    /** Whether {@code json} is a resource spec of {@code kind}: a boolean for {@code file_io_sync}, else an object. */
+    private static boolean isSpecOf(String kind, JsonNode json) {
+        return specType(kind).equals("boolean") ? json.isBoolean() : json.isObject();
+    }
+
+    private static String specType(String kind) {
+        return kind.equals("file_io_sync") ? "boolean" : "object";
+    }
+
+    /** A file store's settings: whether it syncs, and its limit of operations in flight if one was given. */
+    record FileIo(boolean sync, boolean limitGiven, int limit) {}
+
+    /**
+     * The settings a file kvstore spec's {@code file_io_sync} and {@code file_io_concurrency}
+     * members refer to (null: the defaults), bound as {@link #arrayResources} binds an array's:
+     * inline ({@code false}, {@code {"limit": 8}}), or a reference to a resource the context JSON
+     * or the spec's own context defines ({@code "file_io_concurrency#a"}).
+     */
+    FileIo fileIo(JsonNode syncRef, JsonNode concurrencyRef, JsonNode specContext) {
+        String where = "Error parsing object member \"kvstore\": ";
+        Binding sync = bind("file_io_sync", syncRef, specContext, where);
+        Binding concurrency = bind("file_io_concurrency", concurrencyRef, specContext, where);
+        long limit;
+        try {
+            limit = limit("file_io_concurrency", concurrency.config(), "limit", -1);
+        } catch (TensorStoreException e) {
+            if (concurrencyRef == null || !concurrencyRef.isObject()) throw e;
+            throw new TensorStoreException(e.code(), where + e.getMessage());
+        }
+        boolean limitGiven = limit >= 0;
+        return new FileIo(sync.config() == null || sync.config().asBoolean(), limitGiven,
+                limitGiven ? (int) Math.min(Integer.MAX_VALUE, limit) : fileIoConcurrency());
     }
 
     /** {@code member} of a resource spec, read as the context JSON's resources are. */

@@ -17,11 +17,12 @@ final class KvStores {
     /**
      * {@code specContext}: the spec's own context when it comes over the context given, else null.
      * As in TensorStore, the resources it defines take precedence: its memory store, and its file
-     * I/O settings ({@code file_io_sync}, {@code file_io_concurrency}) for file stores.
+     * I/O settings ({@code file_io_sync}, {@code file_io_concurrency}) for file stores, which a
+     * file kvstore spec's members of those names may also give or name.
      */
     static Resolved resolve(JsonNode kv, Context ctx, JsonNode specContext) {
         String driver, path;
-        JsonNode memoryRef = null;
+        JsonNode memoryRef = null, fileIoSyncRef = null, fileIoConcurrencyRef = null;
         if (kv == null) throw invalid("Error opening \"zarr\" driver: \"kvstore\" must be specified");
         if (kv.isTextual()) {
             String url = kv.asText();
@@ -49,6 +50,8 @@ final class KvStores {
             }
             path = p == null || p.isNull() ? "" : p.asText();
             if (kv.has("memory_key_value_store")) memoryRef = kv.get("memory_key_value_store");
+            if (kv.has("file_io_sync")) fileIoSyncRef = kv.get("file_io_sync");
+            if (kv.has("file_io_concurrency")) fileIoConcurrencyRef = kv.get("file_io_concurrency");
             if (driver.equals("file") && hasDotComponent(path)) throw invalid("Error parsing object member \"kvstore\": Invalid file path: \"" + path + "\"");
         } else {
             throw invalid("Error parsing object member \"kvstore\": Expected object, but received: " + kv);
@@ -56,7 +59,7 @@ final class KvStores {
         return switch (driver) {
             // The path is the keys' prefix within the store (spec() adds it back once).
             case "memory" -> new Resolved(ctx.memoryStore(memoryRef, specContext), path, "memory://");
-            case "file" -> FileStores.open(path, ctx, specContext);
+            case "file" -> FileStores.open(path, ctx, specContext, fileIoSyncRef, fileIoConcurrencyRef);
             default -> throw invalid("Error parsing object member \"kvstore\": Error parsing object member \"driver\": \"" + driver + "\" is not a registered KvStore driver");
         };
     }

@@ -11,6 +11,7 @@ import static io.tessera.OpenAndErrorsTest.assertFails;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -184,17 +185,65 @@ class SpecMembersTest {
         Context ctx = Context.fromJson("{\"file_io_sync\":false}");
         com.fasterxml.jackson.databind.JsonNode synced = new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"file_io_sync\":true}");
         String path = dir.resolve("s") + "/";
-        var plain = (io.tessera.kvstore.file.FileKvStore) FileStores.open(path, ctx, null).store();
-        var own = (io.tessera.kvstore.file.FileKvStore) FileStores.open(path, ctx, synced).store();
+        var plain = (io.tessera.kvstore.file.FileKvStore) FileStores.open(path, ctx, null, null, null).store();
+        var own = (io.tessera.kvstore.file.FileKvStore) FileStores.open(path, ctx, synced, null, null).store();
         assertFalse(plain.options().fileIoSync());
         assertTrue(own.options().fileIoSync());
-        assertTrue(own == FileStores.open(path, ctx, synced).store(), "the same settings, the same store");
-        assertTrue(plain == FileStores.open(path, ctx, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"cache_pool\":{}}")).store(),
+        assertTrue(own == FileStores.open(path, ctx, synced, null, null).store(), "the same settings, the same store");
+        assertTrue(plain == FileStores.open(path, ctx, new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"cache_pool\":{}}"), null, null).store(),
                 "a spec context without file settings uses the context's store");
         // Through open: the array is created, with fsync, in that directory.
         TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + path + "\"},\"context\":{\"file_io_sync\":true},"
                 + "\"metadata\":{\"shape\":[2],\"dtype\":\"|u1\"}}", OpenOptions.create().context(ctx)).join().write(1).join();
         assertTrue(Files.exists(dir.resolve("s").resolve("0")));
+    }
+
+    /**
+     * A file kvstore spec's {@code file_io_sync} and {@code file_io_concurrency} members, inline
+     * or naming resources of the context or of the spec's own context, as TensorStore binds them
+     * (its messages for malformed ones, from tensorstore 0.1.85).
+     */
+    @Test
+    void aFileKvstoresIoMembersBindAsInTensorStore() throws Exception {
+        String path = dir.resolve("m") + "/";
+        Context ctx = Context.fromJson("{\"file_io_sync#a\": false, \"file_io_concurrency#b\": {\"limit\": 3},"
+                + " \"file_io_sync#c\": \"file_io_sync#a\", \"file_io_sync#bad\": 7, \"file_io_concurrency#bad\": 7}");
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.function.Function<String, io.tessera.kvstore.file.FileKvStore> store = members -> {
+            try {
+                return (io.tessera.kvstore.file.FileKvStore) KvStores.resolve(
+                        mapper.readTree("{\"driver\":\"file\",\"path\":\"" + path + "\"" + members + "}"), ctx).store();
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new AssertionError(e);
+            }
+        };
+        var plain = store.apply("");
+        assertTrue(plain.options().fileIoSync());
+        var inline = store.apply(", \"file_io_sync\": false, \"file_io_concurrency\": {\"limit\": 2}");
+        assertFalse(inline.options().fileIoSync());
+        assertEquals(2, inline.options().ioConcurrency());
+        var named = store.apply(", \"file_io_sync\": \"file_io_sync#c\", \"file_io_concurrency\": \"file_io_concurrency#b\"");
+        assertFalse(named.options().fileIoSync(), "#c refers to #a");
+        assertEquals(3, named.options().ioConcurrency());
+        assertTrue(named != plain && inline != plain && named != inline, "other settings, a store of their own");
+        assertTrue(plain == store.apply(", \"file_io_sync\": true"), "the context's settings, the context's store");
+        String[][] failures = {
+                {", \"file_io_sync\": 3", "Error parsing object member \"kvstore\": Error parsing object member \"file_io_sync\": Expected boolean, but received: 3"},
+                {", \"file_io_sync\": \"x\"", "Error parsing object member \"kvstore\": Error parsing object member \"file_io_sync\": "
+                        + "Invalid spec or reference to \"file_io_sync\" resource: \"x\" (Expected boolean, but received: \"x\")"},
+                {", \"file_io_sync\": null", "Error parsing object member \"kvstore\": Error parsing object member \"file_io_sync\": Expected non-null value, but received: null"},
+                {", \"file_io_concurrency\": {\"limit\": 0}", "Error parsing object member \"kvstore\": Error parsing object member \"file_io_concurrency\": "
+                        + "Error parsing object member \"limit\": Expected integer in the range [1, 18446744073709551615], but received: 0"},
+                {", \"file_io_concurrency\": 5", "Error parsing object member \"kvstore\": Error parsing object member \"file_io_concurrency\": Expected object, but received: 5"},
+                {", \"file_io_concurrency\": \"file_io_concurrency#zz\"", "Resource not defined: \"file_io_concurrency#zz\""},
+                {", \"file_io_sync\": \"file_io_sync#bad\"", "Expected boolean, but received: 7"},
+                {", \"file_io_concurrency\": \"file_io_concurrency#bad\"", "Expected object, but received: 7"},
+        };
+        for (String[] f : failures) {
+            TensorStoreException e = assertThrows(TensorStoreException.class, () -> store.apply(f[0]), f[0]);
+            assertEquals(f[1], e.getMessage());
+            assertEquals(INVALID, e.code());
+        }
     }
 
     @Test
