@@ -104,6 +104,12 @@ public final class FileKvStore implements KvStore {
     private static final boolean SPARSE_WRITES = Boolean.parseBoolean(System.getProperty("tessera.file.sparse", "true"));
 
     private final String root;
+    /**
+     * Directories this store is creating, each with what completes once its entry is durable
+     * (its parent synced): under strict POSIX a file renamed into a new directory survives a
+     * crash only once the directory's own entry does.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Void>> newDirs = new java.util.concurrent.ConcurrentHashMap<>();
     private final Options options;
     private final FileIoDriver driver;
     private final DirectorySyncer dirSyncer;
@@ -545,7 +551,8 @@ public final class FileKvStore implements KvStore {
                                     release.complete(null);
                                     if (err != null) return CompletableFuture.failedFuture(err);
                                     if (gen == null) return CompletableFuture.completedFuture(WriteResult.conditionFailed());
-                                    CompletableFuture<Void> durable = sync ? dirSyncer.sync(dir) : CompletableFuture.completedFuture(null);
+                                    CompletableFuture<Void> durable = sync ? dirSyncer.sync(dir).thenCombine(newDirsDurable(dir), (a, b) -> null)
+                                            : CompletableFuture.completedFuture(null);
                                     for (CompletableFuture<Void> c : createdDirSyncs) durable = durable.thenCombine(c, (a, b) -> null);
                                     return durable.thenApply(x -> WriteResult.written(gen));
                                 });
@@ -627,8 +634,15 @@ public final class FileKvStore implements KvStore {
                 });
     }
 
-    /** mkdir -p; each directory created gets its entry made durable through its parent's fsync. */
+    /**
+     * mkdir -p; each directory created gets its entry made durable through its parent's fsync.
+     * While that is under way the directory is in {@link #newDirs}, from before the mkdir: a
+     * concurrent writer that finds it already there (and so creates nothing) waits for the same
+     * sync before reporting its own write durable.
+     */
     private CompletableFuture<Void> mkdirs(String dir, List<CompletableFuture<Void>> createdDirSyncs) {
+        CompletableFuture<Void> entryDurable = new CompletableFuture<>();
+        boolean registered = options.fileIoSync() && newDirs.putIfAbsent(dir, entryDurable) == null;
         return driver.mkdir(dir, DIR_MODE)
                 .exceptionallyCompose(e -> {
                     int n = Errors.errno(e);
@@ -638,13 +652,33 @@ public final class FileKvStore implements KvStore {
                             .exceptionallyCompose(e2 -> Errors.errno(e2) == Errno.EEXIST
                                     ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(e2)));
                 })
-                .thenRun(() -> {
-                    if (options.fileIoSync()) {
+                .whenComplete((v, e) -> {
+                    CompletableFuture<Void> parentSynced = e != null || !options.fileIoSync() ? CompletableFuture.completedFuture(null)
+                            : dirSyncer.sync(parent(dir));
+                    if (e == null && options.fileIoSync()) {
                         synchronized (createdDirSyncs) {
-                            createdDirSyncs.add(dirSyncer.sync(parent(dir)));
+                            createdDirSyncs.add(parentSynced);
                         }
                     }
+                    if (registered) {
+                        parentSynced.whenComplete((x, err) -> {
+                            newDirs.remove(dir, entryDurable);
+                            if (err != null) entryDurable.completeExceptionally(err);
+                            else entryDurable.complete(null);
+                        });
+                    }
                 });
+    }
+
+    /** What the entries of {@code dir} and its ancestors in this store wait for to be durable ({@link #newDirs}). */
+    private CompletableFuture<Void> newDirsDurable(String dir) {
+        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+        if (newDirs.isEmpty()) return all;
+        for (String d = dir; d.length() > root.length(); d = parent(d)) {
+            CompletableFuture<Void> f = newDirs.get(d);
+            if (f != null) all = all.thenCombine(f, (a, b) -> null);
+        }
+        return all;
     }
 
     // ---- listing ----

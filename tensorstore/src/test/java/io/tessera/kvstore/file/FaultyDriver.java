@@ -44,7 +44,13 @@ final class FaultyDriver implements FileIoDriver {
     }
     @Override public CompletableFuture<Void> rename(String from, String to) { return maybe("rename", from, () -> real.rename(from, to)); }
     @Override public CompletableFuture<Void> unlink(String path) { return maybe("unlink", path, () -> real.unlink(path)); }
-    @Override public CompletableFuture<Void> mkdir(String path, int mode) { return maybe("mkdir", path, () -> real.mkdir(path, mode)); }
+    /** When set, what a successful mkdir's future waits for after the directory has been made. */
+    volatile java.util.function.Function<String, CompletableFuture<Void>> mkdirHook;
+
+    @Override public CompletableFuture<Void> mkdir(String path, int mode) {
+        var hook = mkdirHook;
+        return maybe("mkdir", path, () -> hook == null ? real.mkdir(path, mode) : real.mkdir(path, mode).thenCompose(v -> hook.apply(path)));
+    }
     @Override public CompletableFuture<FileStat> stat(String path) { return maybe("statx", path, () -> real.stat(path)); }
     @Override public CompletableFuture<FileStat> statIfExists(String path) {
         // As the real drivers: a missing path is null, not a failure.

@@ -2,6 +2,7 @@ package io.tessera.kvstore.file;
 
 import io.tessera.kvstore.Generation;
 import io.tessera.kvstore.KvStoreException;
+import io.tessera.kvstore.WriteResult;
 import io.tessera.nativeio.Errno;
 import io.tessera.nativeio.FileIoDriver;
 import io.tessera.nativeio.NativeIOException;
@@ -148,6 +149,43 @@ class FileKvStoreFaultTest {
             failsWith(s.write("y/z/k", MemorySegment.ofArray(old), Generation.UNKNOWN), Errno.EACCES);
             driver.fault = (op, path) -> 0;
             assertTrue(s.write("y/z/k", MemorySegment.ofArray(old), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+        }
+    }
+
+    /**
+     * A write that finds a directory another write has just made (and so makes nothing itself)
+     * reports itself durable only once that directory's own entry is, which the maker secures
+     * by syncing the directory's parent. The maker's mkdir is held here just after the directory
+     * appears, before the maker can ask for that sync: the other write, renamed into place and
+     * synced meanwhile, waits. It used to report success at once.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void aWriteIntoADirectoryAnotherJustMadeWaitsForItsEntry(FileIoDriver.Kind kind) throws Exception {
+        Path root = dir.resolve("nd");
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
+        try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            assertTrue(s.write("first", MemorySegment.ofArray(bytes(10, 1)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            driver.mkdirHook = path -> path.endsWith("/new") ? gate : CompletableFuture.completedFuture(null);
+            CompletableFuture<WriteResult> maker = s.write("new/a", MemorySegment.ofArray(bytes(10, 2)), Generation.UNKNOWN);
+            awaitPath(root.resolve("new"));
+            CompletableFuture<WriteResult> finder = s.write("new/b", MemorySegment.ofArray(bytes(10, 3)), Generation.UNKNOWN);
+            awaitPath(root.resolve("new/b"));
+            // Its own syncs (its data, the directory it is in) take milliseconds.
+            Thread.sleep(500);
+            assertFalse(finder.isDone(), "reported durable before the directory's own entry");
+            gate.complete(null);
+            assertTrue(maker.get(120, TimeUnit.SECONDS).succeeded());
+            assertTrue(finder.get(120, TimeUnit.SECONDS).succeeded());
+        }
+    }
+
+    private static void awaitPath(Path p) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.exists(p)) {
+            assertTrue(System.nanoTime() < deadline, p + " never appeared");
+            Thread.sleep(5);
         }
     }
 
