@@ -10,7 +10,7 @@ import java.util.function.LongFunction;
 
 final class FileIoDrivers {
     static final String FLAG = "tessera.io_uring";
-    private static final System.Logger LOG = System.getLogger("io.tessera.nativeio");
+    static final System.Logger LOG = System.getLogger("io.tessera.nativeio");
     private static final AtomicBoolean LOGGED = new AtomicBoolean();
 
     private FileIoDrivers() {}

@@ -157,7 +157,6 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private final Thread completer;
     /** Runs what io_uring does not serve well or at all: whole-file reads, syncfs, chains ({@link #runChain}). */
     private final ThreadPoolExecutor helpers;
-    private static final System.Logger LOG = System.getLogger("io.tessera.nativeio");
     /** The driver whose helper pool runs the current thread, if any. */
     private static final ThreadLocal<IoUringFileIoDriver> HELPER_THREAD = new ThreadLocal<>();
     /** The same calls as blocking system calls on the calling thread. */
@@ -633,19 +632,22 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private boolean placeWakeUp() {
         sqLock.lock();
         try {
-            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
-            boolean room = sqTail - head < sqEntries;
-            if (room) {
-                prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
-                sqTail++;
-                INT_AT.setRelease(sqRing, sqTailOff, sqTail);
-                unsubmitted++;
-            }
+            boolean room = placeWakeUpSqe();
+            if (room) unsubmitted++;
             enterSubmit();
             return room;
         } finally {
             sqLock.unlock();
         }
+    }
+
+    /** Places the wake-up no-op in the SQ without submitting it; false when the ring has no room. Holds sqLock. */
+    private boolean placeWakeUpSqe() {
+        if (sqTail - (int) INT_AT.getAcquire(sqRing, sqHeadOff) >= sqEntries) return false;
+        prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
+        sqTail++;
+        INT_AT.setRelease(sqRing, sqTailOff, sqTail);
+        return true;
     }
 
     private void enterSubmit() {
@@ -750,7 +752,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
      * store keeps working, without io_uring.
      */
     private void failAll(Throwable t) {
-        if (!broken) LOG.log(System.Logger.Level.WARNING, name() + " ring broken (" + t.getMessage() + "): operations in flight fail; later ones use blocking system calls");
+        if (!broken) FileIoDrivers.LOG.log(System.Logger.Level.WARNING, name() + " ring broken (" + t.getMessage() + "): operations in flight fail; later ones use blocking system calls");
         broken = true;
         sqLock.lock();
         try {
@@ -775,10 +777,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
         injectedEnterErrno = errno;
         sqLock.lock();
         try {
-            prep(sqTail & sqMask, new Op(OP_NOP, "nop", ""), WAKE);
-            sqTail++;
-            INT_AT.setRelease(sqRing, sqTailOff, sqTail);
-            LibC.syscall(SYS_IO_URING_ENTER, ringFd, 1, 0, 0, 0, 0);
+            if (placeWakeUpSqe()) LibC.syscall(SYS_IO_URING_ENTER, ringFd, 1, 0, 0, 0, 0);
         } finally {
             sqLock.unlock();
         }

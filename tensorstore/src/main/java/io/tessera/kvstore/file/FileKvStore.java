@@ -653,9 +653,10 @@ public final class FileKvStore implements KvStore {
                                     ? CompletableFuture.completedFuture(null) : CompletableFuture.failedFuture(e2)));
                 })
                 .whenComplete((v, e) -> {
-                    CompletableFuture<Void> parentSynced = e != null || !options.fileIoSync() ? CompletableFuture.completedFuture(null)
-                            : dirSyncer.sync(parent(dir));
-                    if (e == null && options.fileIoSync()) {
+                    if (!options.fileIoSync()) return;
+                    // A failed mkdir made nothing whose entry anyone need wait for.
+                    CompletableFuture<Void> parentSynced = e != null ? CompletableFuture.completedFuture(null) : dirSyncer.sync(parent(dir));
+                    if (e == null) {
                         synchronized (createdDirSyncs) {
                             createdDirSyncs.add(parentSynced);
                         }
