@@ -32,13 +32,16 @@ public final class TensorStore {
     private final Transaction transaction;
     private final Context context;
     private final String kvstoreUrl;
+    /** The spec's {@code recheck_cached_data}: which chunks of the cache pool reads use unasked. */
+    private final ZarrArray.Recheck recheck;
 
-    private TensorStore(ZarrArray array, IndexTransform transform, Transaction transaction, Context context, String kvstoreUrl) {
+    private TensorStore(ZarrArray array, IndexTransform transform, Transaction transaction, Context context, String kvstoreUrl, ZarrArray.Recheck recheck) {
         this.array = array;
         this.transform = transform;
         this.transaction = transaction;
         this.context = context;
         this.kvstoreUrl = kvstoreUrl;
+        this.recheck = recheck;
     }
 
     // ---- open ------------------------------------------------------------------------------
@@ -65,7 +68,7 @@ public final class TensorStore {
             return ZarrOpen.open(spec, options).thenApply(o -> {
                         long[] shape = o.array().metadata().shape();
                         IndexTransform t = view == null || view.isNull() ? IndexTransform.identity(shape) : SpecTransforms.parse(view, shape);
-                        return new TensorStore(o.array(), t, null, o.context(), o.kvstoreUrl());
+                        return new TensorStore(o.array(), t, null, o.context(), o.kvstoreUrl(), o.recheck());
                     })
                     .exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e)));
         } catch (RuntimeException e) {
@@ -106,6 +109,7 @@ public final class TensorStore {
         j.set("metadata", array.metadata().toJson());
         // The view itself, so that opening this spec opens the same view.
         j.set("transform", SpecTransforms.toJson(transform));
+        if (recheck.json() != null) j.set("recheck_cached_data", recheck.json());
         return Spec.fromJson(j);
     }
 
@@ -132,7 +136,7 @@ public final class TensorStore {
     /** A lazy view indexed with a built expression. */
     public TensorStore get(IndexExpression index) {
         try {
-            return new TensorStore(array, transform.apply(index), transaction, context, kvstoreUrl);
+            return new TensorStore(array, transform.apply(index), transaction, context, kvstoreUrl, recheck);
         } catch (IndexOutOfBoundsException e) {
             throw new TensorStoreException(Code.OUT_OF_RANGE, e.getMessage());
         } catch (IllegalArgumentException e) {
@@ -149,7 +153,7 @@ public final class TensorStore {
 
     /** The same view, reading and writing through {@code txn} ({@code null}: no transaction). */
     public TensorStore withTransaction(Transaction txn) {
-        return new TensorStore(array, transform, txn, context, kvstoreUrl);
+        return new TensorStore(array, transform, txn, context, kvstoreUrl, recheck);
     }
 
     // ---- read and write --------------------------------------------------------------------
@@ -161,7 +165,7 @@ public final class TensorStore {
     public CompletableFuture<NDArray> read() {
         CompletableFuture<NDArray> f;
         if (transaction == null) {
-            f = array.read(transform);
+            f = array.read(transform, recheck);
         } else {
             try {
                 f = transaction.stagedFor(array).thenCompose(s -> s == null ? array.read(transform) : s.read(transform));

@@ -28,7 +28,7 @@ final class ZarrOpen {
             "delete_existing", "assume_metadata", "context", "transform", "rank", "recheck_cached_metadata", "recheck_cached_data",
             "cache_pool", "data_copy_concurrency", "key_encoding", "field", "metadata_key");
 
-    record Opened(ZarrArray array, Context context, String kvstoreUrl) {}
+    record Opened(ZarrArray array, Context context, String kvstoreUrl, ZarrArray.Recheck recheck) {}
 
     static CompletableFuture<Opened> open(Spec spec, OpenOptions o) {
         ObjectNode j = spec.json();
@@ -50,6 +50,7 @@ final class ZarrOpen {
         if (deleteExisting && open) throw invalid(PREFIX + "Cannot specify an open mode of `delete_existing` with `open`");
         if (deleteExisting && assume) throw invalid(PREFIX + "Cannot specify an open mode of `delete_existing` with `assume_metadata`");
         if (!create && !open) open = true;
+        ZarrArray.Recheck recheck = recheckCachedData(j.get("recheck_cached_data"));
         if (assume && !open) throw invalid(PREFIX + "Cannot specify an open mode of `assume_metadata` without `open`");
 
         // A spec's own context over the one given: the resources it defines are the spec's.
@@ -65,12 +66,12 @@ final class ZarrOpen {
 
         if (assume) {
             ZarrMetadata m = build(c, true);
-            return CompletableFuture.completedFuture(new Opened(array(ctx, resources, store, prefix, m), ctx, url));
+            return CompletableFuture.completedFuture(new Opened(array(ctx, resources, store, prefix, m), ctx, url, recheck));
         }
         CompletableFuture<Void> cleared = deleteExisting ? store.deletePrefix(prefix) : CompletableFuture.completedFuture(null);
         boolean openMode = open;
         return cleared.thenCompose(v -> openOrCreate(ctx, store, prefix, metaKey, c, create, openMode))
-                .thenApply(m -> new Opened(array(ctx, resources, store, prefix, m), ctx, url));
+                .thenApply(m -> new Opened(array(ctx, resources, store, prefix, m), ctx, url, recheck));
     }
 
     private static CompletableFuture<ZarrMetadata> openOrCreate(Context ctx, KvStore store, String prefix, String metaKey, Constraints c, boolean create, boolean open) {
@@ -355,6 +356,24 @@ final class ZarrOpen {
         if (p.isEmpty()) return base;
         if (base.isEmpty() || base.endsWith("/")) return base + p;
         return base + "/" + p;
+    }
+
+    /**
+     * TensorStore's {@code recheck_cached_data}: {@code true} (the default), {@code false},
+     * {@code "open"} (data cached from this open on is used as it is), or a time in seconds since
+     * the epoch (data cached from then on is).
+     */
+    private static ZarrArray.Recheck recheckCachedData(JsonNode v) {
+        if (v == null || (v.isBoolean() && v.booleanValue())) return ZarrArray.Recheck.ALWAYS;
+        if (v.isBoolean()) return ZarrArray.Recheck.NEVER;
+        long now = System.nanoTime();
+        if (v.isTextual() && v.textValue().equals("open")) return ZarrArray.Recheck.after(now, v);
+        if (v.isNumber() && Double.isFinite(v.doubleValue())) {
+            // From wall-clock seconds to the monotonic clock the cache stamps entries with.
+            double agoNanos = System.currentTimeMillis() * 1e6 - v.doubleValue() * 1e9;
+            return ZarrArray.Recheck.after(now - (long) Math.max(-1e18, Math.min(1e18, agoNanos)), v);
+        }
+        throw invalid("Error parsing object member \"recheck_cached_data\": Expected boolean, number, or \"open\", but received: " + v);
     }
 
     static TensorStoreException invalid(String message) {

@@ -16,7 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** A memory store whose writes take {@code delayMillis} to become durable, counting operations. */
 final class SlowCountingStore implements KvStore {
     final MemoryKvStore inner = new MemoryKvStore();
+    /** Reads that returned a value or its absence (conditional ones too). */
     final AtomicInteger reads = new AtomicInteger();
+    /** Conditional reads that found the value unchanged, and read none. */
+    final AtomicInteger unchangedReads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
     private final Executor delayed;
 
@@ -34,6 +37,14 @@ final class SlowCountingStore implements KvStore {
     public CompletableFuture<ReadResult> read(String key) {
         reads.incrementAndGet();
         return inner.read(key);
+    }
+
+    @Override
+    public CompletableFuture<ReadResult> readIfChanged(String key, Generation ifNotEqual) {
+        return inner.readIfChanged(key, ifNotEqual).thenApply(r -> {
+            (r.unchanged() ? unchangedReads : reads).incrementAndGet();
+            return r;
+        });
     }
 
     @Override

@@ -7,7 +7,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongFunction;
 import java.util.function.Supplier;
 
 /**
@@ -133,7 +132,7 @@ final class BlockingFileIoDriver implements FileIoDriver {
     }
 
     @Override
-    public CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate) {
+    public CompletableFuture<FileContents> readFile(String path, java.util.function.Function<FileStat, MemorySegment> allocate) {
         return submit(() -> NioFileReads.readFile(path, allocate));
     }
 

@@ -2,7 +2,7 @@ package io.tessera.nativeio;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.LongFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -122,7 +122,10 @@ public interface FileIoDriver extends AutoCloseable {
      */
     boolean isOwnThread();
 
-    /** A whole file as {@link #readFile} read it: its status as of the read, and its bytes. */
+    /**
+     * A whole file as {@link #readFile} read it: its status as of the read, and its bytes (null
+     * when the allocator declined them).
+     */
     record FileContents(FileStat stat, MemorySegment bytes) {}
 
     /**
@@ -134,10 +137,11 @@ public interface FileIoDriver extends AutoCloseable {
      * <p>One round trip: the steps run as blocking calls on one thread of the driver, where a
      * file in the page cache is copied within the read call.
      *
-     * @param allocate gives a native buffer of at least the size asked for; called at most once.
-     *     On failure the buffer is the caller's to recycle.
+     * @param allocate given the file's status, a native buffer of at least its size, or null
+     *     when the bytes are not wanted (then nothing is read and the contents carry the status
+     *     alone); called at most once. On failure the buffer is the caller's to recycle.
      */
-    CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate);
+    CompletableFuture<FileContents> readFile(String path, Function<FileStat, MemorySegment> allocate);
 
     /**
      * Stops accepting operations and waits for those in flight. No future is left pending: an

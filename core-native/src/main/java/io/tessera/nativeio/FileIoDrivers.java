@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongFunction;
+import java.util.function.Function;
 
 final class FileIoDrivers {
     static final String FLAG = "tessera.io_uring";
@@ -107,13 +107,15 @@ final class FileIoDrivers {
      * {@link FileIoDriver#readFile} as blocking calls on the current thread: a file in the page
      * cache is read within the system calls, so four calls in a row beat four round trips.
      */
-    static FileIoDriver.FileContents readFileNow(String path, LongFunction<MemorySegment> allocate) throws NativeIOException {
+    static FileIoDriver.FileContents readFileNow(String path, Function<FileStat, MemorySegment> allocate) throws NativeIOException {
         int fd = LibC.openIfExists(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
         if (fd < 0) return null;
         try {
             FileStat st = LibC.fstat(fd, path);
             if (st.isDirectory()) return null;
-            MemorySegment buf = allocate.apply(st.size()).asSlice(0, st.size());
+            MemorySegment into = allocate.apply(st);
+            if (into == null) return new FileIoDriver.FileContents(st, null);
+            MemorySegment buf = into.asSlice(0, st.size());
             long done = 0;
             while (done < buf.byteSize()) {
                 long n = LibC.pread(fd, buf.asSlice(done), done, path);

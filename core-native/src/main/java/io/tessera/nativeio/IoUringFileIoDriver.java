@@ -508,7 +508,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     }
 
     @Override
-    public CompletableFuture<FileContents> readFile(String path, LongFunction<MemorySegment> allocate) {
+    public CompletableFuture<FileContents> readFile(String path, java.util.function.Function<FileStat, MemorySegment> allocate) {
         return onHelper(() -> FileIoDrivers.readFileNow(path, allocate));
     }
 

@@ -11,7 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongFunction;
+import java.util.function.Function;
 
 /**
  * {@link FileIoDriver#readFile} through {@code java.nio} instead of libc, for the blocking driver.
@@ -35,7 +35,7 @@ final class NioFileReads {
 
     private NioFileReads() {}
 
-    static FileIoDriver.FileContents readFile(String path, LongFunction<MemorySegment> allocate) throws NativeIOException {
+    static FileIoDriver.FileContents readFile(String path, Function<FileStat, MemorySegment> allocate) throws NativeIOException {
         Path p;
         try {
             p = Path.of(path);
@@ -64,7 +64,9 @@ final class NioFileReads {
                     continue;
                 }
                 if (!after.equals(before)) continue;
-                MemorySegment buf = allocate.apply(before.size()).asSlice(0, before.size());
+                MemorySegment into = allocate.apply(before);
+                if (into == null) return new FileIoDriver.FileContents(before, null);
+                MemorySegment buf = into.asSlice(0, before.size());
                 ByteBuffer bb = buf.asByteBuffer();
                 long done = 0;
                 try {

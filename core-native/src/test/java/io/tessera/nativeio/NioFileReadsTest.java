@@ -18,7 +18,8 @@ class NioFileReadsTest {
 
     private final AtomicInteger allocations = new AtomicInteger();
 
-    private MemorySegment allocate(long size) {
+    private MemorySegment allocate(FileStat stat) {
+        long size = stat.size();
         allocations.incrementAndGet();
         return Arena.ofAuto().allocate(size + 13); // more than asked, as a pool may give
     }

@@ -22,6 +22,19 @@ public interface KvStore extends AutoCloseable {
     CompletableFuture<ReadResult> read(String key);
 
     /**
+     * Reads {@code key} unless it is still at generation {@code ifNotEqual}: then completes with
+     * {@link ReadResult#unchanged} and reads no value ({@link Generation#UNKNOWN}: reads in any
+     * case). A store that can learn a key's generation without reading its value does so.
+     */
+    default CompletableFuture<ReadResult> readIfChanged(String key, Generation ifNotEqual) {
+        return read(key).thenApply(r -> {
+            if (ifNotEqual.isUnknown() || !r.generation().equals(ifNotEqual)) return r;
+            r.releaseValue();
+            return ReadResult.unchanged(r.generation());
+        });
+    }
+
+    /**
      * Reads {@code key}, then continues with {@code then} (which may write to this store) on
      * {@code executor}; or where the store knows better: a store whose I/O thread is otherwise
      * idle may run {@code then} there, which makes a lone read-modify-write one chain of calls on

@@ -133,8 +133,8 @@ class StagedChunk {
 
     /**
      * Releases this state's handles on the staging buffer and every merged chunk. Only once
-     * nothing uses them through these handles: a store that keeps one holds a handle of its own,
-     * but a cache that holds one does not.
+     * nothing uses them through these handles: a store or a cache that keeps one holds a handle
+     * of its own.
      */
     void releaseBuffers() {
         synchronized (owned) {

@@ -98,7 +98,43 @@ public final class ZarrArray {
 
     /** Reads the region {@code t} selects; missing chunks read as the fill value. */
     public CompletableFuture<NDArray> read(IndexTransform t) {
-        return read(t, (key, chunk) -> new Decoded(chunk, null));
+        return read(t, Recheck.ALWAYS);
+    }
+
+    /**
+     * {@link #read(IndexTransform)}, using chunks of the cache pool as {@code recheck} allows
+     * without asking the store whether they are still current.
+     */
+    public CompletableFuture<NDArray> read(IndexTransform t, Recheck recheck) {
+        return read(t, (key, chunk) -> new Decoded(chunk, null), recheck);
+    }
+
+    /**
+     * TensorStore's {@code recheck_cached_data}: which chunks of the cache pool a read may use as
+     * they are. Any other is revalidated: the store is asked for the chunk unless it is still at
+     * the cached generation, which the file store answers from the file's status, unread.
+     *
+     * @param afterNanos with {@link Mode#AFTER}, the moment ({@link System#nanoTime}) from which
+     *     cached data is fresh
+     * @param json the spec's value, for the spec of the array it opened (null: the default)
+     */
+    public record Recheck(Mode mode, long afterNanos, com.fasterxml.jackson.databind.JsonNode json) {
+        public enum Mode { ALWAYS, NEVER, AFTER }
+
+        /** Every cached chunk is revalidated ({@code true}, TensorStore's default). */
+        public static final Recheck ALWAYS = new Recheck(Mode.ALWAYS, 0, null);
+        /** Cached chunks are used as they are ({@code false}). */
+        public static final Recheck NEVER = new Recheck(Mode.NEVER, 0, com.fasterxml.jackson.databind.node.BooleanNode.FALSE);
+
+        /**
+         * Chunks cached from {@code nanos} ({@link System#nanoTime}) on are used as they are
+         * ({@code "open"}, or a time: the spec's {@code json}).
+         */
+        public static Recheck after(long nanos, com.fasterxml.jackson.databind.JsonNode json) { return new Recheck(Mode.AFTER, nanos, json); }
+
+        boolean fresh(long stampNanos) {
+            return mode == Mode.NEVER || (mode == Mode.AFTER && stampNanos - afterNanos >= 0);
+        }
     }
 
     /**
@@ -111,6 +147,10 @@ public final class ZarrArray {
     }
 
     CompletableFuture<NDArray> read(IndexTransform t, ChunkOverlay overlay) {
+        return read(t, overlay, Recheck.ALWAYS);
+    }
+
+    private CompletableFuture<NDArray> read(IndexTransform t, ChunkOverlay overlay, Recheck recheck) {
         // Every element is written below, by a chunk's copy or its fill.
         NDArray out = NDArray.allocateUninitialized(meta.dataType(), NDArray.Order.C, t.inputShape());
         List<ChunkPart> parts = ChunkPart.split(t, meta.chunks());
@@ -118,8 +158,15 @@ public final class ZarrArray {
         for (int i = 0; i < fs.length; i++) {
             ChunkPart part = parts.get(i);
             String key = chunkKey(part.chunkIndex);
-            fs[i] = store.read(key).thenAcceptAsync(r -> {
-                Decoded d = decodeOwned(r, key);
+            ChunkCache.Lease lease = cache == null ? null : cache.lease(new CacheKey(this, key));
+            long stamp = System.nanoTime();
+            // Null: the lease is fresh enough to use without asking the store.
+            CompletableFuture<ReadResult> r = lease == null ? store.read(key)
+                    : recheck.fresh(lease.stampNanos()) ? CompletableFuture.completedFuture(null)
+                    : store.readIfChanged(key, lease.generation());
+            if (lease != null) r.whenComplete((x, e) -> { if (e != null) lease.release(); });
+            fs[i] = r.thenAcceptAsync(res -> {
+                Decoded d = cachedOrDecoded(key, res, lease, stamp);
                 try {
                     Decoded seen = overlay.apply(key, d == null ? null : d.chunk());
                     try {
@@ -137,6 +184,26 @@ public final class ZarrArray {
         return CompletableFuture.allOf(fs).whenComplete((v, e) -> {
             if (e != null) out.release();
         }).thenApply(v -> out);
+    }
+
+    /**
+     * The chunk a read of {@code key} that started at {@code stamp} gives, decoded from
+     * {@code r} (which passes to this method) and cached; or the leased chunk, when there was no
+     * need to read ({@code r} null) or the store found it unchanged. The lease passes to this
+     * method too: into the result, or released. Null for a missing chunk.
+     */
+    private Decoded cachedOrDecoded(String key, ReadResult r, ChunkCache.Lease lease, long stamp) {
+        if (lease != null) {
+            if (r != null && r.unchanged()) cache.revalidated(new CacheKey(this, key), lease.generation(), stamp);
+            if (r == null || r.unchanged()) return new Decoded(lease.chunk(), lease.handle());
+            lease.release();
+        }
+        Decoded d = decodeOwned(r, key);
+        if (cache != null) {
+            if (d == null) cache.invalidate(new CacheKey(this, key));
+            else cache.put(new CacheKey(this, key), d.chunk(), r.generation(), meta.chunkBytes(), stamp, d.buffer() == null ? null : d.buffer().share());
+        }
+        return d;
     }
 
     /**
@@ -693,8 +760,8 @@ public final class ZarrArray {
                 done = CompletableFuture.failedFuture(e);
             }
             done.whenComplete((v, e) -> {
-                // A store that keeps a chunk holds its own handle on it; only a cache shares ours.
-                if (cache == null) p.releaseBuffers();
+                // A store or a cache that keeps a chunk holds its own handle on it.
+                p.releaseBuffers();
                 for (CompletableFuture<Void> w : p.waiters) {
                     if (e == null) w.complete(null); else w.completeExceptionally(e);
                 }
@@ -720,9 +787,15 @@ public final class ZarrArray {
 
         /** Merges over the cached chunk when there is one; a stale one costs a re-read. */
         private CompletableFuture<Void> modifyCachedOrStored(Pending p) {
-            ChunkCache.Entry cached = cache == null ? null : cache.get(cacheKey());
+            ChunkCache.Lease cached = cache == null ? null : cache.lease(cacheKey());
             if (cached == null) return readModifyWrite(p);
-            return mergeAndWrite(p, cached.chunk(), cached.generation()).thenCompose(ok -> {
+            CompletableFuture<Boolean> written;
+            try {
+                written = mergeAndWrite(p, cached.chunk(), cached.generation()); // (the merge copies the cached chunk)
+            } finally {
+                cached.release();
+            }
+            return written.thenCompose(ok -> {
                 if (ok) return CompletableFuture.<Void>completedFuture(null);
                 cache.invalidate(cacheKey());
                 return readModifyWrite(p);
@@ -755,20 +828,31 @@ public final class ZarrArray {
          */
         private CompletableFuture<WriteResult> writeWhole(NDArray chunk, BufferPool.Buffer chunkBuffer, Generation ifEqual, StagedChunk unconditional) {
             List<BufferPool.Buffer> encoded = new ArrayList<>(1);
-            KvStore.Mutation m = mutation(key, chunk, chunkBuffer, ifEqual, encoded);
+            // The cache's handle, taken before the staging state's handles may go below.
+            BufferPool.Buffer cached = cache != null && chunkBuffer != null ? chunkBuffer.share() : null;
+            KvStore.Mutation m;
+            try {
+                m = mutation(key, chunk, chunkBuffer, ifEqual, encoded);
+            } catch (RuntimeException | Error e) {
+                if (cached != null) cached.release();
+                throw e;
+            }
             // Why now and not after the store's write: the buffer is still in this core's cache, and
             // the pool hands the most recently returned buffer out first, so the next chunk this
             // thread stages reuses it. Held until the write is durable, every chunk of a large
             // compressed write was staged into memory that had to come from DRAM. A cache keeps the
-            // chunk, so then it stays.
-            if (unconditional != null && cache == null && (m.value() == null || !encoded.isEmpty())) unconditional.releaseBuffers();
+            // chunk through a handle of its own.
+            if (unconditional != null && (m.value() == null || !encoded.isEmpty())) unconditional.releaseBuffers();
             CompletableFuture<WriteResult> f = store.apply(m);
             if (!encoded.isEmpty()) f = f.whenComplete((w, e) -> encoded.forEach(BufferPool.Buffer::release));
             if (cache == null) return f;
-            return f.thenApply(w -> {
-                if (w.succeeded() && m.value() != null) cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes());
-                else cache.invalidate(cacheKey());
-                return w;
+            return f.whenComplete((w, e) -> {
+                if (e == null && w.succeeded() && m.value() != null) {
+                    cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes(), System.nanoTime(), cached);
+                } else {
+                    if (cached != null) cached.release();
+                    cache.invalidate(cacheKey());
+                }
             });
         }
 

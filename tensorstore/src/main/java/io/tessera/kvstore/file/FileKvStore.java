@@ -316,18 +316,26 @@ public final class FileKvStore implements KvStore {
      */
     @Override
     public CompletableFuture<ReadResult> read(String key) {
+        return readIfChanged(key, Generation.UNKNOWN);
+    }
+
+    /** The file's status decides, before any byte is read: an unchanged value costs an open and an fstat. */
+    @Override
+    public CompletableFuture<ReadResult> readIfChanged(String key, Generation ifNotEqual) {
         return guard(key, () -> permits.run(() -> {
             String p = path(key);
             // The file is read into a pooled native buffer that passes to the reader: the kernel
             // copies straight into memory the decoder reads, with no staging copy in between.
             BufferPool.Buffer[] taken = new BufferPool.Buffer[1];
-            return driver.readFile(p, size -> (taken[0] = BufferPool.shared().take(size)).segment())
+            return driver.readFile(p, st -> !ifNotEqual.isUnknown() && ifNotEqual.equals(generation(st)) ? null : (taken[0] = BufferPool.shared().take(st.size())).segment())
                     .handle((c, e) -> {
                         if (e != null) {
                             if (taken[0] != null) taken[0].release();
                             throw new java.util.concurrent.CompletionException(Errors.kv("Error reading " + p, e));
                         }
-                        return c == null ? ReadResult.missing() : ReadResult.owned(taken[0], c.bytes(), generation(c.stat()));
+                        if (c == null) return ReadResult.missing();
+                        if (c.bytes() == null) return ReadResult.unchanged(ifNotEqual);
+                        return ReadResult.owned(taken[0], c.bytes(), generation(c.stat()));
                     });
         }), false);
     }

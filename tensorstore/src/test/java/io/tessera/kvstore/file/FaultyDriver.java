@@ -59,7 +59,7 @@ final class FaultyDriver implements FileIoDriver {
     }
     @Override public CompletableFuture<FileStat> fstat(FileHandle f) { return maybe("statx", f.path(), () -> real.fstat(f)); }
     @Override public CompletableFuture<Void> close(FileHandle f) { return real.close(f); }
-    @Override public CompletableFuture<FileContents> readFile(String path, java.util.function.LongFunction<MemorySegment> allocate) {
+    @Override public CompletableFuture<FileContents> readFile(String path, java.util.function.Function<io.tessera.nativeio.FileStat, MemorySegment> allocate) {
         return maybe("readFile", path, () -> real.readFile(path, allocate));
     }
     @Override public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) { return real.runChain(chain); }

@@ -103,6 +103,44 @@ class FileKvStoreTest {
 
     static String str(ReadResult r) { return new String(r.value().toArray(JAVA_BYTE), StandardCharsets.UTF_8); }
 
+    /**
+     * A conditional read names the generation the reader holds: while the file is still at it,
+     * the read says so and reads nothing; a file replaced by another writer (here, renamed over by
+     * plain java.nio, as another process would) or rewritten in place is read again, whole.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void aConditionalReadSaysUnchangedOnlyWhileTheFileIsAtTheGenerationNamed(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = store(kind);
+        assertFalse(await(s.readIfChanged("a", Generation.NO_VALUE)).exists(), "missing stays missing");
+        Generation g1 = await(s.write("a", seg("hello"), Generation.UNKNOWN)).generation();
+
+        ReadResult same = await(s.readIfChanged("a", g1));
+        assertTrue(same.unchanged());
+        assertNull(same.value());
+        assertEquals(g1, same.generation());
+        assertEquals("hello", str(await(s.readIfChanged("a", Generation.UNKNOWN))), "UNKNOWN reads in any case");
+
+        Path tmp = dir.resolve("elsewhere");
+        Files.writeString(tmp, "other");
+        Files.move(tmp, dir.resolve("root/a"), java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        ReadResult replaced = await(s.readIfChanged("a", g1));
+        assertFalse(replaced.unchanged());
+        assertEquals("other", str(replaced));
+        assertNotEquals(g1, replaced.generation());
+        assertEquals(replaced.generation(), await(s.read("a")).generation());
+
+        Files.writeString(dir.resolve("root/a"), "in place, longer");
+        ReadResult rewritten = await(s.readIfChanged("a", replaced.generation()));
+        assertFalse(rewritten.unchanged());
+        assertEquals("in place, longer", str(rewritten));
+
+        Files.delete(dir.resolve("root/a"));
+        ReadResult gone = await(s.readIfChanged("a", rewritten.generation()));
+        assertFalse(gone.unchanged());
+        assertFalse(gone.exists());
+    }
+
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
     void readWriteDelete(FileIoDriver.Kind kind) throws Exception {

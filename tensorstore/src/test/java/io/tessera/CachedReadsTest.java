@@ -1,0 +1,189 @@
+package io.tessera;
+
+import io.tessera.memory.BufferPool;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static io.tessera.OpenAndErrorsTest.assertFails;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Reads through the context's cache pool, as {@code recheck_cached_data} asks. The expected values
+ * are what TensorStore 0.1.85 read in the same scenario (the project's venv, 2026-11-24: a file
+ * array, a handle with a cache pool reads it, another handle without one rewrites it, the first
+ * reads again, then a handle opened with {@code "open"} in the first one's context reads):
+ * {@code true} sees the rewrite, {@code false} and {@code "open"} still read the cached chunk, and
+ * the later {@code "open"} handle sees the rewrite.
+ */
+class CachedReadsTest {
+    @TempDir Path dir;
+
+    private String spec(String recheck) {
+        return "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/\"},"
+                + "\"metadata\":{\"shape\":[4],\"chunks\":[4],\"dtype\":\"<i4\",\"compressor\":null}"
+                + (recheck == null ? "" : ",\"recheck_cached_data\":" + recheck) + "}";
+    }
+
+    private static long[] values(NDArray a) {
+        long[] v = new long[(int) a.shape()[0]];
+        for (int i = 0; i < v.length; i++) v[i] = a.getLong(i);
+        return v;
+    }
+
+    private void scenario(String recheck, long[] secondRead) {
+        TensorStore writer = TensorStore.open(spec(null), OpenOptions.create().deleteExisting()).join();
+        writer.write(new int[] {0, 1, 2, 3}).join();
+        try (Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":1000000}}")) {
+            TensorStore cached = TensorStore.open(spec(recheck), new OpenOptions().context(ctx)).join();
+            assertEquals("[0, 1, 2, 3]", java.util.Arrays.toString(values(cached.read().join())));
+            TensorStore other = TensorStore.open(spec(null), new OpenOptions()).join(); // no shared cache
+            other.write(new int[] {100, 101, 102, 103}).join();
+            assertEquals(java.util.Arrays.toString(secondRead), java.util.Arrays.toString(values(cached.read().join())), "recheck " + recheck);
+            TensorStore later = TensorStore.open(spec("\"open\""), new OpenOptions().context(ctx)).join();
+            assertEquals("[100, 101, 102, 103]", java.util.Arrays.toString(values(later.read().join())), "opened after the rewrite");
+        }
+    }
+
+    @Test
+    void byDefaultACachedChunkIsRevalidatedAndAnotherWritersChangeIsSeen() {
+        scenario(null, new long[] {100, 101, 102, 103});
+        scenario("true", new long[] {100, 101, 102, 103});
+    }
+
+    @Test
+    void withFalseOrOpenTheChunkCachedSinceTheOpenIsReadAsItIs() {
+        scenario("false", new long[] {0, 1, 2, 3});
+        scenario("\"open\"", new long[] {0, 1, 2, 3});
+    }
+
+    @Test
+    void aTimeBoundRevalidatesWhatWasCachedBeforeIt() {
+        double future = System.currentTimeMillis() / 1000.0 + 3600; // everything cached is older
+        scenario(Double.toString(future), new long[] {100, 101, 102, 103});
+        double past = System.currentTimeMillis() / 1000.0 - 3600;
+        scenario(Double.toString(past), new long[] {0, 1, 2, 3});
+    }
+
+    /** Revalidation asks the store for the generation only; an unchanged chunk is not read again. */
+    @Test
+    void anUnchangedChunkIsRevalidatedWithoutReadingItsValue() {
+        Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":1000000}}");
+        SlowCountingStore store = new SlowCountingStore(0).bindTo(ctx);
+        TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":{\"shape\":[8],\"chunks\":[4],\"dtype\":\"<i4\",\"compressor\":null}}",
+                OpenOptions.create().context(ctx)).join();
+        ds.write(new int[] {1, 2, 3, 4, 5, 6, 7, 8}).join(); // cached by the writes
+        int readsBefore = store.reads.get();
+        for (int i = 0; i < 3; i++) assertEquals(6, ds.get("5").read().join().getLong());
+        assertEquals(readsBefore, store.reads.get(), "no value read");
+        assertEquals(3, store.unchangedReads.get());
+        assertEquals(2, ctx.cachePool().size());
+    }
+
+    @Test
+    void theSpecKeepsANonDefaultRecheckAndABadOneIsRefusedAsTensorStoreDoes() {
+        TensorStore.open(spec(null), OpenOptions.create().deleteExisting()).join();
+        assertFalse(TensorStore.open(spec("true"), new OpenOptions()).join().spec().json().has("recheck_cached_data"));
+        assertEquals("false", TensorStore.open(spec("false"), new OpenOptions()).join().spec().json().get("recheck_cached_data").toString());
+        assertEquals("\"open\"", TensorStore.open(spec("\"open\""), new OpenOptions()).join().get("1:3").spec().json().get("recheck_cached_data").toString());
+        // Messages as tensorstore 0.1.85 gives them (without its source locations).
+        assertFails(TensorStoreException.Code.INVALID_ARGUMENT,
+                "Error parsing object member \"recheck_cached_data\": Expected boolean, number, or \"open\", but received: \"x\"",
+                () -> TensorStore.open(spec("\"x\""), new OpenOptions()));
+        assertFails(TensorStoreException.Code.INVALID_ARGUMENT,
+                "Error parsing object member \"recheck_cached_data\": Expected boolean, number, or \"open\", but received: [1]",
+                () -> TensorStore.open(spec("[1]"), new OpenOptions()));
+    }
+
+    /**
+     * The cache holds its chunks through handles on pooled memory and lets go of them as entries
+     * leave: reading many more chunks than the pool holds leaves the pool's outstanding bytes
+     * where they were, give or take what the cache holds now, without any collection.
+     */
+    @Test
+    void evictedChunksGoBackToThePoolAtOnce() {
+        long chunkBytes = 256 * 1024; // pooled (at least BufferPool.MIN_POOLED)
+        Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":" + 4 * chunkBytes + "}}");
+        TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/many/\"},"
+                        + "\"metadata\":{\"shape\":[" + 64 * 65536 + "],\"chunks\":[65536],\"dtype\":\"<i4\",\"compressor\":{\"id\":\"zstd\",\"level\":1}}}",
+                OpenOptions.create().context(ctx)).join();
+        int[] values = new int[64 * 65536];
+        for (int i = 0; i < values.length; i++) values[i] = i * 7;
+        ds.write(values).join();
+        BufferPool pool = BufferPool.shared();
+        for (int round = 0; round < 5; round++) {
+            NDArray all = ds.read().join();
+            for (int i = 0; i < values.length; i += 4099) assertEquals(values[i], all.getLong(i));
+            all.release();
+        }
+        assertTrue(ctx.cachePool().usedBytes() <= 4 * chunkBytes);
+        long heldByCache = ctx.cachePool().usedBytes();
+        long before = pool.outstandingBytes();
+        for (int round = 0; round < 5; round++) ds.read().join().release();
+        // Chunks read and evicted meanwhile all came back; other tests may hold a little.
+        assertTrue(pool.outstandingBytes() - before <= 8 * chunkBytes,
+                "outstanding grew by " + (pool.outstandingBytes() - before) + " bytes over " + heldByCache + " cached");
+        ctx.close();
+    }
+
+    /**
+     * Many threads read and write through a cache pool too small for the array (entries come and
+     * go all the time). Each writer owns every fourth element and writes them all, again and again,
+     * with increasing values; a read must show each element at least at the value its writer had
+     * committed before the read began (a stale cached chunk would not), and at most at the value
+     * its writer had issued by the time the read ended.
+     */
+    @Test
+    void concurrentReadsAndWritesThroughASmallCacheSeeNoStaleOrForeignData() throws Exception {
+        int writers = 4, readers = 4, n = 64 * 1024;
+        Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":" + 3 * 16 * 1024 * 4 + "}}");
+        TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/mixed/\"},"
+                        + "\"metadata\":{\"shape\":[" + n + "],\"chunks\":[16384],\"dtype\":\"<i4\",\"compressor\":{\"id\":\"zstd\",\"level\":1}}}",
+                OpenOptions.create().context(ctx)).join();
+        java.util.concurrent.atomic.AtomicLongArray committed = new java.util.concurrent.atomic.AtomicLongArray(writers);
+        java.util.concurrent.atomic.AtomicLongArray issued = new java.util.concurrent.atomic.AtomicLongArray(writers);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ConcurrentLinkedQueue<String> errors = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        java.util.List<Thread> threads = new java.util.ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int id = w;
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int v = 1; v <= 30; v++) {
+                    issued.set(id, v);
+                    // The writer's elements are interleaved over every chunk: element i belongs to i % writers.
+                    ds.get(id + "::" + writers).write(v).join();
+                    committed.set(id, v);
+                }
+            }));
+        }
+        for (int r = 0; r < readers; r++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                while (!stop.get()) {
+                    long[] lo = new long[writers], hi = new long[writers];
+                    for (int w = 0; w < writers; w++) lo[w] = committed.get(w);
+                    NDArray a = ds.read().join();
+                    for (int w = 0; w < writers; w++) hi[w] = issued.get(w);
+                    for (int i = 0; i < n; i++) {
+                        long v = a.getLong(i);
+                        int w = i % writers;
+                        if (v < lo[w] || v > hi[w]) errors.add("element " + i + " read " + v + ", its writer had committed " + lo[w] + " and issued " + hi[w]);
+                    }
+                    a.release();
+                }
+            }));
+        }
+        for (int w = 0; w < writers; w++) threads.get(w).join();
+        stop.set(true);
+        for (Thread t : threads) t.join();
+        assertTrue(errors.isEmpty(), errors.size() + " errors, first: " + errors.peek());
+        // Quiescent now: what every handle reads is what the store holds, cached or not.
+        NDArray viaCache = ds.read().join();
+        NDArray fresh = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/mixed/\"}}", new OpenOptions()).join().read().join();
+        for (int i = 0; i < n; i++) assertEquals(fresh.getLong(i), viaCache.getLong(i), "element " + i);
+        ctx.close();
+    }
+}
