@@ -24,6 +24,17 @@ final class FileIoDrivers {
     private static final java.util.Set<Long> SYNCFS_FLUSHES = java.util.Set.of(
             0xEF53L, 0x58465342L, 0x9123683EL, 0xF2F52010L, 0x2FC12FC1L, 0xCA451A4EL, 0x794C7630L, 0x01021994L);
 
+    /** Whether this kernel's syncfs reports writeback errors (Linux 5.8 and later): else it may succeed over lost data. */
+    static final boolean SYNCFS_REPORTS_ERRORS = kernelAtLeast(System.getProperty("os.version", ""), 5, 8);
+
+    /** Whether a Linux release string such as {@code "6.1.0-18-amd64"} is {@code major.minor} or later. */
+    static boolean kernelAtLeast(String release, int major, int minor) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)\\.(\\d+)").matcher(release);
+        if (!m.find()) return false;
+        int ma = Integer.parseInt(m.group(1)), mi = Integer.parseInt(m.group(2));
+        return ma > major || (ma == major && mi >= minor);
+    }
+
     /**
      * {@code syncfs} of the file system holding {@code file}, where it is as good as fsyncs.
      * Elsewhere {@code syncfs} may succeed without persisting anything: FUSE sends no sync to its
@@ -32,6 +43,10 @@ final class FileIoDrivers {
      * callers fsync file by file.
      */
     static Void syncFileSystem(FileHandle file) throws NativeIOException {
+        if (!SYNCFS_REPORTS_ERRORS) {
+            throw new UnsupportedOperationException("syncfs reports no writeback errors before Linux 5.8 (this is "
+                    + System.getProperty("os.version") + "); files are fsync'd one by one");
+        }
         long type = LibC.fileSystemType(file.fd(), file.path());
         if (!SYNCFS_FLUSHES.contains(type)) {
             throw new UnsupportedOperationException("syncfs is not relied on for " + file.path() + " (file system type 0x"

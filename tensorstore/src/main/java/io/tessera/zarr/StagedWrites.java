@@ -104,7 +104,8 @@ public final class StagedWrites {
         store.expectWrites(prepared.size());
         return CompletableFuture.allOf(prepared.stream()
                 .map(f -> f.whenComplete((m, e) -> {
-                            if (e != null) store.expectWrites(-1); // this one will never be written
+                            // This one will never be written (a lone write was never announced).
+                            if (e != null && prepared.size() > 1) store.expectWrites(-1);
                         })
                         .thenCompose(this::commitOne))
                 .toArray(CompletableFuture[]::new));

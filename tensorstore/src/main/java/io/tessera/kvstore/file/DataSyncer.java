@@ -50,6 +50,7 @@ final class DataSyncer {
     private volatile boolean noSyncfs = !Boolean.parseBoolean(System.getProperty("tessera.file.syncfs", "true"));
     private final LongAdder fileSyncs = new LongAdder();
     private final LongAdder fileSystemSyncs = new LongAdder();
+    private final LongAdder holdsTimedOut = new LongAdder();
 
     DataSyncer(FileIoDriver driver) { this.driver = driver; }
 
@@ -142,6 +143,7 @@ final class DataSyncer {
                 }
                 held = false;
                 expected = 0; // whatever was announced and never came: the rest sync as they come
+                holdsTimedOut.increment();
             }
             next();
         });
@@ -153,16 +155,30 @@ final class DataSyncer {
     /** syncfs calls issued so far, each serving a batch. */
     long fileSystemSyncs() { return fileSystemSyncs.sum(); }
 
+    /** Holds that ended because announced writes stopped arriving, not because all had arrived. */
+    long holdsTimedOut() { return holdsTimedOut.sum(); }
+
+    /**
+     * Runs {@code batch}, then the batches that gather meanwhile. A loop, not a chain of
+     * callbacks: a driver that completes a sync on the calling thread, whose callers issue their
+     * next write from the completion, would otherwise nest one batch deeper per write.
+     */
     private void run(List<Request> batch) {
-        CompletableFuture<Void> all;
-        if (noSyncfs) {
-            all = fsyncEach(batch);
-        } else {
-            Map<Long, List<Request>> byDevice = new LinkedHashMap<>();
-            for (Request r : batch) byDevice.computeIfAbsent(r.device(), d -> new ArrayList<>()).add(r);
-            all = CompletableFuture.allOf(byDevice.values().stream().map(this::syncfsOne).toArray(CompletableFuture[]::new));
+        while (batch != null) {
+            CompletableFuture<Void> all = start(batch);
+            if (!all.isDone()) {
+                all.handle((v, e) -> null).thenRun(this::next);
+                return;
+            }
+            batch = nextBatch();
         }
-        all.handle((v, e) -> null).thenRun(this::next);
+    }
+
+    private CompletableFuture<Void> start(List<Request> batch) {
+        if (noSyncfs) return fsyncEach(batch);
+        Map<Long, List<Request>> byDevice = new LinkedHashMap<>();
+        for (Request r : batch) byDevice.computeIfAbsent(r.device(), d -> new ArrayList<>()).add(r);
+        return CompletableFuture.allOf(byDevice.values().stream().map(this::syncfsOne).toArray(CompletableFuture[]::new));
     }
 
     /** One syncfs for requests whose files are on one file system (or one fsync, for a lone one). */
@@ -198,21 +214,23 @@ final class DataSyncer {
     }
 
     private void next() {
-        List<Request> batch;
-        synchronized (this) {
-            if (waiting.isEmpty()) {
-                running = false;
-                held = false;
-                return;
-            }
-            if (expected > 0) {
-                hold();
-                return;
-            }
+        run(nextBatch());
+    }
+
+    /** The requests waiting, to run now; null when there are none (nothing runs then) or they are held. */
+    private synchronized List<Request> nextBatch() {
+        if (waiting.isEmpty()) {
+            running = false;
             held = false;
-            batch = waiting;
-            waiting = new ArrayList<>();
+            return null;
         }
-        run(batch);
+        if (expected > 0) {
+            hold();
+            return null;
+        }
+        held = false;
+        List<Request> batch = waiting;
+        waiting = new ArrayList<>();
+        return batch;
     }
 }

@@ -251,7 +251,11 @@ public final class FileKvStore implements KvStore {
                 + Long.toHexString(st.mtimeNanos()) + "." + Long.toHexString(st.size()));
     }
 
-    private static String parent(String path) { return path.substring(0, path.lastIndexOf('/')); }
+    /** The directory {@code path} is in: {@code "/"} for a top-level one. */
+    static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash == 0 ? "/" : path.substring(0, slash);
+    }
 
     private <T> CompletableFuture<T> guard(String key, Supplier<CompletableFuture<T>> op) {
         return guard(key, op, true);
@@ -436,14 +440,17 @@ public final class FileKvStore implements KvStore {
         return guard(key, () -> {
             if (value.isNative()) return serialized(key, release -> mutateSoon(key, value, ifEqual, release));
             // The kernel needs a stable address; heap arrays move. The staging buffer goes back to
-            // the pool once the whole mutation (and so every I/O on it) has completed.
-            CompletableFuture<WriteResult> f = permits.run(() -> {
+            // the pool once the whole mutation (and so every I/O on it) has completed. The write
+            // takes its place among the key's mutations first and waits for a permit there: waiting
+            // for the permit first, a later write (or delete) of the key that needs none would
+            // overtake it and be overwritten by it.
+            CompletableFuture<WriteResult> f = serialized(key, release -> permits.run(() -> {
                 StagingBuffers.Buffer b = staging.borrow(value.byteSize());
                 MemorySegment data = b.segment().asSlice(0, value.byteSize()).copyFrom(value);
-                CompletableFuture<WriteResult> w = serialized(key, release -> mutateSoon(key, data, ifEqual, release));
+                CompletableFuture<WriteResult> w = mutateSoon(key, data, ifEqual, release);
                 w.whenComplete((r, e) -> staging.release(b));
                 return w;
-            });
+            }));
             // A dependent copy: cancelling what the caller holds must not release the buffer early.
             return f.thenApply(r -> r);
         });
@@ -559,6 +566,9 @@ public final class FileKvStore implements KvStore {
                                     release.complete(null);
                                     if (err != null) return CompletableFuture.failedFuture(err);
                                     if (gen == null) return CompletableFuture.completedFuture(WriteResult.conditionFailed());
+                                    // A delete has arrived once it is unlinked: its directory sync goes
+                                    // through the data syncer, which holds syncs while writes are expected.
+                                    if (sync && askedForSync.compareAndSet(false, true)) dataSyncer.arrivedWithoutSync();
                                     CompletableFuture<Void> durable = sync ? dirSyncer.sync(dir).thenCombine(newDirsDurable(dir), (a, b) -> null)
                                             : CompletableFuture.completedFuture(null);
                                     for (CompletableFuture<Void> c : createdDirSyncs) durable = durable.thenCombine(c, (a, b) -> null);
@@ -568,7 +578,7 @@ public final class FileKvStore implements KvStore {
         }).exceptionallyCompose(e -> CompletableFuture.failedFuture(Errors.kv(what, e)))
                 .whenComplete((r, e) -> {
                     // Without sync nothing is ever expected (see expectWrites).
-                    if (sync && !askedForSync.get()) dataSyncer.arrivedWithoutSync();
+                    if (sync && askedForSync.compareAndSet(false, true)) dataSyncer.arrivedWithoutSync();
                 });
     }
 
@@ -683,7 +693,8 @@ public final class FileKvStore implements KvStore {
     private CompletableFuture<Void> newDirsDurable(String dir) {
         CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
         if (newDirs.isEmpty()) return all;
-        for (String d = dir; d.length() > root.length(); d = parent(d)) {
+        // The root too: a store may have made it (the first write to a store whose root was missing).
+        for (String d = dir; d.length() >= root.length() && d.length() > 1; d = parent(d)) {
             CompletableFuture<Void> f = newDirs.get(d);
             if (f != null) all = all.thenCombine(f, (a, b) -> null);
         }

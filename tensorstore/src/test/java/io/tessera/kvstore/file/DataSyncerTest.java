@@ -93,7 +93,6 @@ class DataSyncerTest {
         }
     }
 
-    /** syncfs covers one file system: a batch over three devices gets one sync per device. */
     /**
      * Announced writes wait for one another: nothing is synced until the last has asked or given
      * up, then one syncfs serves them all; a request that is not one of them (a directory's) waits
@@ -135,6 +134,7 @@ class DataSyncerTest {
         }
     }
 
+    /** syncfs covers one file system: a batch over three devices gets one sync per device. */
     @Test
     void aBatchAcrossFileSystemsSyncsEachOne() throws Exception {
         List<Call> calls = Collections.synchronizedList(new ArrayList<>());
@@ -271,5 +271,63 @@ class DataSyncerTest {
         byte[] b = new byte[4096 + i];
         for (int j = 0; j < b.length; j++) b[j] = (byte) (i * 31 + j);
         return b;
+    }
+
+    /**
+     * A driver may complete a sync on the calling thread, and a caller may ask for its next sync
+     * from the completion (a chain of writes, each issued once the previous is durable). Batch
+     * after batch then runs from within the previous one's completion: 20,000 of them must not
+     * nest one stack frame deeper each (they overflowed the stack when the next batch ran as a
+     * callback of the previous).
+     */
+    @Test
+    void syncsThatCompleteInlineRunBatchAfterBatchWithoutNesting() throws Exception {
+        try (FaultyDriver driver = new FaultyDriver(FileIoDriver.create(FileIoDriver.Kind.BLOCKING, 2))) {
+            // The first sync waits for the test; every later one completes on the calling thread.
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+            driver.fsyncHook = h -> first.getAndSet(false) ? gate : CompletableFuture.completedFuture(null);
+            driver.syncfsHook = h -> CompletableFuture.completedFuture(null);
+            DataSyncer syncer = new DataSyncer(driver);
+            int n = 20_000;
+            java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger deepest = new java.util.concurrent.atomic.AtomicInteger();
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            Runnable[] next = new Runnable[1];
+            next[0] = () -> sync(syncer, "f", 1).whenComplete((v, e) -> {
+                deepest.accumulateAndGet(Thread.currentThread().getStackTrace().length, Math::max);
+                if (e != null) done.completeExceptionally(e);
+                else if (served.incrementAndGet() == n) done.complete(null);
+                else next[0].run(); // asked while the batch that served this one still runs
+            });
+            next[0].run();
+            gate.complete(null);
+            done.get(60, TimeUnit.SECONDS);
+            assertEquals(n, served.get());
+            assertTrue(deepest.get() < 500, "stack depth reached " + deepest.get());
+        }
+    }
+
+    /**
+     * A delete announced with writes (a transaction's commit) counts as arrived once it has
+     * unlinked: its directory's sync goes through the same syncer, and held for the delete's own
+     * arrival it waited out the hold's time limit, and the writes with it.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void anAnnouncedDeleteDoesNotHoldTheBatchUntilTheTimeLimit(FileIoDriver.Kind kind) throws Exception {
+        try (FileKvStore s = FileKvStore.open(dir.resolve("root-" + kind), FileKvStore.Options.defaults().withDriver(kind))) {
+            for (int round = 0; round < 20; round++) {
+                assertTrue(s.write("gone" + round, MemorySegment.ofArray(new byte[] {1}), Generation.UNKNOWN).get(60, TimeUnit.SECONDS).succeeded());
+                s.expectWrites(3);
+                List<CompletableFuture<?>> ops = List.of(
+                        s.write("a" + round, MemorySegment.ofArray(new byte[] {2}), Generation.UNKNOWN),
+                        s.delete("gone" + round, Generation.UNKNOWN),
+                        s.write("b" + round, MemorySegment.ofArray(new byte[] {3}), Generation.UNKNOWN));
+                for (CompletableFuture<?> f : ops) f.get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(0, s.dataSyncs().holdsTimedOut(), "holds that waited out their time limit");
+            assertFalse(Files.exists(dir.resolve("root-" + kind).resolve("gone0")));
+        }
     }
 }

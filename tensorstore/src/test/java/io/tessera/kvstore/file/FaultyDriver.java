@@ -59,7 +59,12 @@ final class FaultyDriver implements FileIoDriver {
     }
     @Override public CompletableFuture<FileStat> fstat(FileHandle f) { return maybe("statx", f.path(), () -> real.fstat(f)); }
     @Override public CompletableFuture<Void> close(FileHandle f) { return real.close(f); }
+    /** When set, what a whole-file read waits for before it starts. */
+    volatile java.util.function.Function<String, CompletableFuture<Void>> readFileHook;
+
     @Override public CompletableFuture<FileContents> readFile(String path, java.util.function.Function<io.tessera.nativeio.FileStat, MemorySegment> allocate) {
+        var hook = readFileHook;
+        if (hook != null) return hook.apply(path).thenCompose(v -> maybe("readFile", path, () -> real.readFile(path, allocate)));
         return maybe("readFile", path, () -> real.readFile(path, allocate));
     }
     @Override public <T> CompletableFuture<T> runChain(java.util.function.Supplier<CompletableFuture<T>> chain) { return real.runChain(chain); }

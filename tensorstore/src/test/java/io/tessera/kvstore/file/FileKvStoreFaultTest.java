@@ -181,6 +181,68 @@ class FileKvStoreFaultTest {
         }
     }
 
+    /** The same for the store's root, which the first write makes when it is missing. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void aWriteIntoTheRootAnotherJustMadeWaitsForItsEntry(FileIoDriver.Kind kind) throws Exception {
+        Path root = dir.resolve("missing-root");
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
+        try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            driver.mkdirHook = path -> path.equals(root.toString()) ? gate : CompletableFuture.completedFuture(null);
+            CompletableFuture<WriteResult> maker = s.write("a", MemorySegment.ofArray(bytes(10, 2)), Generation.UNKNOWN);
+            awaitPath(root);
+            CompletableFuture<WriteResult> finder = s.write("b", MemorySegment.ofArray(bytes(10, 3)), Generation.UNKNOWN);
+            awaitPath(root.resolve("b"));
+            Thread.sleep(500);
+            assertFalse(finder.isDone(), "reported durable before the root's own entry");
+            gate.complete(null);
+            assertTrue(maker.get(120, TimeUnit.SECONDS).succeeded());
+            assertTrue(finder.get(120, TimeUnit.SECONDS).succeeded());
+        }
+    }
+
+    /**
+     * The directory a top-level directory is in is "/", not "": a store whose root's top-level
+     * ancestor was missing synced "" after making it, which fails, and so failed its first write
+     * though the value was in place.
+     */
+    @org.junit.jupiter.api.Test
+    void theParentOfATopLevelDirectoryIsTheRootDirectory() {
+        assertEquals("/", FileKvStore.parent("/output"));
+        assertEquals("/output", FileKvStore.parent("/output/arr"));
+        assertEquals("/a/b", FileKvStore.parent("/a/b/c.__lock"));
+    }
+
+    /**
+     * Mutations of one key land in the order they were issued, whatever each needs: a write of a
+     * heap value waits for one of the store's permits (its staging copy), and while every permit
+     * is taken a later write of the same key from native memory, which needs none, used to go
+     * first, and the earlier value then replaced it.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void writesOfOneKeyLandInIssueOrderWhileThePermitsAreTaken(FileIoDriver.Kind kind) throws Exception {
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
+        try (FileKvStore s = FileKvStore.open(dir.resolve("order"), FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            assertTrue(s.write("held", MemorySegment.ofArray(new byte[] {0}), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            driver.readFileHook = path -> gate;
+            List<CompletableFuture<?>> reads = new java.util.ArrayList<>();
+            for (int i = 0; i < 256; i++) reads.add(s.read("held")); // more than there are permits
+            CompletableFuture<WriteResult> first = s.write("k", MemorySegment.ofArray(new byte[] {1}), Generation.UNKNOWN);
+            MemorySegment second = java.lang.foreign.Arena.ofAuto().allocate(1);
+            second.set(JAVA_BYTE, 0, (byte) 2);
+            CompletableFuture<WriteResult> last = s.write("k", second, Generation.UNKNOWN);
+            driver.readFileHook = null;
+            gate.complete(null);
+            assertTrue(first.get(120, TimeUnit.SECONDS).succeeded());
+            assertTrue(last.get(120, TimeUnit.SECONDS).succeeded());
+            for (CompletableFuture<?> r : reads) r.get(120, TimeUnit.SECONDS);
+            assertEquals(2, s.read("k").get(120, TimeUnit.SECONDS).value().get(JAVA_BYTE, 0), "the value written last");
+        }
+    }
+
     private static void awaitPath(Path p) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!Files.exists(p)) {
