@@ -5,6 +5,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -150,7 +152,15 @@ final class IoUringFileIoDriver implements FileIoDriver {
     /** Set once {@code io_uring_enter} has failed for good ({@link #failAll}). */
     private volatile boolean broken;
     private volatile int injectedEnterErrno;
-    private volatile boolean closedFromCompleter;
+    /** Closed from a callback on the completion or submission thread, which cannot wait for itself. */
+    private volatile boolean closedFromDriverThread;
+    /** Open until the first close has finished; later closes wait for it. */
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
+    /**
+     * Operations a broken ring may still hold (see {@link #failAll}): kept reachable for good, so
+     * that memory the kernel may yet write (a statx buffer) is never freed and reused.
+     */
+    private static final java.util.Queue<Op> ABANDONED = new ConcurrentLinkedQueue<>();
     /** Owned by the completion thread: whether it has reaped the wake-up no-op of close. */
     private boolean wakeSeen;
     private final Thread submitter;
@@ -623,7 +633,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
             } finally {
                 sqLock.unlock();
             }
-            if (!pending) return;
+            // A broken ring completes nothing more that this thread could wait for.
+            if (!pending || broken) return;
             LockSupport.parkNanos(this, 1_000_000);
         }
     }
@@ -690,13 +701,13 @@ final class IoUringFileIoDriver implements FileIoDriver {
             // round, while other operations were still in flight: hence the sticky flag.
             wakeSeen |= woken;
             if (closed && inFlightCount.get() == 0 && (wakeSeen || !submitter.isAlive())) {
-                if (closedFromCompleter) {
+                if (closedFromDriverThread) {
                     try {
                         submitter.join(60_000);
                     } catch (InterruptedException e) {
                         return;
                     }
-                    if (!submitter.isAlive()) releaseRing();
+                    if (!submitter.isAlive() && !broken) releaseRing();
                 }
                 return;
             }
@@ -754,18 +765,40 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private void failAll(Throwable t) {
         if (!broken) FileIoDrivers.LOG.log(System.Logger.Level.WARNING, name() + " ring broken (" + t.getMessage() + "): operations in flight fail; later ones use blocking system calls");
         broken = true;
+        List<Op> neverTaken = new ArrayList<>();
         sqLock.lock();
         try {
-            // SQEs placed after the kernel's head were never taken: their operations are queued ones.
-            for (int slot = (int) INT_AT.getAcquire(sqRing, sqHeadOff); slot != sqTail; slot++) {
+            // SQEs placed after the kernel's head were never taken: their operations are queued
+            // ones. The tail goes back to the head, so that no later io_uring_enter (of a ring
+            // that works after all) submits them a second time, with their memory reused.
+            int head = (int) INT_AT.getAcquire(sqRing, sqHeadOff);
+            for (int slot = head; slot != sqTail; slot++) {
                 Op op = inFlight.remove(sqes.get(JAVA_LONG, SQE_SIZE * (slot & sqMask) + 32));
-                if (op != null) runFallback(op);
+                if (op != null) {
+                    inFlightCount.decrementAndGet();
+                    neverTaken.add(op);
+                }
             }
+            sqTail = head;
+            unsubmitted = 0;
+            INT_AT.setRelease(sqRing, sqTailOff, sqTail);
         } finally {
             sqLock.unlock();
         }
+        for (Op op : neverTaken) runFallback(op);
         for (Op op; (op = queue.poll()) != null; ) runFallback(op);
-        for (Op op : inFlight.values()) op.future.completeExceptionally(t);
+        for (Op op : inFlight.values()) {
+            ABANDONED.add(op);
+            op.future.completeExceptionally(failedWith(op, t));
+        }
+    }
+
+    /** The failure of {@code op} for a broken ring ({@code t}): its own operation and path, with the ring's errno and {@code t} as cause. */
+    private static Throwable failedWith(Op op, Throwable t) {
+        if (!(t instanceof NativeIOException ring)) return t;
+        NativeIOException e = new NativeIOException(op.name, op.path, ring.errno());
+        e.initCause(t);
+        return e;
     }
 
     /**
@@ -786,29 +819,55 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private long enter(int toSubmit, int minComplete, int flags) {
         int injected = injectedEnterErrno;
         if (injected != 0) return -injected;
+        // A broken ring is not entered again: with EBADF its descriptor may since name another file.
+        if (broken) return -Errno.EBADF;
         return LibC.syscall(SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, 0, 0);
     }
 
+    /**
+     * {@inheritDoc} A second close, made while the first is under way, waits for it; made from a
+     * callback on the driver's own threads, it returns at once (they cannot wait for themselves).
+     */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        OPEN.remove(this);
-        helpers.shutdown();
-        LockSupport.unpark(submitter);
-        if (Thread.currentThread() == completer) {
-            // Closed from a callback on the completion thread: it unmaps the ring itself once drained.
-            closedFromCompleter = true;
+    public void close() {
+        boolean first;
+        synchronized (this) {
+            first = !closed;
+            closed = true;
+        }
+        if (!first) {
+            if (!mustNotBlock()) {
+                try {
+                    closeDone.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             return;
         }
         try {
-            submitter.join(60_000);
-            completer.join(60_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            OPEN.remove(this);
+            helpers.shutdown();
+            LockSupport.unpark(submitter);
+            if (mustNotBlock()) {
+                // Closed from a callback on the completion or submission thread: the completion
+                // thread unmaps the ring itself once drained.
+                closedFromDriverThread = true;
+                return;
+            }
+            try {
+                submitter.join(60_000);
+                // A broken ring's completion thread may be waiting in the kernel for good.
+                if (!broken) completer.join(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            // If the kernel still holds operations, leave the ring mapped and open rather than free
+            // memory it may write; a broken ring too (its descriptor may since name another file).
+            if (!completer.isAlive() && !broken) releaseRing();
+        } finally {
+            closeDone.countDown();
         }
-        // If the kernel still holds operations, leave the ring mapped and open rather than free memory it may write.
-        if (!completer.isAlive()) releaseRing();
     }
 
     private void releaseRing() {

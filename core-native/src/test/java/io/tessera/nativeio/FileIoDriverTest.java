@@ -254,8 +254,12 @@ class FileIoDriverTest {
                 assertEquals(1L, await(f));
                 served++;
             } catch (ExecutionException e) {
+                // Its own operation and path, the ring's errno, and the ring's failure as cause.
                 NativeIOException cause = assertInstanceOf(NativeIOException.class, e.getCause());
-                assertTrue(cause.getMessage().contains("io_uring_enter"), cause.getMessage());
+                assertEquals("write", cause.operation());
+                assertEquals(dir + "/before", cause.path());
+                assertEquals("EBADF", cause.errnoName());
+                assertTrue(cause.getCause().getMessage().contains("io_uring_enter"), cause.getCause().getMessage());
             }
         }
         assertTrue(served > 0, "operations the kernel never took are served by the fallback");
@@ -286,6 +290,51 @@ class FileIoDriverTest {
         for (int i = 0; i < around.size(); i++) {
             if (!around.get(i).isCompletedExceptionally()) assertEquals('x', before[5 + i], "write " + i);
         }
+    }
+
+    /**
+     * A callback on the completion thread closes the driver while another thread is closing it.
+     * The first close used to hold the driver's monitor while it waited for the completion
+     * thread, which waited for the monitor: both stalled for the full minute of the joins, and
+     * the ring was never released. Now the second close returns at once on the driver's thread,
+     * and waits for the first anywhere else.
+     */
+    @Test
+    void closingFromACallbackWhileAnotherThreadClosesDoesNotStall() throws Exception {
+        IoUringFileIoDriver d = IoUringFileIoDriver.create(64);
+        drivers.add(d);
+        FileHandle h = await(d.open(dir + "/closing", LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        java.util.concurrent.CountDownLatch inCallback = new java.util.concurrent.CountDownLatch(1), closing = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<String> callbackClosed = new CompletableFuture<>();
+        // A write whose callback runs on the completion thread (retried in the rare case that it
+        // completed before the callback was attached, which then runs here).
+        Runnable[] attach = new Runnable[1];
+        attach[0] = () -> d.write(h, bytes("x"), 0).whenComplete((v, e) -> {
+            if (!d.mustNotBlock()) {
+                attach[0].run();
+                return;
+            }
+            inCallback.countDown();
+            try {
+                closing.await();
+                Thread.sleep(100); // the other close is (most likely) under way
+                d.close();
+                callbackClosed.complete(Thread.currentThread().getName());
+            } catch (Throwable t) {
+                callbackClosed.completeExceptionally(t);
+            }
+        });
+        attach[0].run();
+        assertTrue(inCallback.await(60, TimeUnit.SECONDS));
+        Thread closer = Thread.ofPlatform().start(() -> {
+            closing.countDown();
+            d.close();
+        });
+        closer.join(30_000);
+        assertFalse(closer.isAlive(), "the other thread's close is still waiting");
+        assertTrue(callbackClosed.get(30, TimeUnit.SECONDS).contains("completion"), "closed from the completion thread");
+        d.close(); // a third close, after both: returns
+        assertThrows(ExecutionException.class, () -> await(d.write(h, bytes("y"), 1)), "closed");
     }
 
     @Test
