@@ -162,40 +162,31 @@ class FileKvStoreFaultTest {
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
     void aWriteIntoADirectoryAnotherJustMadeWaitsForItsEntry(FileIoDriver.Kind kind) throws Exception {
-        Path root = dir.resolve("nd");
-        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
-        try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
-            assertTrue(s.write("first", MemorySegment.ofArray(bytes(10, 1)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
-            CompletableFuture<Void> gate = new CompletableFuture<>();
-            driver.mkdirHook = path -> path.endsWith("/new") ? gate : CompletableFuture.completedFuture(null);
-            CompletableFuture<WriteResult> maker = s.write("new/a", MemorySegment.ofArray(bytes(10, 2)), Generation.UNKNOWN);
-            awaitPath(root.resolve("new"));
-            CompletableFuture<WriteResult> finder = s.write("new/b", MemorySegment.ofArray(bytes(10, 3)), Generation.UNKNOWN);
-            awaitPath(root.resolve("new/b"));
-            // Its own syncs (its data, the directory it is in) take milliseconds.
-            Thread.sleep(500);
-            assertFalse(finder.isDone(), "reported durable before the directory's own entry");
-            gate.complete(null);
-            assertTrue(maker.get(120, TimeUnit.SECONDS).succeeded());
-            assertTrue(finder.get(120, TimeUnit.SECONDS).succeeded());
-        }
+        assertAWriteIntoAJustMadeDirectoryWaits(kind, dir.resolve("nd"), "new/");
     }
 
     /** The same for the store's root, which the first write makes when it is missing. */
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
     void aWriteIntoTheRootAnotherJustMadeWaitsForItsEntry(FileIoDriver.Kind kind) throws Exception {
-        Path root = dir.resolve("missing-root");
+        assertAWriteIntoAJustMadeDirectoryWaits(kind, dir.resolve("missing-root"), "");
+    }
+
+    /** Two writes under {@code root} into the directory {@code sub} ("": the root itself, which does not exist yet). */
+    private void assertAWriteIntoAJustMadeDirectoryWaits(FileIoDriver.Kind kind, Path root, String sub) throws Exception {
         FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
         try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            Path made = sub.isEmpty() ? root : root.resolve(sub);
+            if (!sub.isEmpty()) assertTrue(s.write("first", MemorySegment.ofArray(bytes(10, 1)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
             CompletableFuture<Void> gate = new CompletableFuture<>();
-            driver.mkdirHook = path -> path.equals(root.toString()) ? gate : CompletableFuture.completedFuture(null);
-            CompletableFuture<WriteResult> maker = s.write("a", MemorySegment.ofArray(bytes(10, 2)), Generation.UNKNOWN);
-            awaitPath(root);
-            CompletableFuture<WriteResult> finder = s.write("b", MemorySegment.ofArray(bytes(10, 3)), Generation.UNKNOWN);
-            awaitPath(root.resolve("b"));
+            driver.mkdirHook = path -> path.equals(made.toString()) ? gate : CompletableFuture.completedFuture(null);
+            CompletableFuture<WriteResult> maker = s.write(sub + "a", MemorySegment.ofArray(bytes(10, 2)), Generation.UNKNOWN);
+            awaitPath(made);
+            CompletableFuture<WriteResult> finder = s.write(sub + "b", MemorySegment.ofArray(bytes(10, 3)), Generation.UNKNOWN);
+            awaitPath(made.resolve("b"));
+            // Its own syncs (its data, the directory it is in) take milliseconds.
             Thread.sleep(500);
-            assertFalse(finder.isDone(), "reported durable before the root's own entry");
+            assertFalse(finder.isDone(), "reported durable before the entry of " + made);
             gate.complete(null);
             assertTrue(maker.get(120, TimeUnit.SECONDS).succeeded());
             assertTrue(finder.get(120, TimeUnit.SECONDS).succeeded());
