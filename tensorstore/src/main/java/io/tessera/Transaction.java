@@ -116,7 +116,7 @@ public final class Transaction {
         return CompletableFuture.allOf(prepared.toArray(CompletableFuture[]::new)).thenCompose(v -> {
             List<KvStore.Mutation> mutations = new ArrayList<>();
             prepared.forEach(p -> mutations.addAll(p.join()));
-            return target.writeAtomically(mutations);
+            return target.writeAtomically(mutations).whenComplete((ok, e) -> all.forEach(StagedWrites::forgetCached));
         }).thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null) : commitAtomically(all));
     }
 

@@ -71,7 +71,12 @@ final class ZarrOpen {
         CompletableFuture<Void> cleared = deleteExisting ? store.deletePrefix(prefix) : CompletableFuture.completedFuture(null);
         boolean openMode = open;
         return cleared.thenCompose(v -> openOrCreate(ctx, store, prefix, metaKey, c, create, openMode))
-                .thenApply(m -> new Opened(array(ctx, resources, store, prefix, m), ctx, url, recheck));
+                .thenApply(m -> {
+                    ZarrArray array = array(ctx, resources, store, prefix, m);
+                    // An array shared through the context may have cached chunks that were just deleted.
+                    if (deleteExisting) array.forgetCachedChunks();
+                    return new Opened(array, ctx, url, recheck);
+                });
     }
 
     private static CompletableFuture<ZarrMetadata> openOrCreate(Context ctx, KvStore store, String prefix, String metaKey, Constraints c, boolean create, boolean open) {

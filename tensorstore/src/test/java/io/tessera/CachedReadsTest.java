@@ -186,4 +186,65 @@ class CachedReadsTest {
         for (int i = 0; i < n; i++) assertEquals(fresh.getLong(i), viaCache.getLong(i), "element " + i);
         ctx.close();
     }
+
+    private static String memorySpec(String recheck) {
+        return "{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"recheck_cached_data\":" + recheck
+                + ",\"metadata\":{\"shape\":[8],\"chunks\":[4],\"dtype\":\"<i4\",\"compressor\":null,\"fill_value\":0}}";
+    }
+
+    /**
+     * Even with {@code false}, a handle sees what was written through it or its context: a
+     * transaction's commit (chunk by chunk or atomic) writes around the cache pool, and then the
+     * chunks it wrote are forgotten; a write of fill values deletes the chunk, which the cache
+     * records. TensorStore 0.1.85 reads the same in these cases ([7, 0, 0, 0, 5, 5, 5, 5],
+     * then [7, 0, 0, 0, 9, 9, 9, 9], then [0, 0, 0, 0, 9, 9, 9, 9]).
+     */
+    @Test
+    void withFalseWritesAroundTheCacheAreStillSeen() {
+        for (boolean atomic : new boolean[] {false, true}) {
+            Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":1000000}}");
+            TensorStore ds = TensorStore.open(memorySpec("false"), OpenOptions.create().context(ctx)).join();
+            ds.write(new int[] {1, 2, 3, 4, 5, 6, 7, 8}).join();
+            assertEquals("[1, 2, 3, 4, 5, 6, 7, 8]", java.util.Arrays.toString(values(ds.read().join())));
+            Transaction txn = new Transaction(atomic);
+            ds.withTransaction(txn).get("0").write(7).join();
+            ds.withTransaction(txn).get("1:4").write(new int[] {0, 0, 0}).join();
+            ds.withTransaction(txn).get("4:8").write(new int[] {5, 5, 5, 5}).join();
+            txn.commitSync();
+            assertEquals("[7, 0, 0, 0, 5, 5, 5, 5]", java.util.Arrays.toString(values(ds.read().join())), "atomic " + atomic);
+            ds.get("4:8").write(new int[] {9, 9, 9, 9}).join();
+            assertEquals("[7, 0, 0, 0, 9, 9, 9, 9]", java.util.Arrays.toString(values(ds.read().join())));
+            ds.get("0:4").write(new int[] {0, 0, 0, 0}).join(); // all fill: the chunk is deleted
+            assertEquals("[0, 0, 0, 0, 9, 9, 9, 9]", java.util.Arrays.toString(values(ds.read().join())));
+            ctx.close();
+        }
+    }
+
+    /** A missing chunk is cached too: with {@code false} it is not asked for again. */
+    @Test
+    void aMissingChunkIsCachedAsMissing() {
+        Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":1000000}}");
+        SlowCountingStore store = new SlowCountingStore(0).bindTo(ctx);
+        TensorStore ds = TensorStore.open(memorySpec("false"), OpenOptions.create().context(ctx)).join();
+        assertEquals("[0, 0, 0, 0, 0, 0, 0, 0]", java.util.Arrays.toString(values(ds.read().join())));
+        int reads = store.reads.get();
+        assertEquals("[0, 0, 0, 0, 0, 0, 0, 0]", java.util.Arrays.toString(values(ds.read().join())));
+        assertEquals(reads, store.reads.get(), "the chunks known missing were read again");
+    }
+
+    /**
+     * {@code delete_existing} in the same context gives the same shared array, whose cached
+     * chunks were all just deleted: the handle opened before reads the fill value, even with
+     * {@code false}.
+     */
+    @Test
+    void deleteExistingForgetsTheCachedChunks() {
+        try (Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":1000000}}")) {
+            TensorStore before = TensorStore.open(spec("false"), OpenOptions.create().deleteExisting().context(ctx)).join();
+            before.write(new int[] {1, 2, 3, 4}).join();
+            assertEquals("[1, 2, 3, 4]", java.util.Arrays.toString(values(before.read().join())));
+            TensorStore.open(spec("false"), OpenOptions.create().deleteExisting().context(ctx)).join();
+            assertEquals("[0, 0, 0, 0]", java.util.Arrays.toString(values(before.read().join())));
+        }
+    }
 }

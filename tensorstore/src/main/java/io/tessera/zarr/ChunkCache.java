@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * The context's cache pool: an LRU of decoded chunks with the generation each was read or
@@ -16,21 +17,37 @@ import java.util.Map;
  * and a read revalidates it against the store (as {@code recheck_cached_data} asks), so a stale
  * entry costs a re-read, never a lost update or a wrong value.
  *
+ * <p>Every entry carries the moment ({@link System#nanoTime}) its content was known current: a
+ * read's start, a write's completion. An entry is replaced only by one from a later moment, so a
+ * slow read cannot put back what a later write or delete replaced. Besides chunks, entries record
+ * that a chunk is missing, and that nothing is known of it after some moment (its writes went
+ * around the cache, or failed): then no older content may come back.
+ *
  * <p>The cache holds a handle on each chunk's pooled memory and releases it when the entry goes
  * (evicted, replaced or invalidated); a user of an entry takes a {@link Lease}, a handle of its
  * own, so that the memory returns to the pool once neither needs it, without waiting for the
  * collector.
  */
 public final class ChunkCache {
+    /** What a missing chunk or an invalidation counts for against the byte limit: they are few bytes, but not none. */
+    private static final long MARKER_BYTES = 64;
+
+    /**
+     * A chunk ({@code chunk} non-null), a missing one (null chunk, {@link Generation#NO_VALUE}), or
+     * nothing known from {@code stampNanos} on (null chunk, {@link Generation#UNKNOWN}).
+     */
     private record Entry(NDArray chunk, Generation generation, long bytes, long stampNanos, BufferPool.Buffer handle) {
         void release() {
             if (handle != null) handle.release();
         }
+
+        boolean known() { return chunk != null || generation.isNoValue(); }
     }
 
     /**
-     * A cached chunk for one user: its generation, when the value it equals was current
-     * ({@link System#nanoTime}), and a handle on its memory that {@link #release} gives up.
+     * A cached chunk for one user (a null {@code chunk}: the chunk is missing), its generation,
+     * when it was known current ({@link System#nanoTime}), and a handle on its memory that
+     * {@link #release} gives up.
      */
     public record Lease(NDArray chunk, Generation generation, long stampNanos, BufferPool.Buffer handle) {
         /** Gives up this lease; the chunk must not be used afterwards. */
@@ -45,12 +62,13 @@ public final class ChunkCache {
 
     public ChunkCache(long limitBytes) { this.limitBytes = limitBytes; }
 
-    /** The chunk cached under {@code key}, with a handle of the caller's, or null. */
+    /** What is cached under {@code key}, with a handle of the caller's; null when nothing is known. */
     Lease lease(Object key) {
         synchronized (this) {
             Entry e = lru.get(key);
+            if (e == null || !e.known()) return null;
             // The cache's own handle is unreleased while the entry is in the map, so share succeeds.
-            return e == null ? null : new Lease(e.chunk, e.generation, e.stampNanos, e.handle == null ? null : e.handle.share());
+            return new Lease(e.chunk, e.generation, e.stampNanos, e.handle == null ? null : e.handle.share());
         }
     }
 
@@ -58,19 +76,47 @@ public final class ChunkCache {
      * Caches {@code chunk}, equal to the stored value of {@code generation} as of
      * {@code stampNanos}, unless an entry from a later moment is there. {@code handle} (may be
      * null: memory the collector frees) passes to the cache, which releases it when the entry goes
-     * or is not taken.
+     * or is not taken. An unknown generation records only that nothing is known.
      */
     void put(Object key, NDArray chunk, Generation generation, long bytes, long stampNanos, BufferPool.Buffer handle) {
+        if (generation.isUnknown() || bytes > limitBytes) {
+            if (handle != null) handle.release();
+            invalidate(key, stampNanos);
+            return;
+        }
+        store(key, new Entry(chunk, generation, bytes, stampNanos, handle));
+    }
+
+    /** Records that the chunk of {@code key} was missing at {@code stampNanos}. */
+    void putMissing(Object key, long stampNanos) {
+        store(key, new Entry(null, Generation.NO_VALUE, MARKER_BYTES, stampNanos, null));
+    }
+
+    /** Records that nothing is known of {@code key} from {@code stampNanos} on (a write went around the cache, or failed). */
+    void invalidate(Object key, long stampNanos) {
+        store(key, new Entry(null, Generation.UNKNOWN, MARKER_BYTES, stampNanos, null));
+    }
+
+    /** {@link #invalidate} for every key cached that {@code which} accepts. */
+    void invalidateIf(Predicate<Object> which, long stampNanos) {
+        List<Object> keys;
+        synchronized (this) {
+            keys = new ArrayList<>();
+            for (Object k : lru.keySet()) if (which.test(k)) keys.add(k);
+        }
+        for (Object k : keys) invalidate(k, stampNanos);
+    }
+
+    private void store(Object key, Entry fresh) {
         List<Entry> dropped = new ArrayList<>(1);
-        Entry fresh = new Entry(chunk, generation, bytes, stampNanos, handle);
         synchronized (this) {
             Entry old = lru.get(key);
-            if (bytes > limitBytes || generation.isUnknown() || (old != null && old.stampNanos - stampNanos > 0)) {
+            if (old != null && old.stampNanos - fresh.stampNanos > 0) {
                 // A later read or write is cached already (the two raced): keep it.
                 dropped.add(fresh);
             } else {
                 lru.put(key, fresh);
-                usedBytes += bytes;
+                usedBytes += fresh.bytes;
                 if (old != null) {
                     usedBytes -= old.bytes;
                     dropped.add(old);
@@ -93,22 +139,12 @@ public final class ChunkCache {
      */
     synchronized void revalidated(Object key, Generation generation, long stampNanos) {
         Entry e = lru.get(key);
-        if (e != null && e.generation.equals(generation) && stampNanos - e.stampNanos > 0) {
+        if (e != null && e.known() && e.generation.equals(generation) && stampNanos - e.stampNanos > 0) {
             lru.put(key, new Entry(e.chunk, e.generation, e.bytes, stampNanos, e.handle));
         }
     }
 
-    /** Drops the entry of {@code key}, if any. */
-    void invalidate(Object key) {
-        Entry old;
-        synchronized (this) {
-            old = lru.remove(key);
-            if (old != null) usedBytes -= old.bytes;
-        }
-        if (old != null) old.release();
-    }
-
-    /** Bytes of chunk data held now. */
+    /** Bytes of chunk data held now (and a few for each missing chunk or invalidation recorded). */
     public synchronized long usedBytes() { return usedBytes; }
 
     /** Entries held now. */

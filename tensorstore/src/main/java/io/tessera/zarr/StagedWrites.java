@@ -113,7 +113,8 @@ public final class StagedWrites {
 
     private CompletableFuture<Void> commitOne(KvStore.Mutation m) {
         KvStore store = array.store();
-        return store.apply(m).thenCompose(w -> {
+        // Written around the cache pool: what it holds of the chunk is stale once this is done.
+        return store.apply(m).whenComplete((w, e) -> array.forgetCached(m.key())).thenCompose(w -> {
             if (w.succeeded()) return CompletableFuture.<Void>completedFuture(null);
             StagedChunk s;
             synchronized (this) {
@@ -121,5 +122,14 @@ public final class StagedWrites {
             }
             return prepareOne(m.key(), s).thenCompose(this::commitOne);
         });
+    }
+
+    /** Forgets what the cache pool holds of this transaction's chunks, once an atomic commit of them is done. */
+    public void forgetCached() {
+        List<String> keys;
+        synchronized (this) {
+            keys = new ArrayList<>(chunks.keySet());
+        }
+        keys.forEach(array::forgetCached);
     }
 }

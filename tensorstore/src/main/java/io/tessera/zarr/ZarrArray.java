@@ -195,12 +195,12 @@ public final class ZarrArray {
     private Decoded cachedOrDecoded(String key, ReadResult r, ChunkCache.Lease lease, long stamp) {
         if (lease != null) {
             if (r != null && r.unchanged()) cache.revalidated(new CacheKey(this, key), lease.generation(), stamp);
-            if (r == null || r.unchanged()) return new Decoded(lease.chunk(), lease.handle());
+            if (r == null || r.unchanged()) return lease.chunk() == null ? null : new Decoded(lease.chunk(), lease.handle());
             lease.release();
         }
         Decoded d = decodeOwned(r, key);
         if (cache != null) {
-            if (d == null) cache.invalidate(new CacheKey(this, key));
+            if (d == null) cache.putMissing(new CacheKey(this, key), stamp);
             else cache.put(new CacheKey(this, key), d.chunk(), r.generation(), meta.chunkBytes(), stamp, d.buffer() == null ? null : d.buffer().share());
         }
         return d;
@@ -797,7 +797,7 @@ public final class ZarrArray {
             }
             return written.thenCompose(ok -> {
                 if (ok) return CompletableFuture.<Void>completedFuture(null);
-                cache.invalidate(cacheKey());
+                cache.invalidate(cacheKey(), System.nanoTime());
                 return readModifyWrite(p);
             });
         }
@@ -847,12 +847,15 @@ public final class ZarrArray {
             if (!encoded.isEmpty()) f = f.whenComplete((w, e) -> encoded.forEach(BufferPool.Buffer::release));
             if (cache == null) return f;
             return f.whenComplete((w, e) -> {
+                // Stamped when the write is known done: a read that began before may have read the old value.
+                long now = System.nanoTime();
                 if (e == null && w.succeeded() && m.value() != null) {
-                    cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes(), System.nanoTime(), cached);
-                } else {
-                    if (cached != null) cached.release();
-                    cache.invalidate(cacheKey());
+                    cache.put(cacheKey(), chunk, w.generation(), meta.chunkBytes(), now, cached);
+                    return;
                 }
+                if (cached != null) cached.release();
+                if (e == null && w.succeeded()) cache.putMissing(cacheKey(), now); // a chunk of fill values, deleted
+                else cache.invalidate(cacheKey(), now);
             });
         }
 
@@ -860,6 +863,19 @@ public final class ZarrArray {
     }
 
     private record CacheKey(ZarrArray array, String key) {}
+
+    /**
+     * Forgets what the cache pool holds of the chunk {@code key}: it was written around the
+     * cache (a transaction's commit), or may have been.
+     */
+    public void forgetCached(String key) {
+        if (cache != null) cache.invalidate(new CacheKey(this, key), System.nanoTime());
+    }
+
+    /** {@link #forgetCached} for every chunk of this array (its stored chunks were deleted). */
+    public void forgetCachedChunks() {
+        if (cache != null) cache.invalidateIf(k -> k instanceof CacheKey c && c.array() == this, System.nanoTime());
+    }
 
     /** A stored chunk could not be decoded; the message names its key. */
     public static final class ChunkDecodeException extends RuntimeException {

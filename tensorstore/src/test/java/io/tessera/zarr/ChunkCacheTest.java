@@ -1,0 +1,83 @@
+package io.tessera.zarr;
+
+import io.tessera.kvstore.Generation;
+import io.tessera.memory.BufferPool;
+import io.tessera.memory.DataType;
+import io.tessera.memory.NDArray;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The cache pool's entries: which content wins when reads and writes race, and who holds the memory. */
+class ChunkCacheTest {
+    private static final Generation G1 = new Generation("g1"), G2 = new Generation("g2");
+
+    private static NDArray chunk() { return NDArray.allocate(DataType.INT32, 4); }
+
+    @Test
+    void onlyContentFromALaterMomentReplacesAnEntry() {
+        ChunkCache c = new ChunkCache(1 << 20);
+        NDArray newer = chunk(), older = chunk();
+        c.put("k", newer, G2, 16, 200, null);
+        c.put("k", older, G1, 16, 100, null); // a read that began before the write that cached G2
+        assertSame(newer, c.lease("k").chunk());
+        assertEquals(G2, c.lease("k").generation());
+    }
+
+    /** A delete (or a read that found the chunk missing) is recorded, so an older read cannot put the chunk back. */
+    @Test
+    void aMissingChunkIsRecordedAndOutlivesOlderReads() {
+        ChunkCache c = new ChunkCache(1 << 20);
+        c.put("k", chunk(), G1, 16, 100, null);
+        c.putMissing("k", 200);
+        c.put("k", chunk(), G1, 16, 150, null); // began before the delete, ended after
+        ChunkCache.Lease l = c.lease("k");
+        assertNull(l.chunk());
+        assertEquals(Generation.NO_VALUE, l.generation());
+    }
+
+    /** A write around the cache, a failed one, or a result of unknown generation leave nothing known, and nothing older may return. */
+    @Test
+    void anInvalidationHidesTheEntryAndKeepsOlderContentOut() {
+        ChunkCache c = new ChunkCache(1 << 20);
+        c.put("k", chunk(), G1, 16, 100, null);
+        c.invalidate("k", 200);
+        assertNull(c.lease("k"));
+        c.put("k", chunk(), G1, 16, 150, null);
+        assertNull(c.lease("k"), "older than the invalidation");
+        c.put("k", chunk(), G2, 16, 300, null);
+        assertEquals(G2, c.lease("k").generation(), "newer: taken");
+        c.put("k", chunk(), Generation.UNKNOWN, 16, 400, null);
+        assertNull(c.lease("k"), "an unknown generation is no content");
+    }
+
+    /**
+     * The cache's handle goes when its entry does; a lease keeps the memory until it is
+     * released. (The pool hands the buffer returned last out first: memory given back too early
+     * would come straight back from it.)
+     */
+    @Test
+    void handlesGoWithTheirEntriesAndLeasesOutliveThem() {
+        BufferPool pool = BufferPool.shared();
+        long bytes = 256 * 1024;
+        ChunkCache c = new ChunkCache(2 * bytes);
+        BufferPool.Buffer b = pool.take(bytes);
+        NDArray view = NDArray.wrap(b.segment(), DataType.INT32, bytes / 4);
+        view.setLong(42, 7);
+        c.put("a", view, G1, bytes, 1, b.share());
+        ChunkCache.Lease lease = c.lease("a");
+        b.release(); // the writer's own handle
+        c.invalidate("a", 2); // the cache's
+        BufferPool.Buffer other = pool.take(bytes);
+        org.junit.jupiter.api.Assertions.assertNotEquals(b.segment().address(), other.segment().address(), "memory a lease holds was handed out");
+        assertEquals(42, lease.chunk().getLong(7));
+        lease.release();
+        BufferPool.Buffer again = pool.take(bytes);
+        assertEquals(b.segment().address(), again.segment().address(), "the last handle gone, the memory is back in the pool");
+        other.release();
+        again.release();
+    }
+}
