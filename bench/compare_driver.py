@@ -21,7 +21,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-WORKLOADS = ["memory_raw", "file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale"]
+WORKLOADS = ["memory_raw", "file_raw", "file_blosc", "file_zstd", "cached_reads", "single_writes", "transactions", "scale"]
 JVM_FLAGS = ["--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx6g", "-Xms6g",
              # Both sides make the same number of untimed passes (the Python side reads the variable).
              "-Dtessera.bench.warmups=" + os.environ.get("TESSERA_BENCH_WARMUPS", "3"),
@@ -57,6 +57,7 @@ def plan(quick):
     for w, name, target in (("file_raw", "raw", 1.5), ("file_blosc", "blosc lz4 shuffle", 1.2), ("file_zstd", "zstd 1", 1.2)):
         rows.append(Row(w, "write", f"2. file+fsync, {name}, {size}: write", "MiB/s", target))
         rows.append(Row(w, "read", f"2. file+fsync, {name}, {size}: read", "MiB/s", target))
+    rows.append(Row("cached_reads", "reread", f"2. zstd 1, {size}: re-read through a cache_pool (revalidated)", "MiB/s"))
     rows += [
         Row("single_writes", "serial_median", f"3. single-element durable write, serial, median of {serial}", "ms"),
         Row("single_writes", "serial_p99", f"3. single-element durable write, serial, p99 of {serial}", "ms"),
@@ -88,7 +89,7 @@ def fmt_size(mib):
 
 # Workloads whose files stay until the end of the run (see bench/README.md: ext4 without a
 # journal scans every recently deleted inode on each create), all that write files.
-KEPT_WORKLOADS = {"file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale"}
+KEPT_WORKLOADS = {"file_raw", "file_blosc", "file_zstd", "cached_reads", "single_writes", "transactions", "scale"}
 
 
 def run_side(side, workload, args, scratch_base, kept):

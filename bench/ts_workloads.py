@@ -122,6 +122,27 @@ def write_read(store, compressor, shape, scratch):
             emit("read", "MiB/s", nbytes / MIB / (t2 - t1))
 
 
+def cached_reads(shape, scratch):
+    """Re-reads through a 1 GiB cache pool (recheck_cached_data true) of an array written once, zstd 1; as CompareMain.cachedReads."""
+    plan("reread")
+    src = smooth(shape)
+    path = os.path.join(scratch, "cached")
+    ds = open_array(file_kv(path), {"chunks": [64, 64, 64], "compressor": ZSTD}, {**SYNC, "cache_pool": {"total_bytes_limit": 1 << 30}}, shape)
+    ds.write(src).result()
+    ds.read().result()
+    for p in range(WARMUPS + 1):
+        t0 = time.perf_counter()
+        back = ds.read().result()
+        t1 = time.perf_counter()
+        if not np.array_equal(back, src):
+            raise RuntimeError("verification failed: re-read differs from the written data")
+        del back
+        if p == WARMUPS:
+            emit("reread", "MiB/s", src.nbytes / MIB / (t1 - t0))
+    del ds
+    delete_tree(path)
+
+
 # ---- workload 3 ---------------------------------------------------------------------------------
 
 def single_pos(k):
@@ -309,7 +330,7 @@ def scale(quick, scratch):
 def main():
     global workload
     ap = argparse.ArgumentParser()
-    ap.add_argument("workload", choices=["memory_raw", "file_raw", "file_blosc", "file_zstd", "single_writes", "transactions", "scale", "inflight_rounds"])
+    ap.add_argument("workload", choices=["memory_raw", "file_raw", "file_blosc", "file_zstd", "cached_reads", "single_writes", "transactions", "scale", "inflight_rounds"])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--dir")
     ap.add_argument("--keep", action="store_true", help="leave the arrays written on disk")
@@ -329,6 +350,8 @@ def main():
             write_read("blosc", BLOSC, shape, scratch)
         elif workload == "file_zstd":
             write_read("zstd", ZSTD, shape, scratch)
+        elif workload == "cached_reads":
+            cached_reads(shape, scratch)
         elif workload == "single_writes":
             single_writes(a.quick, scratch)
         elif workload == "transactions":

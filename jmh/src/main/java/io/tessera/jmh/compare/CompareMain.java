@@ -101,6 +101,7 @@ public final class CompareMain {
                 case "file_raw" -> writeRead("raw", "null", pairShape);
                 case "file_blosc" -> writeRead("blosc", BLOSC, pairShape);
                 case "file_zstd" -> writeRead("zstd", ZSTD, pairShape);
+                case "cached_reads" -> cachedReads(pairShape);
                 case "single_writes" -> singleWrites();
                 case "transactions" -> transactions();
                 case "scale" -> scale();
@@ -153,6 +154,33 @@ public final class CompareMain {
                 emit("read", "MiB/s", bytes / MIB / ((t2 - t1) / 1e9));
             }
         }
+    }
+
+    /**
+     * Re-reads through a cache pool (1 GiB, recheck_cached_data true: every chunk revalidated
+     * against its file) of an array written once, zstd 1; the timed read is the last of
+     * WARMUPS + 1 after the one that filled the cache.
+     */
+    static void cachedReads(long[] shape) {
+        plan("reread");
+        NDArray src = smooth(Arena.ofAuto(), shape);
+        double bytes = src.size() * 2.0;
+        Path dir = scratch.resolve("cached");
+        String cache = SYNC.substring(0, SYNC.lastIndexOf('}')) + ",\"cache_pool\":{\"total_bytes_limit\":1073741824}}";
+        try (Context ctx = Context.fromJson(cache)) {
+            TensorStore ds = open(fileKv(dir), "{\"chunks\":[64,64,64],\"compressor\":" + ZSTD + "}", ctx, shape);
+            ds.write(src).join();
+            ds.read().join().release();
+            for (int pass = 0; pass <= WARMUPS; pass++) {
+                long t0 = System.nanoTime();
+                NDArray back = ds.read().join();
+                long t1 = System.nanoTime();
+                if (!back.contentEquals(src)) throw new IllegalStateException("verification failed: re-read differs from the written data");
+                back.release();
+                if (pass == WARMUPS) emit("reread", "MiB/s", bytes / MIB / ((t1 - t0) / 1e9));
+            }
+        }
+        deleteTree(dir);
     }
 
     // ---- workload 3: single-element durable writes into distinct 128 KiB chunks ---------------
