@@ -222,7 +222,14 @@ final class IoUringFileIoDriver implements FileIoDriver {
         helpers.allowCoreThreadTimeOut(true);
         submitter = new Thread(this::submitLoop, "tessera-io_uring-submit");
         submitter.setDaemon(true);
-        completer = new Thread(this::completionLoop, "tessera-io_uring-completion");
+        completer = new Thread(() -> {
+            try {
+                completionLoop();
+            } finally {
+                // A close made on a driver thread is done once this thread has drained and released the ring.
+                if (closedFromDriverThread) closeDone.countDown();
+            }
+        }, "tessera-io_uring-completion");
         completer.setDaemon(true);
         submitter.start();
         completer.start();
@@ -758,7 +765,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     /**
      * The ring is broken: {@code io_uring_enter} failed in a way no retry mends. Operations the
      * kernel may have taken fail with {@code t}, since nobody can tell whether they happened (the
-     * kernel may still hold their buffers, so their Ops stay referenced in inFlight); queued ones,
+     * kernel may still hold their buffers, so their Ops stay referenced, in ABANDONED); queued ones,
      * and every later one, are served by blocking calls on the helper pool instead, so that a
      * store keeps working, without io_uring.
      */
@@ -787,7 +794,11 @@ final class IoUringFileIoDriver implements FileIoDriver {
         }
         for (Op op : neverTaken) runFallback(op);
         for (Op op; (op = queue.poll()) != null; ) runFallback(op);
-        for (Op op : inFlight.values()) {
+        // Abandoned once: a later failAll (close's wake-up meets the broken ring too) finds none.
+        for (var it = inFlight.values().iterator(); it.hasNext(); ) {
+            Op op = it.next();
+            it.remove();
+            inFlightCount.decrementAndGet();
             ABANDONED.add(op);
             op.future.completeExceptionally(failedWith(op, t));
         }
@@ -838,13 +849,15 @@ final class IoUringFileIoDriver implements FileIoDriver {
         if (!first) {
             if (!mustNotBlock()) {
                 try {
-                    closeDone.await();
+                    // Bounded as the first close's own waits are.
+                    closeDone.await(120, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
             }
             return;
         }
+        boolean deferred = false;
         try {
             OPEN.remove(this);
             helpers.shutdown();
@@ -853,6 +866,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
                 // Closed from a callback on the completion or submission thread: the completion
                 // thread unmaps the ring itself once drained.
                 closedFromDriverThread = true;
+                deferred = completer.isAlive();
                 return;
             }
             try {
@@ -866,7 +880,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
             // memory it may write; a broken ring too (its descriptor may since name another file).
             if (!completer.isAlive() && !broken) releaseRing();
         } finally {
-            closeDone.countDown();
+            if (!deferred) closeDone.countDown();
         }
     }
 

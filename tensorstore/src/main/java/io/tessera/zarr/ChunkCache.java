@@ -21,7 +21,9 @@ import java.util.function.Predicate;
  * read's start, a write's completion. An entry is replaced only by one from a later moment, so a
  * slow read cannot put back what a later write or delete replaced. Besides chunks, entries record
  * that a chunk is missing, and that nothing is known of it after some moment (its writes went
- * around the cache, or failed): then no older content may come back.
+ * around the cache, or failed): then no older content may come back. An entry evicted takes its
+ * moment with it, so content for a key with no entry must be later than every entry evicted (a
+ * floor): a read that began before a write whose entry has since been evicted is not cached.
  *
  * <p>The cache holds a handle on each chunk's pooled memory and releases it when the entry goes
  * (evicted, replaced or invalidated); a user of an entry takes a {@link Lease}, a handle of its
@@ -58,6 +60,8 @@ public final class ChunkCache {
 
     private final long limitBytes;
     private long usedBytes;
+    /** The latest moment of any entry evicted or invalidated wholesale: content for a key with no entry must be later. */
+    private long floorNanos = System.nanoTime();
     private final LinkedHashMap<Object, Entry> lru = new LinkedHashMap<>(16, 0.75f, true);
 
     public ChunkCache(long limitBytes) { this.limitBytes = limitBytes; }
@@ -97,22 +101,33 @@ public final class ChunkCache {
         store(key, new Entry(null, Generation.UNKNOWN, MARKER_BYTES, stampNanos, null));
     }
 
-    /** {@link #invalidate} for every key cached that {@code which} accepts. */
+    /**
+     * {@link #invalidate} for every key cached that {@code which} accepts; and no content from
+     * before {@code stampNanos} is cached for keys not cached now either (reads under way of
+     * chunks deleted wholesale).
+     */
     void invalidateIf(Predicate<Object> which, long stampNanos) {
         List<Object> keys;
         synchronized (this) {
             keys = new ArrayList<>();
             for (Object k : lru.keySet()) if (which.test(k)) keys.add(k);
+            raiseFloor(stampNanos);
         }
         for (Object k : keys) invalidate(k, stampNanos);
+    }
+
+    /** Holds the lock. */
+    private void raiseFloor(long stampNanos) {
+        if (stampNanos - floorNanos > 0) floorNanos = stampNanos;
     }
 
     private void store(Object key, Entry fresh) {
         List<Entry> dropped = new ArrayList<>(1);
         synchronized (this) {
             Entry old = lru.get(key);
-            if (old != null && old.stampNanos - fresh.stampNanos > 0) {
-                // A later read or write is cached already (the two raced): keep it.
+            if (old != null ? old.stampNanos - fresh.stampNanos > 0 : floorNanos - fresh.stampNanos >= 0) {
+                // A later read or write is cached already (the two raced), or was and has been
+                // evicted: keep out what may be older.
                 dropped.add(fresh);
             } else {
                 lru.put(key, fresh);
@@ -125,6 +140,7 @@ public final class ChunkCache {
                 while (usedBytes > limitBytes && it.hasNext()) {
                     Map.Entry<Object, Entry> eldest = it.next();
                     usedBytes -= eldest.getValue().bytes;
+                    raiseFloor(eldest.getValue().stampNanos);
                     dropped.add(eldest.getValue());
                     it.remove();
                 }

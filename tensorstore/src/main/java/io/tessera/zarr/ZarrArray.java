@@ -198,7 +198,14 @@ public final class ZarrArray {
             if (r == null || r.unchanged()) return lease.chunk() == null ? null : new Decoded(lease.chunk(), lease.handle());
             lease.release();
         }
-        Decoded d = decodeOwned(r, key);
+        Decoded d;
+        try {
+            d = decodeOwned(r, key);
+        } catch (RuntimeException e) {
+            // What was cached is not what is stored now, and what is stored does not decode.
+            if (cache != null) cache.invalidate(new CacheKey(this, key), stamp);
+            throw e;
+        }
         if (cache != null) {
             if (d == null) cache.putMissing(new CacheKey(this, key), stamp);
             else cache.put(new CacheKey(this, key), d.chunk(), r.generation(), meta.chunkBytes(), stamp, d.buffer() == null ? null : d.buffer().share());
@@ -872,9 +879,15 @@ public final class ZarrArray {
         if (cache != null) cache.invalidate(new CacheKey(this, key), System.nanoTime());
     }
 
-    /** {@link #forgetCached} for every chunk of this array (its stored chunks were deleted). */
+    /**
+     * {@link #forgetCached} for every chunk stored under this array's prefix of its store, by any
+     * array of the cache pool (the chunks were deleted; an earlier array there may have had other
+     * metadata).
+     */
     public void forgetCachedChunks() {
-        if (cache != null) cache.invalidateIf(k -> k instanceof CacheKey c && c.array() == this, System.nanoTime());
+        if (cache != null) {
+            cache.invalidateIf(k -> k instanceof CacheKey c && c.array().store() == store && c.key().startsWith(prefix), System.nanoTime());
+        }
     }
 
     /** A stored chunk could not be decoded; the message names its key. */

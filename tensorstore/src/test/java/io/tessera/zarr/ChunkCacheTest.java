@@ -20,9 +20,10 @@ class ChunkCacheTest {
     @Test
     void onlyContentFromALaterMomentReplacesAnEntry() {
         ChunkCache c = new ChunkCache(1 << 20);
+        long t = System.nanoTime();
         NDArray newer = chunk(), older = chunk();
-        c.put("k", newer, G2, 16, 200, null);
-        c.put("k", older, G1, 16, 100, null); // a read that began before the write that cached G2
+        c.put("k", newer, G2, 16, t + 200, null);
+        c.put("k", older, G1, 16, t + 100, null); // a read that began before the write that cached G2
         assertSame(newer, c.lease("k").chunk());
         assertEquals(G2, c.lease("k").generation());
     }
@@ -31,9 +32,10 @@ class ChunkCacheTest {
     @Test
     void aMissingChunkIsRecordedAndOutlivesOlderReads() {
         ChunkCache c = new ChunkCache(1 << 20);
-        c.put("k", chunk(), G1, 16, 100, null);
-        c.putMissing("k", 200);
-        c.put("k", chunk(), G1, 16, 150, null); // began before the delete, ended after
+        long t = System.nanoTime();
+        c.put("k", chunk(), G1, 16, t + 100, null);
+        c.putMissing("k", t + 200);
+        c.put("k", chunk(), G1, 16, t + 150, null); // began before the delete, ended after
         ChunkCache.Lease l = c.lease("k");
         assertNull(l.chunk());
         assertEquals(Generation.NO_VALUE, l.generation());
@@ -43,14 +45,15 @@ class ChunkCacheTest {
     @Test
     void anInvalidationHidesTheEntryAndKeepsOlderContentOut() {
         ChunkCache c = new ChunkCache(1 << 20);
-        c.put("k", chunk(), G1, 16, 100, null);
-        c.invalidate("k", 200);
+        long t = System.nanoTime();
+        c.put("k", chunk(), G1, 16, t + 100, null);
+        c.invalidate("k", t + 200);
         assertNull(c.lease("k"));
-        c.put("k", chunk(), G1, 16, 150, null);
+        c.put("k", chunk(), G1, 16, t + 150, null);
         assertNull(c.lease("k"), "older than the invalidation");
-        c.put("k", chunk(), G2, 16, 300, null);
+        c.put("k", chunk(), G2, 16, t + 300, null);
         assertEquals(G2, c.lease("k").generation(), "newer: taken");
-        c.put("k", chunk(), Generation.UNKNOWN, 16, 400, null);
+        c.put("k", chunk(), Generation.UNKNOWN, 16, t + 400, null);
         assertNull(c.lease("k"), "an unknown generation is no content");
     }
 
@@ -64,13 +67,14 @@ class ChunkCacheTest {
         BufferPool pool = BufferPool.shared();
         long bytes = 256 * 1024;
         ChunkCache c = new ChunkCache(2 * bytes);
+        long t = System.nanoTime();
         BufferPool.Buffer b = pool.take(bytes);
         NDArray view = NDArray.wrap(b.segment(), DataType.INT32, bytes / 4);
         view.setLong(42, 7);
-        c.put("a", view, G1, bytes, 1, b.share());
+        c.put("a", view, G1, bytes, t + 1, b.share());
         ChunkCache.Lease lease = c.lease("a");
         b.release(); // the writer's own handle
-        c.invalidate("a", 2); // the cache's
+        c.invalidate("a", t + 2); // the cache's
         BufferPool.Buffer other = pool.take(bytes);
         org.junit.jupiter.api.Assertions.assertNotEquals(b.segment().address(), other.segment().address(), "memory a lease holds was handed out");
         assertEquals(42, lease.chunk().getLong(7));
@@ -79,5 +83,24 @@ class ChunkCacheTest {
         assertEquals(b.segment().address(), again.segment().address(), "the last handle gone, the memory is back in the pool");
         other.release();
         again.release();
+    }
+
+    /**
+     * An entry evicted takes its moment with it: content older than any entry evicted is kept
+     * out of keys with no entry, so a read that began before a write whose entry is gone cannot
+     * bring back what that write replaced.
+     */
+    @Test
+    void contentOlderThanAnEvictedEntryIsNotCached() {
+        ChunkCache c = new ChunkCache(32);
+        long t = System.nanoTime();
+        c.put("k", chunk(), G2, 16, t + 200, null); // a write's
+        c.put("x", chunk(), G1, 16, t + 300, null);
+        c.put("y", chunk(), G1, 16, t + 400, null); // evicts k
+        assertNull(c.lease("k"));
+        c.put("k", chunk(), G1, 16, t + 100, null); // a read that began before the write
+        assertNull(c.lease("k"), "older than what was evicted");
+        c.put("k", chunk(), G2, 16, t + 500, null);
+        assertEquals(G2, c.lease("k").generation());
     }
 }
