@@ -17,10 +17,15 @@ class ChunkCacheTest {
 
     private static NDArray chunk() { return NDArray.allocate(DataType.INT32, 4); }
 
+    /** Stamps in these tests are offsets from this moment, taken once the cache exists (its floor is its creation). */
+    private final ChunkCache c = new ChunkCache(1 << 20);
+    private final long t = System.nanoTime();
+
+    /** Caches a chunk of 16 bytes under {@code k} as of {@code t + at}. */
+    private void put(Generation g, long at) { c.put("k", chunk(), g, 16, t + at, null); }
+
     @Test
     void onlyContentFromALaterMomentReplacesAnEntry() {
-        ChunkCache c = new ChunkCache(1 << 20);
-        long t = System.nanoTime();
         NDArray newer = chunk(), older = chunk();
         c.put("k", newer, G2, 16, t + 200, null);
         c.put("k", older, G1, 16, t + 100, null); // a read that began before the write that cached G2
@@ -31,11 +36,9 @@ class ChunkCacheTest {
     /** A delete (or a read that found the chunk missing) is recorded, so an older read cannot put the chunk back. */
     @Test
     void aMissingChunkIsRecordedAndOutlivesOlderReads() {
-        ChunkCache c = new ChunkCache(1 << 20);
-        long t = System.nanoTime();
-        c.put("k", chunk(), G1, 16, t + 100, null);
+        put(G1, 100);
         c.putMissing("k", t + 200);
-        c.put("k", chunk(), G1, 16, t + 150, null); // began before the delete, ended after
+        put(G1, 150); // began before the delete, ended after
         ChunkCache.Lease l = c.lease("k");
         assertNull(l.chunk());
         assertEquals(Generation.NO_VALUE, l.generation());
@@ -44,16 +47,14 @@ class ChunkCacheTest {
     /** A write around the cache, a failed one, or a result of unknown generation leave nothing known, and nothing older may return. */
     @Test
     void anInvalidationHidesTheEntryAndKeepsOlderContentOut() {
-        ChunkCache c = new ChunkCache(1 << 20);
-        long t = System.nanoTime();
-        c.put("k", chunk(), G1, 16, t + 100, null);
+        put(G1, 100);
         c.invalidate("k", t + 200);
         assertNull(c.lease("k"));
-        c.put("k", chunk(), G1, 16, t + 150, null);
+        put(G1, 150);
         assertNull(c.lease("k"), "older than the invalidation");
-        c.put("k", chunk(), G2, 16, t + 300, null);
+        put(G2, 300);
         assertEquals(G2, c.lease("k").generation(), "newer: taken");
-        c.put("k", chunk(), Generation.UNKNOWN, 16, t + 400, null);
+        put(Generation.UNKNOWN, 400);
         assertNull(c.lease("k"), "an unknown generation is no content");
     }
 
@@ -67,7 +68,7 @@ class ChunkCacheTest {
         BufferPool pool = BufferPool.shared();
         long bytes = 256 * 1024;
         ChunkCache c = new ChunkCache(2 * bytes);
-        long t = System.nanoTime();
+        long t = System.nanoTime(); // (this test's own cache and clock)
         BufferPool.Buffer b = pool.take(bytes);
         NDArray view = NDArray.wrap(b.segment(), DataType.INT32, bytes / 4);
         view.setLong(42, 7);
@@ -93,7 +94,7 @@ class ChunkCacheTest {
     @Test
     void contentOlderThanAnEvictedEntryIsNotCached() {
         ChunkCache c = new ChunkCache(32);
-        long t = System.nanoTime();
+        long t = System.nanoTime(); // (a cache of two entries)
         c.put("k", chunk(), G2, 16, t + 200, null); // a write's
         c.put("x", chunk(), G1, 16, t + 300, null);
         c.put("y", chunk(), G1, 16, t + 400, null); // evicts k
