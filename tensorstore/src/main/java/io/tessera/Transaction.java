@@ -6,7 +6,7 @@ import io.tessera.zarr.StagedWrites;
 import io.tessera.zarr.ZarrArray;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +23,17 @@ public final class Transaction {
     private enum State { OPEN, COMMITTING, COMMITTED, ABORTED }
 
     private final boolean atomic;
-    private final Map<ZarrArray, StagedWrites> staged = new IdentityHashMap<>();
+    /**
+     * Staged writes by the chunks they go to: a store and a key prefix. Two handles on the same
+     * array may be distinct ZarrArrays (opened with resources of their own); their writes meet
+     * here, in staging order, as they would in the store.
+     */
+    private final Map<StageKey, StagedWrites> staged = new HashMap<>();
+
+    /** The stored chunks of an array: its store (by identity) and key prefix. */
+    private record StageKey(KvStore store, String prefix) {
+        static StageKey of(ZarrArray a) { return new StageKey(a.store(), a.keyPrefix()); }
+    }
     private State state = State.OPEN;
     private CompletableFuture<Void> commitFuture;
     // Staging of this transaction's writes runs in issue order, one after another.
@@ -128,7 +138,7 @@ public final class Transaction {
     CompletableFuture<Void> stage(ZarrArray array, boolean onCaller, java.util.function.Consumer<StagedWrites> write) {
         synchronized (this) {
             checkOpen();
-            StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
+            StagedWrites s = stagedWritesOf(array);
             CompletableFuture<Void> f;
             if (onCaller && lastStaged.isDone()) {
                 // Later stage calls wait for this monitor, so the order of writes holds.
@@ -154,7 +164,7 @@ public final class Transaction {
                                           java.util.function.BiConsumer<StagedWrites, NDArray> write) {
         synchronized (this) {
             checkOpen();
-            StagedWrites s = staged.computeIfAbsent(array, StagedWrites::new);
+            StagedWrites s = stagedWritesOf(array);
             CompletableFuture<Void> f = lastStaged.handle((v, e) -> null).thenCompose(v -> source)
                     .thenAcceptAsync(a -> write.accept(s, a), array.executor());
             lastStaged = f;
@@ -166,9 +176,19 @@ public final class Transaction {
     CompletableFuture<StagedWrites> stagedFor(ZarrArray array) {
         synchronized (this) {
             checkOpen();
-            StagedWrites s = staged.get(array);
+            StagedWrites s = staged.get(StageKey.of(array));
             return lastStaged.handle((v, e) -> s);
         }
+    }
+
+    /** The staged writes of {@code array}'s chunks, made on first use. Holds the monitor. */
+    private StagedWrites stagedWritesOf(ZarrArray array) {
+        StagedWrites s = staged.computeIfAbsent(StageKey.of(array), k -> new StagedWrites(array));
+        if (s.array() != array && !s.array().metadata().equals(array.metadata())) {
+            throw new TensorStoreException(TensorStoreException.Code.FAILED_PRECONDITION, "Cannot stage writes to "
+                    + array.store().describeKey(array.keyPrefix()) + " through arrays of different metadata in one transaction");
+        }
+        return s;
     }
 
     private void checkOpen() {

@@ -80,6 +80,7 @@ public interface KvStore extends AutoCloseable {
      *     condition failed and nothing was written
      */
     default CompletableFuture<Boolean> writeAtomically(List<Mutation> mutations) {
+        if (mutations.isEmpty()) return CompletableFuture.completedFuture(true);
         if (mutations.size() == 1) return apply(mutations.getFirst()).thenApply(WriteResult::succeeded);
         return CompletableFuture.failedFuture(new UnsupportedOperationException(
                 "Cannot commit an atomic transaction of " + mutations.size() + " keys on " + describe()
