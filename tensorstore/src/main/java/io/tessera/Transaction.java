@@ -96,6 +96,7 @@ public final class Transaction {
         synchronized (this) {
             if (state == State.COMMITTED || state == State.COMMITTING) return;
             state = State.ABORTED;
+            staged.values().forEach(StagedWrites::release);
             staged.clear();
         }
     }
@@ -105,10 +106,11 @@ public final class Transaction {
         synchronized (this) {
             all = new ArrayList<>(staged.values());
         }
-        if (!atomic) {
-            return CompletableFuture.allOf(all.stream().map(StagedWrites::commitEachChunk).toArray(CompletableFuture[]::new));
-        }
-        return commitAtomically(all);
+        CompletableFuture<Void> done = !atomic
+                ? CompletableFuture.allOf(all.stream().map(StagedWrites::commitEachChunk).toArray(CompletableFuture[]::new))
+                : commitAtomically(all);
+        // Every mutation has been applied or has failed: the staged memory is nobody's any more.
+        return done.whenComplete((v, e) -> all.forEach(StagedWrites::release));
     }
 
     private CompletableFuture<Void> commitAtomically(List<StagedWrites> all) {

@@ -381,4 +381,71 @@ class TransactionTest {
         txn.commitSync();
         assertEquals(0, ds.get("2").read().join().getLong());
     }
+
+    /**
+     * A commit gives the staging memory back once every mutation is applied: the pool's
+     * outstanding bytes return to where they were, without a collection (16 chunks of 256 KiB
+     * were held until the collector found them). A store that keeps the committed values (the
+     * memory store) holds handles of its own: values read back intact after the pool has handed
+     * the staging memory to others and they have overwritten it.
+     */
+    @Test
+    void aCommitGivesItsStagingMemoryBackAndStoredValuesKeepTheirs(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        io.tessera.memory.BufferPool pool = io.tessera.memory.BufferPool.shared();
+        int side = 256; // 256x256 int32 chunks: 256 KiB, pooled
+        for (String kv : new String[] {"\"memory://\"", "{\"driver\":\"file\",\"path\":\"" + dir + "/t/\"}"}) {
+            for (boolean atomic : new boolean[] {false, true}) {
+                if (atomic && kv.contains("file")) continue; // one key at a time there
+                Context ctx = new Context();
+                TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":" + kv + ",\"metadata\":{\"chunks\":[" + side + "," + side + "],\"compressor\":null}}",
+                        OpenOptions.create().deleteExisting().dtype(DataType.INT32).shape(4L * side, 4L * side).context(ctx)).join();
+                long before = pool.outstandingBytes();
+                Transaction txn = new Transaction(atomic);
+                int[] values = new int[16 * side * side];
+                NDArray source = NDArray.allocate(DataType.INT32, 4L * side, 4L * side);
+                for (int k = 0; k < values.length; k++) {
+                    values[k] = k * 3 + 1;
+                    source.setLong(values[k], k / (4 * side), k % (4 * side));
+                }
+                ds.withTransaction(txn).write(source).join();
+                ds.withTransaction(txn).get("5, 7").write(-5).join(); // a partial write over a covered chunk
+                txn.commitSync();
+                long held = pool.outstandingBytes() - before;
+                // The memory store keeps 16 values of 256 KiB; nothing else of the commit stays out.
+                long kept = kv.contains("memory") ? 16L * side * side * 4 : 0;
+                assertTrue(held <= kept + (1 << 20), kv + " atomic " + atomic + ": " + held + " bytes still out, " + kept + " kept by the store");
+                // Whatever the pool hands out now and is overwritten must not be the stored values.
+                List<io.tessera.memory.BufferPool.Buffer> churn = new ArrayList<>();
+                for (int k = 0; k < 40; k++) {
+                    io.tessera.memory.BufferPool.Buffer b = pool.take(side * side * 4);
+                    b.segment().fill((byte) 0x7f);
+                    churn.add(b);
+                }
+                NDArray back = ds.read().join();
+                for (int k = 0; k < values.length; k += 997) {
+                    long expected = k == 5 * 4 * side + 7 ? -5 : values[k];
+                    assertEquals(expected, back.getLong(k / (4 * side), k % (4 * side)), kv + " atomic " + atomic + " element " + k);
+                }
+                assertEquals(-5, back.getLong(5, 7));
+                churn.forEach(io.tessera.memory.BufferPool.Buffer::release);
+                back.release();
+                ctx.close();
+            }
+        }
+    }
+
+    /** An abort gives the staging memory back at once, and a write queued before it stages nothing after. */
+    @Test
+    void anAbortGivesItsStagingMemoryBack() {
+        io.tessera.memory.BufferPool pool = io.tessera.memory.BufferPool.shared();
+        TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":\"memory://\",\"metadata\":{\"chunks\":[256,256],\"compressor\":null}}",
+                OpenOptions.create().dtype(DataType.INT32).shape(1024, 1024).context(new Context())).join();
+        long before = pool.outstandingBytes();
+        Transaction txn = new Transaction();
+        ds.withTransaction(txn).write(7).join();
+        assertTrue(pool.outstandingBytes() - before >= 16L * 256 * 256 * 4, "16 staged chunks");
+        txn.abort();
+        assertTrue(pool.outstandingBytes() - before <= 1 << 20, (pool.outstandingBytes() - before) + " bytes still out");
+        assertEquals(0, ds.get("3, 3").read().join().getLong());
+    }
 }

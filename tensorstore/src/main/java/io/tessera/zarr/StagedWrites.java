@@ -4,6 +4,7 @@ import io.tessera.index.IndexTransform;
 import io.tessera.kvstore.Generation;
 import io.tessera.kvstore.KvStore;
 import io.tessera.kvstore.ReadResult;
+import io.tessera.memory.BufferPool;
 import io.tessera.memory.NDArray;
 
 import java.util.ArrayList;
@@ -22,17 +23,36 @@ public final class StagedWrites {
     private final ZarrArray array;
     private final Map<String, StagedChunk> chunks = new HashMap<>();
 
+    /** Buffers the encodings of prepared mutations took; released with the staged chunks ({@link #release}). */
+    private final List<BufferPool.Buffer> encoded = new ArrayList<>();
+    private boolean released;
+
     public StagedWrites(ZarrArray array) { this.array = array; }
 
     public ZarrArray array() { return array; }
 
     /** Stages {@code source} (shaped like {@code t}'s input domain) into the region {@code t} selects. */
     public synchronized void write(IndexTransform t, NDArray source) {
+        // A write queued before an abort may run after it: its chunks' memory is given back.
+        if (released) throw new IllegalStateException("Transaction aborted");
         long[] chunkShape = array.metadata().chunks();
         for (ChunkPart part : ChunkPart.split(t, chunkShape)) {
             boolean covers = part.coversChunk(chunkShape, t);
             chunks.computeIfAbsent(array.chunkKey(part.chunkIndex), k -> new StagedChunk(array, covers)).add(part, t, source, covers);
         }
+    }
+
+    /**
+     * Gives back the memory of every staged chunk, of the chunks merged from them and of their
+     * encodings: once the commit is done with them (every mutation applied or failed; a store
+     * that keeps a value holds a handle of its own), or on abort. A read that comes later fails.
+     */
+    public synchronized void release() {
+        if (released) return;
+        released = true;
+        for (StagedChunk s : chunks.values()) s.releaseBuffers();
+        encoded.forEach(BufferPool.Buffer::release);
+        encoded.clear();
     }
 
     /** Reads the region {@code t} selects as this transaction sees it. */
@@ -45,6 +65,7 @@ public final class StagedWrites {
      * missing): a copy taken under this monitor, so that writes staged later do not show in it.
      */
     private synchronized ZarrArray.Decoded overlay(String key, NDArray stored) {
+        if (released) throw new IllegalStateException("Transaction not open");
         StagedChunk s = chunks.get(key);
         return s == null ? new ZarrArray.Decoded(stored, null) : s.snapshotOver(stored);
     }
@@ -77,18 +98,25 @@ public final class StagedWrites {
     private CompletableFuture<KvStore.Mutation> prepareOne(String key, StagedChunk s) {
         CompletableFuture<ReadResult> r = s.full() ? CompletableFuture.completedFuture(null) : array.store().read(key);
         return r.thenApplyAsync(rr -> {
-            NDArray chunk = mergeOverStored(s, rr, key);
+            StagedChunk.Merged merged = mergeOverStored(s, rr, key);
             Generation g = rr == null ? Generation.UNKNOWN : rr.generation();
-            return array.mutation(key, chunk, g);
+            List<BufferPool.Buffer> taken = new ArrayList<>(1);
+            try {
+                return array.mutation(key, merged.chunk(), merged.buffer(), g, taken);
+            } finally {
+                synchronized (this) {
+                    encoded.addAll(taken);
+                }
+            }
         }, array.executor());
     }
 
     /** {@code s} merged over the chunk {@code rr} read ({@code null}: not read); the read value is released after. */
-    private NDArray mergeOverStored(StagedChunk s, ReadResult rr, String key) {
+    private StagedChunk.Merged mergeOverStored(StagedChunk s, ReadResult rr, String key) {
         ZarrArray.Decoded d = rr == null ? null : array.decodeOwned(rr, key);
         try {
             // The merge copies the stored chunk (or ignores it), so nothing refers to it afterwards.
-            return s.mergeOver(d == null ? null : d.chunk());
+            return s.merge(d == null ? null : d.chunk());
         } finally {
             if (d != null) d.release();
         }

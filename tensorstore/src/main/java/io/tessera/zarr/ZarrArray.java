@@ -287,18 +287,15 @@ public final class ZarrArray {
         });
     }
 
-    /** The store mutation that stores {@code chunk} (a delete when it is all fill value). */
-    KvStore.Mutation mutation(String key, NDArray chunk, Generation ifEqual) {
-        return mutation(key, chunk, null, ifEqual, null);
-    }
-
     /**
-     * The mutation that stores {@code chunk}, whose memory {@code chunkBuffer} (may be null) is a
-     * handle on. A store that keeps its values gets a handle of its own on the memory it keeps
-     * (the chunk's, or the encoded buffer's), so that it can give the memory back once it drops
-     * the value; the caller's handles stay the caller's.
+     * The mutation that stores {@code chunk} (a delete when it is all fill value), whose memory
+     * {@code chunkBuffer} (may be null) is a handle on. A store that keeps its values gets a
+     * handle of its own on the memory it keeps (the chunk's, or the encoded buffer's), so that it
+     * can give the memory back once it drops the value; the caller's handles stay the caller's,
+     * and buffers the encoding took go to {@code encoded}, to be released once the store has
+     * applied the mutation.
      */
-    private KvStore.Mutation mutation(String key, NDArray chunk, BufferPool.Buffer chunkBuffer, Generation ifEqual, List<BufferPool.Buffer> encoded) {
+    KvStore.Mutation mutation(String key, NDArray chunk, BufferPool.Buffer chunkBuffer, Generation ifEqual, List<BufferPool.Buffer> encoded) {
         if (elideFillChunks && ArrayOps.allEqual(chunk, fill)) return new KvStore.Mutation(key, null, ifEqual);
         MemorySegment value = encode(chunk, encoded);
         BufferPool.Buffer kept = encoded == null || encoded.isEmpty() ? chunkBuffer : encoded.getLast();
