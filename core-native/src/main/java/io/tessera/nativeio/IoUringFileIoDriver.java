@@ -764,7 +764,8 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     /**
      * The ring is broken: {@code io_uring_enter} failed in a way no retry mends. Operations the
-     * kernel may have taken fail with {@code t}, since nobody can tell whether they happened (the
+     * kernel may have taken fail, each naming itself with {@code t} as cause ({@link #failedWith}),
+     * since nobody can tell whether they happened (the
      * kernel may still hold their buffers, so their Ops stay referenced, in ABANDONED); queued ones,
      * and every later one, are served by blocking calls on the helper pool instead, so that a
      * store keeps working, without io_uring.

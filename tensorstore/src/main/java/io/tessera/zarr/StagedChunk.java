@@ -82,13 +82,8 @@ class StagedChunk {
     /** The handle on {@link #buffer}'s memory. */
     BufferPool.Buffer bufferHandle() { return bufferHandle; }
 
-    /** The chunk these writes leave behind over {@code stored} ({@code null}: missing), to be written. */
-    NDArray mergeOver(NDArray stored) {
-        return merge(stored).chunk();
-    }
-
     /**
-     * {@link #mergeOver} as a copy of its own, for a read: writes staged into this state later
+     * {@link #merge} as a copy of its own, for a read: writes staged into this state later
      * do not show in it. The caller releases it.
      */
     ZarrArray.Decoded snapshotOver(NDArray stored) {
@@ -104,7 +99,10 @@ class StagedChunk {
         }
     }
 
-    /** {@link #mergeOver}, with the handle on the result's memory (released with the others). */
+    /**
+     * The chunk these writes leave behind over {@code stored} ({@code null}: missing), to be
+     * written, with the handle on its memory (released with the others).
+     */
     Merged merge(NDArray stored) {
         if (bufferIsMergedOver(stored)) return new Merged(buffer, bufferHandle);
         BufferPool.Buffer b = array.takeChunkBuffer();

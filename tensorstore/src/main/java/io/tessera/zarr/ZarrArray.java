@@ -158,7 +158,8 @@ public final class ZarrArray {
         for (int i = 0; i < fs.length; i++) {
             ChunkPart part = parts.get(i);
             String key = chunkKey(part.chunkIndex);
-            ChunkCache.Lease lease = cache == null ? null : cache.lease(new CacheKey(this, key));
+            CacheKey cacheKey = cache == null ? null : new CacheKey(this, key);
+            ChunkCache.Lease lease = cache == null ? null : cache.lease(cacheKey);
             long stamp = System.nanoTime();
             // Null: the lease is fresh enough to use without asking the store.
             CompletableFuture<ReadResult> r = lease == null ? store.read(key)
@@ -166,7 +167,7 @@ public final class ZarrArray {
                     : store.readIfChanged(key, lease.generation());
             if (lease != null) r.whenComplete((x, e) -> { if (e != null) lease.release(); });
             fs[i] = r.thenAcceptAsync(res -> {
-                Decoded d = cachedOrDecoded(key, res, lease, stamp);
+                Decoded d = cachedOrDecoded(key, cacheKey, res, lease, stamp);
                 try {
                     Decoded seen = overlay.apply(key, d == null ? null : d.chunk());
                     try {
@@ -187,14 +188,15 @@ public final class ZarrArray {
     }
 
     /**
-     * The chunk a read of {@code key} that started at {@code stamp} gives, decoded from
+     * The chunk a read of {@code key} (cached as {@code cacheKey}, null without a cache pool)
+     * that started at {@code stamp} gives, decoded from
      * {@code r} (which passes to this method) and cached; or the leased chunk, when there was no
      * need to read ({@code r} null) or the store found it unchanged. The lease passes to this
      * method too: into the result, or released. Null for a missing chunk.
      */
-    private Decoded cachedOrDecoded(String key, ReadResult r, ChunkCache.Lease lease, long stamp) {
+    private Decoded cachedOrDecoded(String key, CacheKey cacheKey, ReadResult r, ChunkCache.Lease lease, long stamp) {
         if (lease != null) {
-            if (r != null && r.unchanged()) cache.revalidated(new CacheKey(this, key), lease.generation(), stamp);
+            if (r != null && r.unchanged()) cache.revalidated(cacheKey, lease.generation(), stamp);
             if (r == null || r.unchanged()) return lease.chunk() == null ? null : new Decoded(lease.chunk(), lease.handle());
             lease.release();
         }
@@ -203,12 +205,12 @@ public final class ZarrArray {
             d = decodeOwned(r, key);
         } catch (RuntimeException e) {
             // What was cached is not what is stored now, and what is stored does not decode.
-            if (cache != null) cache.invalidate(new CacheKey(this, key), stamp);
+            if (cache != null) cache.invalidate(cacheKey, stamp);
             throw e;
         }
         if (cache != null) {
-            if (d == null) cache.putMissing(new CacheKey(this, key), stamp);
-            else cache.put(new CacheKey(this, key), d.chunk(), r.generation(), meta.chunkBytes(), stamp, d.buffer() == null ? null : d.buffer().share());
+            if (d == null) cache.putMissing(cacheKey, stamp);
+            else cache.put(cacheKey, d.chunk(), r.generation(), meta.chunkBytes(), stamp, d.buffer() == null ? null : d.buffer().share());
         }
         return d;
     }
