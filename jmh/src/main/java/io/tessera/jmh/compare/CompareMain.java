@@ -166,7 +166,14 @@ public final class CompareMain {
         NDArray src = smooth(Arena.ofAuto(), shape);
         double bytes = src.size() * 2.0;
         Path dir = scratch.resolve("cached");
-        String cache = SYNC.substring(0, SYNC.lastIndexOf('}')) + ",\"cache_pool\":{\"total_bytes_limit\":1073741824}}";
+        com.fasterxml.jackson.databind.node.ObjectNode cache;
+        try {
+            // The file workloads' context (-Dtessera.bench.context may replace it), with the pool added.
+            cache = (com.fasterxml.jackson.databind.node.ObjectNode) io.tessera.codecs.JsonText.parse(SYNC);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("-Dtessera.bench.context is not JSON: " + SYNC, e);
+        }
+        cache.putObject("cache_pool").put("total_bytes_limit", 1L << 30);
         try (Context ctx = Context.fromJson(cache)) {
             TensorStore ds = open(fileKv(dir), "{\"chunks\":[64,64,64],\"compressor\":" + ZSTD + "}", ctx, shape);
             ds.write(src).join();
