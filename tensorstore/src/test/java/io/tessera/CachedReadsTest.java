@@ -247,4 +247,35 @@ class CachedReadsTest {
             assertEquals("[0, 0, 0, 0]", java.util.Arrays.toString(values(before.read().join())));
         }
     }
+
+    /**
+     * Two handles on one array in one context, with {@code recheck_cached_data} false, the second
+     * opened with a resource of its own, read each other's writes from the cache pool; a handle
+     * with a cache pool of its own does not. TensorStore 0.1.85, the same scenario (the venv,
+     * 2026-11-25: A writes 1 everywhere, B reads, A writes 2 into chunk 0, B reads it, B writes 3
+     * there, A reads it): B reads 2 and A reads 3 with the inline {@code data_copy_concurrency};
+     * with an inline {@code cache_pool}, B reads 1 and A reads 2.
+     */
+    @Test
+    void handlesOfOneArrayInOneContextShareCachedChunks() {
+        assertEquals("[2, 3]", twoHandles("\"data_copy_concurrency\":{\"limit\":1}"));
+        assertEquals("[1, 2]", twoHandles("\"cache_pool\":{\"total_bytes_limit\":100000000}"));
+    }
+
+    /** B's read of chunk 0 after A's write, then A's after B's, as {@code [b, a]}. */
+    private String twoHandles(String bResource) {
+        String spec = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/two/\"},"
+                + "\"metadata\":{\"shape\":[8],\"chunks\":[4],\"dtype\":\"<i4\",\"compressor\":null},\"recheck_cached_data\":false";
+        try (Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":100000000}}")) {
+            TensorStore a = TensorStore.open(spec + "}", OpenOptions.create().deleteExisting().context(ctx)).join();
+            a.write(new int[] {1, 1, 1, 1, 1, 1, 1, 1}).join();
+            TensorStore b = TensorStore.open(spec + ",\"context\":{" + bResource + "}}", new OpenOptions().context(ctx)).join();
+            assertEquals(1, b.get("0").read().join().getLong());
+            a.get("0:1").write(new int[] {2}).join();
+            long bRead = b.get("0").read().join().getLong();
+            b.get("0:1").write(new int[] {3}).join();
+            long aRead = a.get("0").read().join().getLong();
+            return "[" + bRead + ", " + aRead + "]";
+        }
+    }
 }

@@ -1,7 +1,7 @@
 package io.tessera;
 
 import io.tessera.kvstore.Generation;
-import io.tessera.kvstore.KvStore;
+import io.tessera.kvstore.ForwardingKvStore;
 import io.tessera.kvstore.ReadResult;
 import io.tessera.kvstore.WriteResult;
 import io.tessera.kvstore.memory.MemoryKvStore;
@@ -14,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A memory store whose writes take {@code delayMillis} to become durable, counting operations. */
-final class SlowCountingStore implements KvStore {
-    final MemoryKvStore inner = new MemoryKvStore();
+final class SlowCountingStore extends ForwardingKvStore {
     /** Reads that returned a value or its absence (conditional ones too). */
     final AtomicInteger reads = new AtomicInteger();
     /** Conditional reads that found the value unchanged, and read none. */
@@ -24,6 +23,7 @@ final class SlowCountingStore implements KvStore {
     private final Executor delayed;
 
     SlowCountingStore(long delayMillis) {
+        super(new MemoryKvStore());
         delayed = CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -61,23 +61,11 @@ final class SlowCountingStore implements KvStore {
     }
 
     @Override
-    public CompletableFuture<List<String>> list(String prefix) { return inner.list(prefix); }
-
-    @Override
-    public CompletableFuture<Void> deletePrefix(String prefix) { return inner.deletePrefix(prefix); }
-
-    @Override
     public CompletableFuture<Boolean> writeAtomically(List<Mutation> mutations) {
         writes.addAndGet(mutations.size());
         return CompletableFuture.supplyAsync(() -> inner.writeAtomically(mutations).join(), delayed);
     }
 
     @Override
-    public String describeKey(String key) { return inner.describeKey(key); }
-
-    @Override
     public String describe() { return "slow+" + inner.describe(); }
-
-    @Override
-    public void close() {}
 }

@@ -30,7 +30,7 @@ class WritebackCacheTest {
             int element = i;
             commits.add(ds.get(Integer.toString(i)).write(i + 1).commit().thenRun(() -> {
                 // Committed means durable: the stored chunk already holds this write's value.
-                var stored = store.inner.read("0").join();
+                var stored = store.inner().read("0").join();
                 int v = stored.exists() ? stored.value().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, element) : 0;
                 if (v != element + 1) violations.add("write " + element + " committed before it was durable (stored " + v + ")");
             }));

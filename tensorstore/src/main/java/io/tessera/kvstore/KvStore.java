@@ -125,7 +125,8 @@ public interface KvStore extends AutoCloseable {
      *     store with the mutation. A store that keeps its values (the memory store) releases it
      *     when it lets go of the value (replaced, deleted, the store closed) or at once when the
      *     write did not happen; a store that ignores it leaves the memory to the collector. The
-     *     writer must not release this handle (it may hold others).
+     *     writer must not release this handle (it may hold others), unless {@link #apply} throws
+     *     instead of returning a future: a store that throws has not taken it.
      */
     record Mutation(String key, MemorySegment value, Generation ifEqual, BufferPool.Buffer owner) {
         /** A mutation whose value the store does not own. */

@@ -142,7 +142,7 @@ public final class StagedWrites {
     private CompletableFuture<Void> commitOne(KvStore.Mutation m) {
         KvStore store = array.store();
         // Written around the cache pool: what it holds of the chunk is stale once this is done.
-        return store.apply(m).whenComplete((w, e) -> array.forgetCached(m.key())).thenCompose(w -> {
+        return ZarrArray.apply(store, m).whenComplete((w, e) -> array.forgetCached(m.key())).thenCompose(w -> {
             if (w.succeeded()) return CompletableFuture.<Void>completedFuture(null);
             StagedChunk s;
             synchronized (this) {

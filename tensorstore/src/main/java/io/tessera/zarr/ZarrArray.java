@@ -11,9 +11,12 @@ import io.tessera.memory.DataType;
 import io.tessera.memory.NDArray;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -21,6 +24,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * One open zarr v2 array: its metadata, its key-value store, and the per-chunk state that turns
@@ -41,6 +45,7 @@ public final class ZarrArray {
     private final boolean swapBytes;
     private final long[] chunkStrides;
     private final ChunkCache cache;
+    private final CacheScope cacheScope;
     /**
      * Chunks with writes in progress. Sized for a large write's worth of chunks at once: grown from
      * the default in every large write, resizing was among the hottest code of a write.
@@ -60,6 +65,7 @@ public final class ZarrArray {
                     + io.tessera.codecs.Codecs.MAX_CHUNK_BYTES + " bytes; choose smaller \"chunks\"");
         }
         this.cache = cache;
+        this.cacheScope = cache == null ? null : CacheScope.of(store, meta);
         this.store = store;
         this.prefix = prefix;
         this.meta = meta;
@@ -158,33 +164,77 @@ public final class ZarrArray {
         for (int i = 0; i < fs.length; i++) {
             ChunkPart part = parts.get(i);
             String key = chunkKey(part.chunkIndex);
-            CacheKey cacheKey = cache == null ? null : new CacheKey(this, key);
+            CacheKey cacheKey = cache == null ? null : new CacheKey(cacheScope, key);
             ChunkCache.Lease lease = cache == null ? null : cache.lease(cacheKey);
             long stamp = System.nanoTime();
             // Null: the lease is fresh enough to use without asking the store.
-            CompletableFuture<ReadResult> r = lease == null ? store.read(key)
+            CompletableFuture<ReadResult> r = lease == null ? storeCall(() -> store.read(key))
                     : recheck.fresh(lease.stampNanos()) ? CompletableFuture.completedFuture(null)
-                    : store.readIfChanged(key, lease.generation());
-            if (lease != null) r.whenComplete((x, e) -> { if (e != null) lease.release(); });
-            fs[i] = r.thenAcceptAsync(res -> {
-                Decoded d = cachedOrDecoded(key, cacheKey, res, lease, stamp);
-                try {
-                    Decoded seen = overlay.apply(key, d == null ? null : d.chunk());
-                    try {
-                        if (seen.chunk() == null) ArrayOps.fill(part.userView(out), fill);
-                        else ArrayOps.copy(part.chunkView(seen.chunk(), t), part.userView(out));
-                    } finally {
-                        seen.release();
-                    }
-                } finally {
-                    if (d != null) d.release();
+                    : storeCall(() -> store.readIfChanged(key, lease.generation()));
+            CompletableFuture<Void> chunkDone = new CompletableFuture<>();
+            r.whenComplete((res, e) -> {
+                if (e != null) {
+                    if (lease != null) lease.release();
+                    chunkDone.completeExceptionally(e);
+                    return;
                 }
-            }, executor);
+                // Through dispatch, not thenAcceptAsync: a refused hand-off then copies here
+                // instead of dropping the lease and the value read, which only this task releases.
+                dispatch(() -> {
+                    try {
+                        copyChunk(part, t, out, overlay, key, cachedOrDecoded(key, cacheKey, res, lease, stamp));
+                        chunkDone.complete(null);
+                    } catch (Throwable x) {
+                        chunkDone.completeExceptionally(x);
+                    }
+                });
+            });
+            fs[i] = chunkDone;
         }
         // allOf completes once every chunk's task has: after a failure, none writes to out any more.
         return CompletableFuture.allOf(fs).whenComplete((v, e) -> {
             if (e != null) out.release();
         }).thenApply(v -> out);
+    }
+
+    /**
+     * {@code store.apply(m)}, or a failed future if it throws. A store that throws has not taken
+     * the mutation's owner, so it is released here.
+     */
+    static CompletableFuture<WriteResult> apply(KvStore store, KvStore.Mutation m) {
+        try {
+            return store.apply(m);
+        } catch (RuntimeException | Error e) {
+            if (m.owner() != null) m.owner().release();
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Copies chunk {@code d} ({@code null}: missing), as the overlay shows it, to {@code part} of {@code out}, and releases it. */
+    private void copyChunk(ChunkPart part, IndexTransform t, NDArray out, ChunkOverlay overlay, String key, Decoded d) {
+        try {
+            Decoded seen = overlay.apply(key, d == null ? null : d.chunk());
+            try {
+                if (seen.chunk() == null) ArrayOps.fill(part.userView(out), fill);
+                else ArrayOps.copy(part.chunkView(seen.chunk(), t), part.userView(out));
+            } finally {
+                seen.release();
+            }
+        } finally {
+            if (d != null) d.release();
+        }
+    }
+
+    /**
+     * {@code call}'s future, or a failed one if it throws: a key-value store that throws instead
+     * of failing its future must not skip the releases chained on the future.
+     */
+    static <T> CompletableFuture<T> storeCall(Supplier<CompletableFuture<T>> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException | Error e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /**
@@ -809,7 +859,7 @@ public final class ZarrArray {
         }
 
         private CompletableFuture<Void> readModifyWrite(Pending p) {
-            return store.readThen(key, r -> {
+            return storeCall(() -> store.readThen(key, r -> {
                         // The merge copies the stored chunk, so its memory is free once the write has begun.
                         Decoded d = decodeOwned(r, key);
                         try {
@@ -817,7 +867,7 @@ public final class ZarrArray {
                         } finally {
                             if (d != null) d.release();
                         }
-                    }, executor)
+                    }, executor))
                     .thenCompose(ok -> ok ? CompletableFuture.<Void>completedFuture(null) : readModifyWrite(p));
         }
 
@@ -849,7 +899,7 @@ public final class ZarrArray {
             // compressed write was staged into memory that had to come from DRAM. A cache keeps the
             // chunk through a handle of its own.
             if (unconditional != null && (m.value() == null || !encoded.isEmpty())) unconditional.releaseBuffers();
-            CompletableFuture<WriteResult> f = store.apply(m);
+            CompletableFuture<WriteResult> f = apply(store, m);
             if (!encoded.isEmpty()) f = f.whenComplete((w, e) -> encoded.forEach(BufferPool.Buffer::release));
             if (cache == null) return f;
             return f.whenComplete((w, e) -> {
@@ -865,17 +915,57 @@ public final class ZarrArray {
             });
         }
 
-        private Object cacheKey() { return new CacheKey(ZarrArray.this, key); }
+        private Object cacheKey() { return new CacheKey(cacheScope, key); }
     }
 
-    private record CacheKey(ZarrArray array, String key) {}
+    private record CacheKey(CacheScope scope, String key) {}
+
+    /**
+     * What a cached chunk belongs to: one store and one metadata. Arrays opened on the same
+     * chunks with equal metadata share one scope, and so see each other's writes in the cache
+     * pool, as TensorStore's handles in one context do (two handles of one array may be distinct
+     * arrays here: one opened with a resource of its own, such as an inline
+     * {@code data_copy_concurrency}). Scopes are interned, so a cache lookup compares them by
+     * identity and never compares metadata.
+     */
+    private static final class CacheScope {
+        private static final Map<CacheScope, WeakReference<CacheScope>> INTERNED = new WeakHashMap<>();
+        final KvStore store;
+        private final ZarrMetadata meta;
+        private final int hash;
+
+        private CacheScope(KvStore store, ZarrMetadata meta) {
+            this.store = store;
+            this.meta = meta;
+            this.hash = 31 * System.identityHashCode(store) + meta.hashCode();
+        }
+
+        static CacheScope of(KvStore store, ZarrMetadata meta) {
+            CacheScope s = new CacheScope(store, meta);
+            synchronized (INTERNED) {
+                WeakReference<CacheScope> known = INTERNED.get(s);
+                CacheScope k = known == null ? null : known.get();
+                if (k != null) return k;
+                INTERNED.put(s, new WeakReference<>(s));
+                return s;
+            }
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o == this || (o instanceof CacheScope c && c.store == store && c.hash == hash && c.meta.equals(meta));
+        }
+
+        @Override
+        public int hashCode() { return hash; }
+    }
 
     /**
      * Forgets what the cache pool holds of the chunk {@code key}: it was written around the
      * cache (a transaction's commit), or may have been.
      */
     public void forgetCached(String key) {
-        if (cache != null) cache.invalidate(new CacheKey(this, key), System.nanoTime());
+        if (cache != null) cache.invalidate(new CacheKey(cacheScope, key), System.nanoTime());
     }
 
     /**
@@ -885,7 +975,7 @@ public final class ZarrArray {
      */
     public void forgetCachedChunks() {
         if (cache != null) {
-            cache.invalidateIf(k -> k instanceof CacheKey c && c.array().store() == store && c.key().startsWith(prefix), System.nanoTime());
+            cache.invalidateIf(k -> k instanceof CacheKey c && c.scope().store == store && c.key().startsWith(prefix), System.nanoTime());
         }
     }
 

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tessera.index.IndexExpression;
 import io.tessera.index.IndexTransform;
 import io.tessera.kvstore.Generation;
+import io.tessera.kvstore.ForwardingKvStore;
 import io.tessera.kvstore.KvStore;
-import io.tessera.kvstore.ReadResult;
 import io.tessera.kvstore.WriteResult;
 import io.tessera.kvstore.memory.MemoryKvStore;
 import io.tessera.memory.DataType;
@@ -139,14 +139,13 @@ class ZarrArrayFailedCopyTest {
     }
 
     /** A memory store whose writes take effect once {@code gate} completes. */
-    private static final class GatedStore implements KvStore {
-        private final MemoryKvStore inner = new MemoryKvStore();
+    private static final class GatedStore extends ForwardingKvStore {
         private final CompletableFuture<Void> gate;
 
-        GatedStore(CompletableFuture<Void> gate) { this.gate = gate; }
-
-        @Override
-        public CompletableFuture<ReadResult> read(String key) { return inner.read(key); }
+        GatedStore(CompletableFuture<Void> gate) {
+            super(new MemoryKvStore());
+            this.gate = gate;
+        }
 
         @Override
         public CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual) {
@@ -159,18 +158,6 @@ class ZarrArrayFailedCopyTest {
         }
 
         @Override
-        public CompletableFuture<List<String>> list(String prefix) { return inner.list(prefix); }
-
-        @Override
-        public CompletableFuture<Void> deletePrefix(String prefix) { return inner.deletePrefix(prefix); }
-
-        @Override
-        public String describeKey(String key) { return inner.describeKey(key); }
-
-        @Override
         public String describe() { return "gated+" + inner.describe(); }
-
-        @Override
-        public void close() {}
     }
 }
