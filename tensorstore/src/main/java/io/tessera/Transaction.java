@@ -81,7 +81,7 @@ public final class Transaction {
             synchronized (this) {
                 state = e == null ? State.COMMITTED : State.ABORTED;
             }
-            if (e == null) commitFuture.complete(null); else commitFuture.completeExceptionally(e);
+            if (e == null) commitFuture.complete(null); else commitFuture.completeExceptionally(TensorStore.translate(e));
         });
         return commitFuture;
     }

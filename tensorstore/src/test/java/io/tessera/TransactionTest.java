@@ -448,4 +448,34 @@ class TransactionTest {
         assertTrue(pool.outstandingBytes() - before <= 1 << 20, (pool.outstandingBytes() - before) + " bytes still out");
         assertEquals(0, ds.get("3, 3").read().join().getLong());
     }
+
+    /**
+     * A commit that meets a corrupt stored chunk fails with DATA_LOSS naming it, through
+     * {@code commitAsync} as through {@code commitSync}, and the stored chunk stays as it was.
+     */
+    @Test
+    void aCommitOverACorruptChunkFailsWithDataLoss(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TensorStore ds = TensorStore.open("{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/\"},"
+                        + "\"metadata\":{\"shape\":[4,4],\"chunks\":[4,4],\"dtype\":\"<i4\",\"compressor\":{\"id\":\"blosc\"}}}",
+                OpenOptions.create()).join();
+        ds.write(new int[][] {{1, 2, 3, 4}, {5, 6, 7, 8}, {9, 10, 11, 12}, {13, 14, 15, 16}}).join();
+        java.nio.file.Path chunk = dir.resolve("0.0");
+        byte[] stored = java.nio.file.Files.readAllBytes(chunk);
+        byte[] corrupt = java.util.Arrays.copyOf(stored, stored.length - 3);
+        java.nio.file.Files.write(chunk, corrupt);
+        for (boolean async : new boolean[] {true, false}) {
+            Transaction txn = new Transaction();
+            ds.withTransaction(txn).get("1:2,1:2").write(9).join();
+            TensorStoreException e = async
+                    ? assertInstanceOfCause(assertThrows(CompletionException.class, () -> txn.commitAsync().join()))
+                    : assertThrows(TensorStoreException.class, txn::commitSync);
+            assertEquals(TensorStoreException.Code.DATA_LOSS, e.code(), e.toString());
+            assertTrue(e.getMessage().contains(chunk.toString()), e.getMessage());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(corrupt, java.nio.file.Files.readAllBytes(chunk));
+        }
+    }
+
+    private static TensorStoreException assertInstanceOfCause(CompletionException e) {
+        return org.junit.jupiter.api.Assertions.assertInstanceOf(TensorStoreException.class, e.getCause(), String.valueOf(e.getCause()));
+    }
 }

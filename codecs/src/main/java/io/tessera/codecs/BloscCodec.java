@@ -37,6 +37,7 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
     private static final int FLAG_SHUFFLE = 0x1;
     private static final int FLAG_MEMCPYED = 0x2;
     private static final int FLAG_BITSHUFFLE = 0x4;
+    private static final int FLAG_DONT_SPLIT = 0x10;
     /** Compressor format codes in header flags bits 5-7: blosclz, lz4(hc), snappy, zlib, zstd. */
     private static final String[] FORMATS = {"blosclz", "lz4", "snappy", "zlib", "zstd"};
     private static final int SNAPPY_FORMAT = 2;
@@ -154,7 +155,7 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
             throw fail(keyForErrors, "c-blosc rejected the data: " + e.getMessage(), e);
         }
         if (result != expected) {
-            throw fail(keyForErrors, result < 0 ? "c-blosc failed with code " + result
+            throw fail(keyForErrors, result < 0 ? "c-blosc failed with code " + result + " (the compressed data is corrupt)"
                     : "c-blosc decoded " + result + " bytes, expected " + expected, null);
         }
     }
@@ -214,11 +215,32 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
         if (dataStart > cbytes) {
             throw fail(key, "truncated: " + nblocks + " block offsets need " + dataStart + " bytes, chunk has " + cbytes);
         }
+        // Each block is its splits, each a 4-byte compressed length and that many bytes. The
+        // blocks must fill the chunk from the end of the offsets to its last byte: c-blosc reads
+        // only the blocks nbytes implies, so a header that understates nbytes (with blocks it
+        // does not list behind them) would otherwise decode to the first part of the data.
+        long firstStart = cbytes, lastEnd = 0;
         for (long i = 0; i < nblocks; i++) {
             long start = Integer.toUnsignedLong(in.get(LE_INT, HEADER + 4 * i));
             if (start < dataStart || start >= cbytes) {
                 throw fail(key, "blosc block " + i + " starts at " + start + ", outside [" + dataStart + ", " + cbytes + ")");
             }
+            boolean leftover = i == nblocks - 1 && nbytes % blocksize != 0;
+            int splits = (flags & FLAG_DONT_SPLIT) == 0 && !leftover ? typesize : 1;
+            long at = start;
+            for (int j = 0; j < splits; j++) {
+                long size = at + 4 <= cbytes ? in.get(LE_INT, at) : -1;
+                if (size < 0 || at + 4 + size > cbytes) {
+                    throw fail(key, "blosc block " + i + " runs past the end of the chunk (" + cbytes + " bytes)");
+                }
+                at += 4 + size;
+            }
+            firstStart = Math.min(firstStart, start);
+            lastEnd = Math.max(lastEnd, at);
+        }
+        if (firstStart != dataStart || lastEnd != cbytes) {
+            throw fail(key, "blosc blocks span bytes " + firstStart + " to " + lastEnd + " of the chunk, expected "
+                    + dataStart + " to " + cbytes + " (" + nblocks + " blocks of " + nbytes + " decoded bytes)");
         }
     }
 

@@ -6,6 +6,7 @@ import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.SegmentAllocator;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
@@ -84,13 +85,16 @@ public record ZstdCodec(int level) implements Codec {
             // -1 is ZSTD_CONTENTSIZE_UNKNOWN (a streamed frame): then the bounded decompression
             // below is the only check, and it suffices. Other negatives are errors.
             if (contentSize < -1) {
-                throw fail(keyForErrors, "not a zstd frame (" + length + " bytes)", null);
+                throw fail(keyForErrors, (magic(encoded) == FRAME_MAGIC ? "truncated zstd frame header (" : "not a zstd frame (")
+                        + length + " bytes)", null);
             }
             if (contentSize >= 0 && contentSize != expected) {
                 long frame = Zstd.findDirectByteBufferFrameCompressedSize(src, 0, length);
                 // Several concatenated frames decode to their sum; only a lone frame must match.
                 if (frame == length || contentSize > expected) {
-                    throw fail(keyForErrors, "frame content size is " + contentSize + " bytes, expected " + expected, null);
+                    boolean skippable = (magic(encoded) & SKIPPABLE_MASK) == SKIPPABLE_MAGIC;
+                    throw fail(keyForErrors, skippable && frame == length ? "the chunk is one skippable zstd frame, which holds no data"
+                            : "frame content size is " + contentSize + " bytes, expected " + expected, null);
                 }
             }
             MemorySegment dst = destination.isNative() ? destination : out.get(expected);
@@ -114,8 +118,15 @@ public record ZstdCodec(int level) implements Codec {
         } catch (CodecException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw fail(keyForErrors, e.getMessage(), e);
+            throw fail(keyForErrors, "corrupt or truncated zstd data: " + e.getMessage(), e);
         }
+    }
+
+    private static final int FRAME_MAGIC = 0xFD2FB528, SKIPPABLE_MAGIC = 0x184D2A50, SKIPPABLE_MASK = 0xFFFFFFF0;
+
+    /** The first four bytes, little-endian, as zstd's magic numbers are written; 0 if there are fewer. */
+    private static int magic(MemorySegment encoded) {
+        return encoded.byteSize() < 4 ? 0 : encoded.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0);
     }
 
     private static CodecException fail(String key, String problem, Throwable cause) {

@@ -65,9 +65,35 @@ class HostileChunkTest {
             b[2] |= 0x2; // "stored uncompressed", but the length says otherwise
             assertTrue(refuse(c, b, RAW.length).contains("stored-uncompressed blosc chunk has"));
         }
+        // A header that understates nbytes, its offsets table rebuilt for the blocks that leaves:
+        // c-blosc would decode those and ignore the blocks behind them.
+        for (BloscLib lib : new BloscLib[] {TestData.FFM, TestData.JNI}) {
+            Codec c = Codecs.blosc("zstd", 5, 0, 1024).on(lib);
+            byte[] full = c.encode(MemorySegment.ofArray(TestData.smooth(8192, 2, 5)), 1).toArray(ValueLayout.JAVA_BYTE);
+            assertEquals(1024, le(full).getInt(8), "blocks of 1024 bytes");
+            byte[] b = full.clone();
+            le(b).putInt(4, 4096);
+            assertTrue(refuse(c, b, 4096).contains("blosc blocks span bytes 48 to "), refuse(c, b, 4096));
+            byte[] shortTable = new byte[full.length - 16];
+            System.arraycopy(full, 0, shortTable, 0, 16 + 16);
+            System.arraycopy(full, 48, shortTable, 32, full.length - 48);
+            le(shortTable).putInt(4, 4096).putInt(12, shortTable.length);
+            for (int i = 0; i < 4; i++) le(shortTable).putInt(16 + 4 * i, le(full).getInt(16 + 4 * i) - 16);
+            assertTrue(refuse(c, shortTable, 4096).contains("expected 32 to " + shortTable.length), refuse(c, shortTable, 4096));
+            byte[] trailing = Arrays.copyOf(good(c), good(c).length + 4);
+            le(trailing).putInt(12, trailing.length);
+            assertTrue(refuse(c, trailing, RAW.length).contains("blosc blocks span"), refuse(c, trailing, RAW.length));
+            b = full.clone();
+            le(b).putInt(le(full).getInt(16 + 4 * 7), full.length); // the last block's length
+            assertTrue(refuse(c, b, 8192).endsWith("blosc block 7 runs past the end of the chunk (" + full.length + " bytes)"));
+        }
         // blosc-java's c-blosc has no snappy: a snappy chunk is refused before it is reached.
         byte[] snappy = encode(Codecs.blosc("snappy", 5, 1, 0).on(TestData.FFM));
         assertTrue(refuse(Codecs.blosc().on(TestData.JNI), snappy, RAW.length).contains("compressed with snappy"));
+    }
+
+    private static byte[] good(Codec c) {
+        return encode(c);
     }
 
     @Test
@@ -77,7 +103,10 @@ class HostileChunkTest {
         assertTrue(refuse(c, good, RAW.length + 1L).endsWith("frame content size is 10000 bytes, expected 10001"));
         assertTrue(refuse(c, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, RAW.length).contains("not a zstd frame"));
         assertTrue(refuse(c, new byte[0], 0).contains("not a zstd frame"));
-        refuse(c, Arrays.copyOf(good, good.length / 2), RAW.length);
+        assertTrue(refuse(c, Arrays.copyOf(good, 5), RAW.length).endsWith("truncated zstd frame header (5 bytes)"));
+        assertTrue(refuse(c, new byte[] {0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4}, 3001)
+                .endsWith("the chunk is one skippable zstd frame, which holds no data"));
+        assertTrue(refuse(c, Arrays.copyOf(good, good.length / 2), RAW.length).contains("corrupt or truncated zstd data: "));
     }
 
     @Test

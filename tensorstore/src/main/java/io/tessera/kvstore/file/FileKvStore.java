@@ -323,6 +323,14 @@ public final class FileKvStore implements KvStore {
         return readIfChanged(key, Generation.UNKNOWN);
     }
 
+    /**
+     * The largest value read, checked against the file's size before any memory is taken: as
+     * large as any chunk's encoding can be (no codec takes more than 2 GiB), while a corrupt or
+     * foreign file of any size would otherwise be read whole first, or fail with the JVM's
+     * "Cannot reserve direct buffer memory".
+     */
+    static final long MAX_VALUE_BYTES = Integer.MAX_VALUE;
+
     /** The file's status decides, before any byte is read: an unchanged value costs an open and an fstat. */
     @Override
     public CompletableFuture<ReadResult> readIfChanged(String key, Generation ifNotEqual) {
@@ -331,7 +339,14 @@ public final class FileKvStore implements KvStore {
             // The file is read into a pooled native buffer that passes to the reader: the kernel
             // copies straight into memory the decoder reads, with no staging copy in between.
             BufferPool.Buffer[] taken = new BufferPool.Buffer[1];
-            return driver.readFile(p, st -> !ifNotEqual.isUnknown() && ifNotEqual.equals(generation(st)) ? null : (taken[0] = BufferPool.shared().take(st.size())).segment())
+            return driver.readFile(p, st -> {
+                        if (!ifNotEqual.isUnknown() && ifNotEqual.equals(generation(st))) return null;
+                        if (st.size() > MAX_VALUE_BYTES) {
+                            throw new IllegalStateException("the file has " + st.size() + " bytes, more than the largest value the file store reads ("
+                                    + MAX_VALUE_BYTES + " bytes)");
+                        }
+                        return (taken[0] = BufferPool.shared().take(st.size())).segment();
+                    })
                     .handle((c, e) -> {
                         if (e != null) {
                             if (taken[0] != null) taken[0].release();

@@ -50,6 +50,33 @@ class FileKvStoreTest {
     void close() { stores.forEach(FileKvStore::close); }
 
     /**
+     * A file larger than any value (a corrupt or foreign file, here sparse) is refused from its
+     * size before memory is taken for it, with a message naming the file and its size, and left
+     * as it is; before, 1 TiB failed with the JVM's "Cannot reserve ... direct buffer memory",
+     * and 2 GiB was read whole first.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void aFileLargerThanAnyValueIsRefusedBeforeItIsRead(FileIoDriver.Kind kind) throws Exception {
+        FileKvStore s = store(kind);
+        for (long size : new long[] {1L << 40, FileKvStore.MAX_VALUE_BYTES + 1}) {
+            Path big = dir.resolve("root").resolve("big");
+            Files.createDirectories(big.getParent());
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+                f.setLength(size);
+            }
+            long outstanding = io.tessera.memory.BufferPool.shared().outstandingBytes();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> s.read("big").get(30, TimeUnit.SECONDS));
+            String message = String.valueOf(e.getCause().getMessage());
+            assertTrue(message.contains(big.toString()) && message.contains("the file has " + size + " bytes, more than the largest value"), message);
+            assertEquals(outstanding, io.tessera.memory.BufferPool.shared().outstandingBytes());
+            assertEquals(size, Files.size(big));
+        }
+        assertTrue(await(s.write("small", seg("x"), Generation.UNKNOWN)).succeeded());
+        assertEquals("x", str(await(s.read("small"))));
+    }
+
+    /**
      * A read-modify-write on an idle store runs its continuation on a driver thread (one chain of
      * calls); while another mutation is in progress (held in its fsync), on the caller's executor.
      */
