@@ -105,11 +105,15 @@ public final class FileKvStore implements KvStore {
 
     private final String root;
     /**
-     * Directories this store is creating, each with what completes once its entry is durable
-     * (its parent synced): under strict POSIX a file renamed into a new directory survives a
-     * crash only once the directory's own entry does.
+     * The directories of this store that writes have gone into, each with what completes once
+     * its entry in its parent is durable (the parent synced after the directory appeared): under
+     * strict POSIX a file renamed into a new directory survives a crash only once the directory's
+     * own entry does. A directory this store creates is registered from before its mkdir; one it
+     * finds already there, which another process may have made and died before syncing its
+     * parent, gets its parent synced by the first write into it. Completed entries stay: each
+     * directory costs one parent sync per store.
      */
-    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Void>> newDirs = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Void>> dirEntries = new java.util.concurrent.ConcurrentHashMap<>();
     private final Options options;
     private final FileIoDriver driver;
     private final DirectorySyncer dirSyncer;
@@ -584,7 +588,7 @@ public final class FileKvStore implements KvStore {
                                     // A delete has arrived once it is unlinked: its directory sync goes
                                     // through the data syncer, which holds syncs while writes are expected.
                                     if (sync && askedForSync.compareAndSet(false, true)) dataSyncer.arrivedWithoutSync();
-                                    CompletableFuture<Void> durable = sync ? dirSyncer.sync(dir).thenCombine(newDirsDurable(dir), (a, b) -> null)
+                                    CompletableFuture<Void> durable = sync ? dirSyncer.sync(dir).thenCombine(dirEntriesDurable(dir), (a, b) -> null)
                                             : CompletableFuture.completedFuture(null);
                                     for (CompletableFuture<Void> c : createdDirSyncs) durable = durable.thenCombine(c, (a, b) -> null);
                                     return durable.thenApply(x -> WriteResult.written(gen));
@@ -669,13 +673,16 @@ public final class FileKvStore implements KvStore {
 
     /**
      * mkdir -p; each directory created gets its entry made durable through its parent's fsync.
-     * While that is under way the directory is in {@link #newDirs}, from before the mkdir: a
-     * concurrent writer that finds it already there (and so creates nothing) waits for the same
-     * sync before reporting its own write durable.
+     * The directory is in {@link #dirEntries} from before the mkdir: a concurrent writer that
+     * finds it already there (and so creates nothing) waits for the same sync before reporting
+     * its own write durable. An entry already known durable is replaced: the directory had gone
+     * (removed by hand or by another process), and this is a new one.
      */
     private CompletableFuture<Void> mkdirs(String dir, List<CompletableFuture<Void>> createdDirSyncs) {
         CompletableFuture<Void> entryDurable = new CompletableFuture<>();
-        boolean registered = options.fileIoSync() && newDirs.putIfAbsent(dir, entryDurable) == null;
+        CompletableFuture<Void> known = dirEntries.get(dir);
+        boolean registered = options.fileIoSync() && (known == null ? dirEntries.putIfAbsent(dir, entryDurable) == null
+                : known.isDone() && dirEntries.replace(dir, known, entryDurable));
         return driver.mkdir(dir, DIR_MODE)
                 .exceptionallyCompose(e -> {
                     int n = Errors.errno(e);
@@ -695,25 +702,44 @@ public final class FileKvStore implements KvStore {
                         }
                     }
                     if (registered) {
-                        parentSynced.whenComplete((x, err) -> {
-                            newDirs.remove(dir, entryDurable);
-                            if (err != null) entryDurable.completeExceptionally(err);
-                            else entryDurable.complete(null);
-                        });
+                        parentSynced.whenComplete((x, err) -> settle(dir, entryDurable, err));
                     }
                 });
     }
 
-    /** What the entries of {@code dir} and its ancestors in this store wait for to be durable ({@link #newDirs}). */
-    private CompletableFuture<Void> newDirsDurable(String dir) {
-        CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-        if (newDirs.isEmpty()) return all;
-        // The root too: a store may have made it (the first write to a store whose root was missing).
+    /**
+     * What the entries of {@code dir} and its ancestors in this store wait for to be durable
+     * ({@link #dirEntries}). A directory below the root that this store has not written into
+     * before gets its parent synced now. The root's own entry is waited for only when this
+     * store made the root: a root that was there is the user's, as in TensorStore.
+     */
+    private CompletableFuture<Void> dirEntriesDurable(String dir) {
+        CompletableFuture<Void> all = null;
         for (String d = dir; d.length() >= root.length() && d.length() > 1; d = parent(d)) {
-            CompletableFuture<Void> f = newDirs.get(d);
-            if (f != null) all = all.thenCombine(f, (a, b) -> null);
+            CompletableFuture<Void> f = dirEntries.get(d);
+            if (f == null && d.length() > root.length()) f = syncEntryOf(d);
+            if (f != null && !(f.isDone() && !f.isCompletedExceptionally())) all = all == null ? f : all.thenCombine(f, (a, b) -> null);
         }
-        return all;
+        return all == null ? CompletableFuture.completedFuture(null) : all;
+    }
+
+    /** Syncs {@code d}'s parent, unless another write already does or did: a directory this store did not make. */
+    private CompletableFuture<Void> syncEntryOf(String d) {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> known = dirEntries.putIfAbsent(d, mine);
+        if (known != null) return known;
+        dirSyncer.sync(parent(d)).whenComplete((v, err) -> settle(d, mine, err));
+        return mine;
+    }
+
+    /** Completes a directory's entry; a failed sync leaves it unknown, for a later write to try again. */
+    private void settle(String dir, CompletableFuture<Void> entry, Throwable err) {
+        if (err == null) {
+            entry.complete(null);
+            return;
+        }
+        dirEntries.remove(dir, entry);
+        entry.completeExceptionally(err);
     }
 
     // ---- listing ----

@@ -119,6 +119,39 @@ class FileKvStoreFaultTest {
         }
     }
 
+    /**
+     * A directory the store finds already there (another process made it, and may have died
+     * before syncing its parent) gets its entry made durable by the first write into it: that
+     * write syncs the parents of the directories below the root it goes through, and later
+     * writes do not. The root that was there is the user's, and its parent is not synced.
+     * (syncfs is refused here, so every sync is an fsync of the directory it serves.)
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void theFirstWriteIntoADirectoryMadeElsewhereSyncsItsParent(FileIoDriver.Kind kind) throws Exception {
+        Path root = dir.resolve("shared");
+        Files.createDirectories(root.resolve("made/elsewhere"));
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
+        driver.syncfsHook = h -> CompletableFuture.failedFuture(new UnsupportedOperationException("no syncfs (test)"));
+        List<String> fsynced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        driver.fault = (op, path) -> {
+            if (op.equals("fsync")) fsynced.add(path);
+            return 0;
+        };
+        try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            assertTrue(s.write("made/elsewhere/a", MemorySegment.ofArray(bytes(100, 1)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            assertTrue(fsynced.contains(root.resolve("made").toString()), "the entry of made/elsewhere: " + fsynced);
+            assertTrue(fsynced.contains(root.toString()), "the entry of made: " + fsynced);
+            assertFalse(fsynced.contains(root.getParent().toString()), "the root's parent: " + fsynced);
+            fsynced.clear();
+            assertTrue(s.write("made/elsewhere/b", MemorySegment.ofArray(bytes(100, 2)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            assertTrue(s.write("made/c", MemorySegment.ofArray(bytes(100, 3)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            assertEquals(List.of(), fsynced.stream().filter(p -> p.equals(root.toString())).toList(), "synced once: " + fsynced);
+            assertEquals(1, fsynced.stream().filter(p -> p.equals(root.resolve("made").toString())).count(),
+                    "made is synced for c's rename only: " + fsynced);
+        }
+    }
+
     /** An injected error at each step of a write: the old value stays, the lock file goes. */
     @ParameterizedTest
     @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
