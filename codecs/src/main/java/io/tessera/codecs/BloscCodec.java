@@ -38,6 +38,8 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
     private static final int FLAG_MEMCPYED = 0x2;
     private static final int FLAG_BITSHUFFLE = 0x4;
     private static final int FLAG_DONT_SPLIT = 0x10;
+    /** c-blosc's MAX_SPLITS and MIN_BUFFERSIZE: a block splits by bytes of its type only up to 16 and of 128 bytes a split. */
+    private static final int MAX_SPLITS = 16, MIN_SPLIT_BYTES = 128;
     /** Compressor format codes in header flags bits 5-7: blosclz, lz4(hc), snappy, zlib, zstd. */
     private static final String[] FORMATS = {"blosclz", "lz4", "snappy", "zlib", "zstd"};
     private static final int SNAPPY_FORMAT = 2;
@@ -226,7 +228,10 @@ public record BloscCodec(String cname, int clevel, int shuffle, int blocksize) i
                 throw fail(key, "blosc block " + i + " starts at " + start + ", outside [" + dataStart + ", " + cbytes + ")");
             }
             boolean leftover = i == nblocks - 1 && nbytes % blocksize != 0;
-            int splits = (flags & FLAG_DONT_SPLIT) == 0 && !leftover ? typesize : 1;
+            // c-blosc's rule (blosc_d): writers from before the flag (c-blosc <= 1.10) left it
+            // clear on blocks they did not split, those of large types or few elements.
+            int splits = (flags & FLAG_DONT_SPLIT) == 0 && typesize <= MAX_SPLITS && blocksize / typesize >= MIN_SPLIT_BYTES && !leftover
+                    ? typesize : 1;
             long at = start;
             for (int j = 0; j < splits; j++) {
                 long size = at + 4 <= cbytes ? in.get(LE_INT, at) : -1;

@@ -92,6 +92,28 @@ class HostileChunkTest {
         assertTrue(refuse(Codecs.blosc().on(TestData.JNI), snappy, RAW.length).contains("compressed with snappy"));
     }
 
+    /**
+     * Not hostile: the layout of c-blosc 1.10 and earlier, which left the "not split" flag clear
+     * on blocks it did not split (8-byte elements, 125 to a block: too few to split). c-blosc
+     * 1.21 decodes it; so must the check of the blocks' extent. Made from a 1.21 encoding with
+     * the flag cleared, as python-blosc's report of the same break in c-blosc 1.11.0 did.
+     */
+    @Test
+    void bloscChunksOfWritersBeforeTheSplitFlagDecode() {
+        byte[] raw = TestData.smooth(1000, 8, 11);
+        for (BloscLib lib : new BloscLib[] {TestData.FFM, TestData.JNI}) {
+            for (int typesize : new int[] {8, 32}) {
+                Codec c = Codecs.blosc("lz4", 5, 1, 0).on(lib);
+                byte[] enc = c.encode(MemorySegment.ofArray(raw), typesize).toArray(ValueLayout.JAVA_BYTE);
+                assertTrue((enc[2] & 0x10) != 0, "1.21 marks the blocks it does not split");
+                enc[2] &= ~0x10;
+                byte[] back = new byte[raw.length];
+                c.decode(MemorySegment.ofArray(enc), MemorySegment.ofArray(back), "0");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(raw, back, "typesize " + typesize);
+            }
+        }
+    }
+
     private static byte[] good(Codec c) {
         return encode(c);
     }

@@ -96,7 +96,7 @@ public final class StagedWrites {
      * staged writes cover it) and conditioned on the generation read.
      */
     private CompletableFuture<KvStore.Mutation> prepareOne(String key, StagedChunk s) {
-        CompletableFuture<ReadResult> r = s.full() ? CompletableFuture.completedFuture(null) : array.store().read(key);
+        CompletableFuture<ReadResult> r = s.full() ? CompletableFuture.completedFuture(null) : ZarrArray.storeCall(() -> array.store().read(key));
         return r.thenApplyAsync(rr -> {
             StagedChunk.Merged merged = mergeOverStored(s, rr, key);
             Generation g = rr == null ? Generation.UNKNOWN : rr.generation();
