@@ -262,6 +262,45 @@ class CachedReadsTest {
         assertEquals("[1, 2]", twoHandles("\"cache_pool\":{\"total_bytes_limit\":100000000}"));
     }
 
+    /**
+     * Writers that go through two handles of one array in turn (one opened with a resource of
+     * its own), sharing cached chunks under {@code false}, through a cache smaller than the
+     * array: each writer owns every fourth element of every chunk, so every write merges over
+     * chunks the others write too. No update is lost, and afterwards both handles read what a
+     * handle without a cache reads.
+     */
+    @Test
+    void writesThroughTwoHandlesSharingCachedChunksLoseNoUpdate() throws Exception {
+        int writers = 4, n = 64 * 1024, last = 20;
+        String spec = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/shared/\"},\"recheck_cached_data\":false,"
+                + "\"metadata\":{\"shape\":[" + n + "],\"chunks\":[16384],\"dtype\":\"<i4\",\"compressor\":{\"id\":\"zstd\",\"level\":1}}";
+        try (Context ctx = Context.fromJson("{\"cache_pool\":{\"total_bytes_limit\":" + 3 * 16 * 1024 * 4 + "}}")) {
+            TensorStore a = TensorStore.open(spec + "}", OpenOptions.create().deleteExisting().context(ctx)).join();
+            TensorStore b = TensorStore.open(spec + ",\"context\":{\"data_copy_concurrency\":{\"limit\":1}}}", new OpenOptions().context(ctx)).join();
+            java.util.List<Thread> threads = new java.util.ArrayList<>();
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            for (int w = 0; w < writers; w++) {
+                int id = w;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int v = 1; v <= last; v++) ((v + id) % 2 == 0 ? a : b).get(id + "::" + writers).write(v).join();
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) t.join();
+            assertTrue(failures.isEmpty(), String.valueOf(failures.peek()));
+            NDArray fresh = TensorStore.open(spec + "}", new OpenOptions()).join().read().join();
+            NDArray viaA = a.read().join(), viaB = b.read().join();
+            for (int i = 0; i < n; i++) {
+                assertEquals(last, fresh.getLong(i), "element " + i + " lost an update");
+                assertEquals(last, viaA.getLong(i), "element " + i + " through A");
+                assertEquals(last, viaB.getLong(i), "element " + i + " through B");
+            }
+        }
+    }
+
     /** B's read of chunk 0 after A's write, then A's after B's, as {@code [b, a]}. */
     private String twoHandles(String bResource) {
         String spec = "{\"driver\":\"zarr\",\"kvstore\":{\"driver\":\"file\",\"path\":\"" + dir + "/two/\"},"
