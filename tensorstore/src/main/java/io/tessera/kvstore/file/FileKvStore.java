@@ -110,8 +110,8 @@ public final class FileKvStore implements KvStore {
      * strict POSIX a file renamed into a new directory survives a crash only once the directory's
      * own entry does. A directory this store creates is registered from before its mkdir; one it
      * finds already there, which another process may have made and died before syncing its
-     * parent, gets its parent synced by the first write into it. Completed entries stay: each
-     * directory costs one parent sync per store.
+     * parent, gets its parent synced by the first write into it. Completed entries stay (up to
+     * {@link #MAX_KNOWN_DIRS}): each directory costs one parent sync per store.
      */
     private final java.util.concurrent.ConcurrentHashMap<String, CompletableFuture<Void>> dirEntries = new java.util.concurrent.ConcurrentHashMap<>();
     private final Options options;
@@ -694,16 +694,24 @@ public final class FileKvStore implements KvStore {
                 })
                 .whenComplete((v, e) -> {
                     if (!options.fileIoSync()) return;
-                    // A failed mkdir made nothing whose entry anyone need wait for.
-                    CompletableFuture<Void> parentSynced = e != null ? CompletableFuture.completedFuture(null) : dirSyncer.sync(parent(dir));
-                    if (e == null) {
-                        synchronized (createdDirSyncs) {
-                            createdDirSyncs.add(parentSynced);
+                    if (e != null) {
+                        // Nothing was made, so the directory is not known: a later write into it
+                        // (made by someone else meanwhile) syncs its parent. A writer that found
+                        // it already, waiting on this entry, gets that sync too.
+                        if (registered) {
+                            dirEntries.remove(dir, entryDurable);
+                            dirSyncer.sync(parent(dir)).whenComplete((x, err) -> {
+                                if (err != null) entryDurable.completeExceptionally(err);
+                                else entryDurable.complete(null);
+                            });
                         }
+                        return;
                     }
-                    if (registered) {
-                        parentSynced.whenComplete((x, err) -> settle(dir, entryDurable, err));
+                    CompletableFuture<Void> parentSynced = dirSyncer.sync(parent(dir));
+                    synchronized (createdDirSyncs) {
+                        createdDirSyncs.add(parentSynced);
                     }
+                    if (registered) parentSynced.whenComplete((x, err) -> settle(dir, entryDurable, err));
                 });
     }
 
@@ -732,10 +740,18 @@ public final class FileKvStore implements KvStore {
         return mine;
     }
 
+    /**
+     * The most directories whose entries are remembered as durable. Past it they are forgotten
+     * together (a key space of millions of directories would otherwise hold hundreds of MB):
+     * forgetting costs the next write into each one a sync of its parent, nothing more.
+     */
+    private static final int MAX_KNOWN_DIRS = 1 << 16;
+
     /** Completes a directory's entry; a failed sync leaves it unknown, for a later write to try again. */
     private void settle(String dir, CompletableFuture<Void> entry, Throwable err) {
         if (err == null) {
             entry.complete(null);
+            if (dirEntries.size() > MAX_KNOWN_DIRS) dirEntries.values().removeIf(f -> f.isDone() && !f.isCompletedExceptionally());
             return;
         }
         dirEntries.remove(dir, entry);

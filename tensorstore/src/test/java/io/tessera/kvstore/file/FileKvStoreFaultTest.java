@@ -131,15 +131,22 @@ class FileKvStoreFaultTest {
     void theFirstWriteIntoADirectoryMadeElsewhereSyncsItsParent(FileIoDriver.Kind kind) throws Exception {
         Path root = dir.resolve("shared");
         Files.createDirectories(root.resolve("made/elsewhere"));
-        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
+        FileIoDriver real = FileIoDriver.create(kind, 4);
+        FaultyDriver driver = new FaultyDriver(real);
         driver.syncfsHook = h -> CompletableFuture.failedFuture(new UnsupportedOperationException("no syncfs (test)"));
+        // The root's fsync (the entry of made) is held: the first write must wait for it.
+        CompletableFuture<Void> rootSync = new CompletableFuture<>();
+        driver.fsyncHook = h -> h.path().equals(root.toString()) ? rootSync.thenCompose(v -> real.fsync(h, false)) : real.fsync(h, false);
         List<String> fsynced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         driver.fault = (op, path) -> {
             if (op.equals("fsync")) fsynced.add(path);
             return 0;
         };
         try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
-            assertTrue(s.write("made/elsewhere/a", MemorySegment.ofArray(bytes(100, 1)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            CompletableFuture<WriteResult> first = s.write("made/elsewhere/a", MemorySegment.ofArray(bytes(100, 1)), Generation.UNKNOWN);
+            assertThrows(java.util.concurrent.TimeoutException.class, () -> first.get(300, TimeUnit.MILLISECONDS), "reported durable before its parents' entries");
+            rootSync.complete(null);
+            assertTrue(first.get(120, TimeUnit.SECONDS).succeeded());
             assertTrue(fsynced.contains(root.resolve("made").toString()), "the entry of made/elsewhere: " + fsynced);
             assertTrue(fsynced.contains(root.toString()), "the entry of made: " + fsynced);
             assertFalse(fsynced.contains(root.getParent().toString()), "the root's parent: " + fsynced);
@@ -149,6 +156,32 @@ class FileKvStoreFaultTest {
             assertEquals(List.of(), fsynced.stream().filter(p -> p.equals(root.toString())).toList(), "synced once: " + fsynced);
             assertEquals(1, fsynced.stream().filter(p -> p.equals(root.resolve("made").toString())).count(),
                     "made is synced for c's rename only: " + fsynced);
+        }
+    }
+
+    /**
+     * A mkdir that fails makes nothing, so the directory stays unknown: when another process
+     * makes it afterwards, the first write into it syncs its parent. (It used to be remembered
+     * as durable, and the write synced only its own directory.)
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void aDirectoryWhoseMkdirFailedIsSyncedWhenFoundLater(FileIoDriver.Kind kind) throws Exception {
+        Path root = dir.resolve("failing");
+        Files.createDirectories(root);
+        FaultyDriver driver = new FaultyDriver(FileIoDriver.create(kind, 4));
+        driver.syncfsHook = h -> CompletableFuture.failedFuture(new UnsupportedOperationException("no syncfs (test)"));
+        List<String> fsynced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (FileKvStore s = FileKvStore.open(root, FileKvStore.Options.defaults().withDriver(kind), driver)) {
+            driver.fault = (op, path) -> op.equals("mkdir") && path.equals(root.resolve("a").toString()) ? Errno.ENOSPC : 0;
+            failsWith(s.write("a/b/x", MemorySegment.ofArray(bytes(100, 1)), Generation.UNKNOWN), Errno.ENOSPC);
+            driver.fault = (op, path) -> {
+                if (op.equals("fsync")) fsynced.add(path);
+                return 0;
+            };
+            Files.createDirectories(root.resolve("a/b")); // another process
+            assertTrue(s.write("a/b/y", MemorySegment.ofArray(bytes(100, 2)), Generation.UNKNOWN).get(120, TimeUnit.SECONDS).succeeded());
+            assertTrue(fsynced.contains(root.resolve("a").toString()) && fsynced.contains(root.toString()), "the entries of a/b and a: " + fsynced);
         }
     }
 
