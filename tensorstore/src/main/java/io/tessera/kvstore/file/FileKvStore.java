@@ -457,27 +457,44 @@ public final class FileKvStore implements KvStore {
     @Override
     public CompletableFuture<WriteResult> write(String key, MemorySegment value, Generation ifEqual) {
         return guard(key, () -> {
-            if (value.isNative()) return serialized(key, release -> mutateSoon(key, value, ifEqual, release));
-            // The kernel needs a stable address; heap arrays move. The staging buffer goes back to
-            // the pool once the whole mutation (and so every I/O on it) has completed. The write
-            // takes its place among the key's mutations first and waits for a permit there: waiting
-            // for the permit first, a later write (or delete) of the key that needs none would
-            // overtake it and be overwritten by it.
-            CompletableFuture<WriteResult> f = serialized(key, release -> permits.run(() -> {
-                StagingBuffers.Buffer b = staging.borrow(value.byteSize());
-                MemorySegment data = b.segment().asSlice(0, value.byteSize()).copyFrom(value);
-                CompletableFuture<WriteResult> w = mutateSoon(key, data, ifEqual, release);
-                w.whenComplete((r, e) -> staging.release(b));
-                return w;
-            }));
-            // A dependent copy: cancelling what the caller holds must not release the buffer early.
-            return f.thenApply(r -> r);
+            if (value.isNative()) return serialized(key, release -> mutateSoon(key, value, ifEqual, release, null));
+            // The kernel needs a stable address; heap arrays move. The write takes its place among
+            // the key's mutations first and waits for a permit there: waiting for the permit first,
+            // a later write (or delete) of the key that needs none would overtake it and be
+            // overwritten by it. The permit and the staging buffer go back once the value is in
+            // the file (no I/O reads the buffer after that), not once it is durable: held through
+            // the sync, the permits of a commit's announced writes ran out, and the writes still
+            // waiting for one could not arrive until the held sync gave up waiting for them.
+            return serialized(key, release -> {
+                CompletableFuture<WriteResult> result = new CompletableFuture<>();
+                permits.run(() -> {
+                    StagingBuffers.Buffer b = staging.borrow(value.byteSize());
+                    MemorySegment data = b.segment().asSlice(0, value.byteSize()).copyFrom(value);
+                    CompletableFuture<Void> valueWritten = new CompletableFuture<>();
+                    CompletableFuture<WriteResult> w;
+                    try {
+                        w = mutateSoon(key, data, ifEqual, release, valueWritten);
+                    } catch (RuntimeException | Error e) {
+                        staging.release(b);
+                        throw e;
+                    }
+                    w.whenComplete((r, e) -> {
+                        valueWritten.complete(null); // (if the mutation ended before writing)
+                        if (e != null) result.completeExceptionally(e);
+                        else result.complete(r);
+                    });
+                    return valueWritten.whenComplete((v, e) -> staging.release(b));
+                }).whenComplete((v, e) -> {
+                    if (e != null) result.completeExceptionally(e);
+                });
+                return result;
+            });
         });
     }
 
     @Override
     public CompletableFuture<WriteResult> delete(String key, Generation ifEqual) {
-        return guard(key, () -> serialized(key, release -> mutateSoon(key, null, ifEqual, release)));
+        return guard(key, () -> serialized(key, release -> mutateSoon(key, null, ifEqual, release, null)));
     }
 
     /**
@@ -485,11 +502,12 @@ public final class FileKvStore implements KvStore {
      * dozen dependent calls then run back to back on that thread ({@link FileIoDriver#runChain}),
      * which is what a lone durable write's latency is made of.
      */
-    private CompletableFuture<WriteResult> mutateSoon(String key, MemorySegment value, Generation ifEqual, CompletableFuture<Void> release) {
+    private CompletableFuture<WriteResult> mutateSoon(String key, MemorySegment value, Generation ifEqual, CompletableFuture<Void> release,
+                                                     CompletableFuture<Void> valueWritten) {
         boolean alone = mutations.getAndIncrement() == 0;
         CompletableFuture<WriteResult> f = alone
-                ? driver.runChain(() -> mutate(key, value, ifEqual, release))
-                : mutate(key, value, ifEqual, release);
+                ? driver.runChain(() -> mutate(key, value, ifEqual, release, valueWritten))
+                : mutate(key, value, ifEqual, release, valueWritten);
         f.whenComplete((r, e) -> mutations.decrementAndGet());
         return f;
     }
@@ -513,7 +531,9 @@ public final class FileKvStore implements KvStore {
     /** A lock file we hold, with its stat as of locking and when its descriptor was ready ({@link System#nanoTime}). */
     private record Lock(FileHandle handle, FileStat stat, long openedNanos) {}
 
-    private CompletableFuture<WriteResult> mutate(String key, MemorySegment value, Generation ifEqual, CompletableFuture<Void> release) {
+    /** {@code valueWritten}, when given, completes once no I/O reads {@code value} any more. */
+    private CompletableFuture<WriteResult> mutate(String key, MemorySegment value, Generation ifEqual, CompletableFuture<Void> release,
+                                                  CompletableFuture<Void> valueWritten) {
         String p = path(key);
         String lockPath = p + LOCK_SUFFIX;
         String dir = parent(p);
@@ -552,6 +572,7 @@ public final class FileKvStore implements KvStore {
                 } catch (NativeIOException e) {
                     written = CompletableFuture.failedFuture(e);
                 }
+                if (valueWritten != null) written.whenComplete((v, e) -> valueWritten.complete(null));
                 // fsync changes neither mtime nor size, so the generation is read before it. The cheap
                 // calls (fstat, close) run inline: a ring round trip costs more than the call.
                 CompletableFuture<FileStat> durable = written.thenCompose(v -> {

@@ -330,4 +330,28 @@ class DataSyncerTest {
             assertFalse(Files.exists(dir.resolve("root-" + kind).resolve("gone0")));
         }
     }
+
+    /**
+     * A commit's announced writes of heap values, more of them than the store's permits: each
+     * gives its permit back once its value is in the file, so the writes still waiting for one
+     * arrive, and the held sync serves them all. Permits held through the sync left those writes
+     * unable to arrive until the hold gave up waiting, one time limit per commit.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void announcedHeapWritesBeyondThePermitsDoNotWaitOutTheHold(FileIoDriver.Kind kind) throws Exception {
+        try (FileKvStore s = FileKvStore.open(dir.resolve("heap-" + kind), FileKvStore.Options.defaults().withDriver(kind))) {
+            int n = 100; // the permits are at least 16 and 4 x file_io_concurrency
+            for (int round = 0; round < 3; round++) {
+                s.expectWrites(n);
+                List<CompletableFuture<?>> ops = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) ops.add(s.write("k" + i, MemorySegment.ofArray(new byte[] {(byte) round, (byte) i}), Generation.UNKNOWN));
+                for (CompletableFuture<?> f : ops) f.get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(0, s.dataSyncs().holdsTimedOut(), "holds that waited out their time limit");
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(new byte[] {2, (byte) i}, s.read("k" + i).get(60, TimeUnit.SECONDS).value().toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            }
+        }
+    }
 }
