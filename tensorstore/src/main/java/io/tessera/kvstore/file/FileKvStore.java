@@ -94,6 +94,11 @@ public final class FileKvStore implements KvStore {
     private static final AtomicInteger THREAD_IDS = new AtomicInteger();
     /** Its own thread: stopping a driver waits for its threads to end. */
     private static final Cleaner STOPPER = Cleaner.create();
+    /** Stores not yet stopped: open, or dropped and waiting for the collector ({@link #reclaimDroppedStores}). */
+    private static final AtomicInteger UNSTOPPED = new AtomicInteger();
+    /** How many unstopped stores make an open ask the collector for the dropped ones first. */
+    private static final int RECLAIM_FROM = Integer.getInteger("tessera.file.reclaimStoresFrom", 256);
+    private static volatile int reclaimAt = RECLAIM_FROM;
     private static final long PAGE = 4096;
     /** The fewest zero pages in a row that {@link #writeSparse} leaves as a hole. */
     private static final int HOLE_MIN_PAGES = 4;
@@ -156,13 +161,44 @@ public final class FileKvStore implements KvStore {
         // Java API may never close theirs: without this, each such store's ring and threads
         // would live as long as the process. An operation in flight keeps the store reachable
         // (the driver holds it until completion, and its continuations hold the store).
+        UNSTOPPED.incrementAndGet();
         this.stopping = STOPPER.register(this, new Owned(driver, blocking, callbacks, staging));
     }
+
+    /**
+     * Asks the collector for dropped stores once many are unstopped, as the JDK does for direct
+     * buffers: a store that is dropped without a close (a context nobody closes, TensorStore's
+     * way) keeps its ring, its threads and their mappings until the collector finds it, and a
+     * program that opens thousands of arrays, each with a context of its own, on a large and
+     * quiet heap ran out of memory mappings first (about 4,600 rings here). The threshold then
+     * moves to twice the stores still open, so stores in use do not make every open collect.
+     */
+    private static void reclaimDroppedStores() {
+        if (UNSTOPPED.get() < reclaimAt) return;
+        synchronized (UNSTOPPED) {
+            if (UNSTOPPED.get() < reclaimAt) return;
+            System.gc();
+            // The cleaner stops them after the collection, on its own thread.
+            for (long wait = 1; wait <= 128 && UNSTOPPED.get() >= reclaimAt; wait <<= 1) {
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            reclaimAt = Math.max(RECLAIM_FROM, 2 * UNSTOPPED.get());
+        }
+    }
+
+    /** Stores not yet stopped (tests). */
+    static int unstoppedStores() { return UNSTOPPED.get(); }
 
     /** What a store owns and stops with it; must not refer to the store, or it would never be unreachable. */
     private record Owned(FileIoDriver driver, ExecutorService blocking, ExecutorService callbacks, StagingBuffers staging) implements Runnable {
         @Override
         public void run() {
+            UNSTOPPED.decrementAndGet();
             driver.close();
             blocking.shutdown();
             callbacks.shutdown();
@@ -180,6 +216,7 @@ public final class FileKvStore implements KvStore {
      *     {@link FileIoDriver.Kind#IO_URING} and io_uring is unavailable
      */
     public static FileKvStore open(Path root, Options options) {
+        reclaimDroppedStores();
         return new FileKvStore(root, options, FileIoDriver.create(options.driver(), options.ioConcurrency()));
     }
 
