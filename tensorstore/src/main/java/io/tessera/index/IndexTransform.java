@@ -171,6 +171,10 @@ public final class IndexTransform {
                 }
                 case IndexExpression.NewAxis n -> newDims.add(new long[]{0, 1, 1});
                 case IndexExpression.Index ix -> {
+                    // An implicit dimension takes any finite index; an explicit one is checked below.
+                    if (implicit[d] && (ix.index() < -MAX_FINITE_INDEX || ix.index() > MAX_FINITE_INDEX)) {
+                        throw new IndexOutOfBoundsException("Index " + ix.index() + " is outside valid range (-inf, +inf)");
+                    }
                     oldFrom[d] = -1;
                     oldConst[d] = ix.index();
                     d++;
@@ -237,23 +241,38 @@ public final class IndexTransform {
         newDims.add(new long[]{inputMin[d], inputShape[d], implicit[d] ? 1 : 0});
     }
 
+    /**
+     * TensorStore's index range: finite indices are within +-(2^62 - 2), and +-(2^62 - 1) are
+     * its -inf and +inf; -2^63 in a slice means the bound (or step) was left out.
+     */
+    private static final long MAX_FINITE_INDEX = (1L << 62) - 2, INFINITY = MAX_FINITE_INDEX + 1;
+
+    /** A slice bound or step as given; null when left out (including TensorStore's -2^63). */
+    private static Long given(Long v) {
+        return v == null || v == Long.MIN_VALUE ? null : v;
+    }
+
     private void slice(int d, IndexExpression.Slice s, List<long[]> newDims, int[] oldFrom, long[] oldOffset, long[] oldStride) {
         long lo = inputMin[d], hi = inputMin[d] + inputShape[d];
-        long step = s.step() == null ? 1 : s.step();
+        Long givenStart = given(s.start()), givenStop = given(s.stop()), givenStep = given(s.step());
+        long step = givenStep == null ? 1 : givenStep;
         String where = "Computing interval slice for dimension " + d + ": ";
         if (step == 0) throw new IllegalArgumentException(where + "Invalid stride 0");
+        // Bounded here, the arithmetic below cannot overflow.
+        if (givenStart != null && Math.abs(givenStart) > INFINITY) throw new IllegalArgumentException(where + "Invalid start index " + givenStart);
+        if (givenStop != null && Math.abs(givenStop) > INFINITY) throw new IllegalArgumentException(where + "Invalid stop index " + givenStop);
         long count, start;
         if (step > 0) {
-            start = s.start() == null ? lo : s.start();
-            long stop = s.stop() == null ? hi : s.stop();
+            start = givenStart == null ? lo : givenStart;
+            long stop = givenStop == null ? hi : givenStop;
             if (stop < start) throw new IllegalArgumentException(where + "(" + start + ", " + (stop - 1) + ") do not specify a valid closed index interval");
             if (!implicit[d] && stop > start && (start < lo || stop > hi)) {
                 throw new IndexOutOfBoundsException(where + "Slice interval [" + start + ", " + stop + ") is not contained within domain [" + lo + ", " + hi + ")");
             }
             count = Math.ceilDiv(stop - start, step);
         } else {
-            start = s.start() == null ? hi - 1 : s.start();
-            long stop = s.stop() == null ? lo - 1 : s.stop();
+            start = givenStart == null ? hi - 1 : givenStart;
+            long stop = givenStop == null ? lo - 1 : givenStop;
             if (stop > start) throw new IllegalArgumentException(where + "(" + (stop + 1) + ", " + start + ") do not specify a valid closed index interval");
             if (!implicit[d] && start > stop && (stop + 1 < lo || start + 1 > hi)) {
                 throw new IndexOutOfBoundsException(where + "Slice interval [" + (stop + 1) + ", " + (start + 1) + ") is not contained within domain [" + lo + ", " + hi + ")");
@@ -265,7 +284,7 @@ public final class IndexTransform {
         oldFrom[d] = newDims.size();
         oldOffset[d] = start - step * newMin;
         oldStride[d] = step;
-        newDims.add(new long[]{newMin, count, implicit[d] && s.start() == null && s.stop() == null ? 1 : 0});
+        newDims.add(new long[]{newMin, count, implicit[d] && givenStart == null && givenStop == null ? 1 : 0});
     }
 
     /** The domain as TensorStore prints it, e.g. {@code { [1, 4), [0, 80) }}. */
