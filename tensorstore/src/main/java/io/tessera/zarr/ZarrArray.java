@@ -164,7 +164,7 @@ public final class ZarrArray {
         for (int i = 0; i < fs.length; i++) {
             ChunkPart part = parts.get(i);
             String key = chunkKey(part.chunkIndex);
-            CacheKey cacheKey = cache == null ? null : new CacheKey(cacheScope, key);
+            CacheKey cacheKey = cache == null ? null : cacheKey(key);
             ChunkCache.Lease lease = cache == null ? null : cache.lease(cacheKey);
             long stamp = System.nanoTime();
             // Null: the lease is fresh enough to use without asking the store.
@@ -915,10 +915,13 @@ public final class ZarrArray {
             });
         }
 
-        private Object cacheKey() { return new CacheKey(cacheScope, key); }
+        private CacheKey cacheKey() { return ZarrArray.this.cacheKey(key); }
     }
 
     private record CacheKey(CacheScope scope, String key) {}
+
+    /** The cache pool's key of the chunk {@code key} of this array (and of every array sharing its scope). */
+    private CacheKey cacheKey(String key) { return new CacheKey(cacheScope, key); }
 
     /**
      * What a cached chunk belongs to: one store and one metadata. Arrays opened on the same
@@ -965,7 +968,7 @@ public final class ZarrArray {
      * cache (a transaction's commit), or may have been.
      */
     public void forgetCached(String key) {
-        if (cache != null) cache.invalidate(new CacheKey(cacheScope, key), System.nanoTime());
+        if (cache != null) cache.invalidate(cacheKey(key), System.nanoTime());
     }
 
     /**

@@ -758,10 +758,7 @@ public final class FileKvStore implements KvStore {
                         // it already, waiting on this entry, gets that sync too.
                         if (registered) {
                             dirEntries.remove(dir, entryDurable);
-                            dirSyncer.sync(parent(dir)).whenComplete((x, err) -> {
-                                if (err != null) entryDurable.completeExceptionally(err);
-                                else entryDurable.complete(null);
-                            });
+                            dirSyncer.sync(parent(dir)).whenComplete((x, err) -> settle(dir, entryDurable, err));
                         }
                         return;
                     }
