@@ -232,7 +232,6 @@ class FileIoDriverTest {
         }
     }
 
-    /** A 4-entry submission ring with up to 8 in flight: submissions wait for ring space, none is lost. */
     /**
      * A ring whose {@code io_uring_enter} fails for good from some moment on (injected: EBADF):
      * operations the kernel may have taken fail naming {@code io_uring_enter}, and all others,
@@ -337,6 +336,7 @@ class FileIoDriverTest {
         assertThrows(ExecutionException.class, () -> await(d.write(h, bytes("y"), 1)), "closed");
     }
 
+    /** A 4-entry submission ring, 6 threads with 300 writes each: submissions wait for ring space, none is lost. */
     @Test
     void submissionRingFull() throws Exception {
         IoUringFileIoDriver d = IoUringFileIoDriver.create(4, 64);
@@ -365,6 +365,31 @@ class FileIoDriverTest {
         java.nio.ByteBuffer all = java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("ring"))).order(java.nio.ByteOrder.nativeOrder());
         for (int t = 0; t < 6; t++)
             for (int i = 0; i < 300; i++) assertEquals(t * 1000L + i, all.getLong(8 * (t * 300 + i)));
+    }
+
+    /**
+     * Rings ask for COOP_TASKRUN where the kernel has it (5.19+), and a kernel that refuses an
+     * optional setup flag (here one no kernel knows, which every kernel refuses with EINVAL)
+     * still gives a ring, without it, that does the whole durable write sequence.
+     */
+    @Test
+    void optionalSetupFlagsFallBackWhereTheKernelRefusesThem() throws Exception {
+        IoUringFileIoDriver usual = IoUringFileIoDriver.create(64);
+        drivers.add(usual);
+        String[] release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).trim().split("[.-]");
+        boolean coopKernel = Integer.parseInt(release[0]) > 5 || (Integer.parseInt(release[0]) == 5 && Integer.parseInt(release[1]) >= 19);
+        assertEquals(coopKernel, (usual.setupFlags() & IoUringFileIoDriver.IORING_SETUP_COOP_TASKRUN) != 0, "COOP_TASKRUN on kernel " + String.join(".", release));
+
+        int unknownFlag = 1 << 30;
+        IoUringFileIoDriver d = IoUringFileIoDriver.create(16, 16, unknownFlag);
+        drivers.add(d);
+        assertEquals(0, d.setupFlags() & unknownFlag);
+        FileHandle h = await(d.open(dir + "/tmp", LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertEquals(5L, await(d.write(h, bytes("hello"), 0)));
+        await(d.fsync(h, true));
+        await(d.close(h));
+        await(d.rename(dir + "/tmp", dir + "/final"));
+        assertEquals("hello", Files.readString(dir.resolve("final")));
     }
 
     /**

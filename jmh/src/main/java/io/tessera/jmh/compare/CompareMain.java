@@ -219,6 +219,7 @@ public final class CompareMain {
         long t0 = System.nanoTime();
         k = inflightWrites(ds, k, inflight);
         long t1 = System.nanoTime();
+        if (VERBOSE) System.err.println("in-flight window: " + java.time.Instant.now().minusNanos(System.nanoTime() - t0) + " .. " + java.time.Instant.now().minusNanos(System.nanoTime() - t1));
         verifySingles(dir, k);
         deleteTree(dir);
         if (VERBOSE) {
