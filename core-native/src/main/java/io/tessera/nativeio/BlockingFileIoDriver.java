@@ -143,6 +143,7 @@ final class BlockingFileIoDriver implements FileIoDriver {
 
     @Override
     public void close() {
+        if (FileIoDrivers.isShared(this)) return;
         closed = true;
         if (pool == null) return;
         // Queued calls still run: the caller may own descriptors they close.

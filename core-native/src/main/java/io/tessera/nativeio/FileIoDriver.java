@@ -44,6 +44,19 @@ public interface FileIoDriver extends AutoCloseable {
         return FileIoDrivers.create(kind, concurrency);
     }
 
+    /**
+     * The process's shared driver of {@code kind} at the default concurrency, made at first use.
+     * Every store whose context sets no {@code file_io_concurrency} limit uses it, as TensorStore's
+     * contexts share one file I/O pool unless they set a limit of their own: a process that opens
+     * many arrays, each in a context of its own, then keeps one ring and its two threads instead
+     * of one per array. It lives until the JVM exits; {@link #close} does nothing on it.
+     *
+     * @throws UnsupportedOperationException when {@code kind} is {@link Kind#IO_URING} and io_uring is unavailable
+     */
+    static FileIoDriver shared(Kind kind) {
+        return FileIoDrivers.shared(kind);
+    }
+
     /** A short name: {@code io_uring} or {@code blocking}. */
     String name();
 
@@ -146,7 +159,8 @@ public interface FileIoDriver extends AutoCloseable {
     /**
      * Stops accepting operations and waits for those in flight. No future is left pending: an
      * operation the kernel holds completes normally; one queued but not yet started either runs
-     * or fails with {@link DriverClosedException}; later calls fail with it.
+     * or fails with {@link DriverClosedException}; later calls fail with it. Does nothing on a
+     * {@link #shared} driver.
      */
     @Override
     void close();

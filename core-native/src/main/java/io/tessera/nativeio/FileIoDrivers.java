@@ -84,6 +84,23 @@ final class FileIoDrivers {
     /** Threads of the blocking driver when the context sets no limit: TensorStore's default. */
     static int defaultThreads() { return Math.max(4, Runtime.getRuntime().availableProcessors()); }
 
+    private static final java.util.Map<FileIoDriver.Kind, FileIoDriver> SHARED = new java.util.EnumMap<>(FileIoDriver.Kind.class);
+
+    /** {@link FileIoDriver#shared}. */
+    static synchronized FileIoDriver shared(FileIoDriver.Kind kind) {
+        FileIoDriver d = SHARED.get(kind);
+        if (d == null) {
+            d = create(kind, 0);
+            SHARED.put(kind, d);
+        }
+        return d;
+    }
+
+    /** Whether {@code d} is a {@link FileIoDriver#shared} driver, which {@code close} leaves open. */
+    static synchronized boolean isShared(FileIoDriver d) {
+        return SHARED.containsValue(d);
+    }
+
     static FileIoDriver create(FileIoDriver.Kind kind, int requested) {
         if (requested < 0) throw new IllegalArgumentException("file I/O concurrency must be >= 0, got " + requested);
         int threads = requested == 0 ? defaultThreads() : requested;

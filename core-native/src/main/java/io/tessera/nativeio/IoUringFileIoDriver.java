@@ -57,8 +57,10 @@ final class IoUringFileIoDriver implements FileIoDriver {
      * Completions that the kernel finishes as task work on the submitting thread (5.19+) wait for
      * that thread's next entry into the kernel instead of interrupting it with an inter-processor
      * interrupt; a thread that sleeps is still woken. Both threads that submit here enter the
-     * kernel all the time (io_uring_enter, park), so nothing waits long, and 200 durable writes in
-     * flight ran about a quarter faster with it (alternated cold runs of the benchmark's workload 3).
+     * kernel all the time (io_uring_enter, park), so nothing waits long. 200 durable writes in
+     * flight ran 0-25% faster with it, about 9% on average (three sets of alternated cold runs of
+     * the benchmark's workload 3, 16 pairs).
+     * {@code -Dtessera.io_uring.coopTaskrun=false} leaves it out.
      */
     static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
     private static final int IORING_FEAT_SINGLE_MMAP = 1;
@@ -103,7 +105,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
     private static final Set<IoUringFileIoDriver> OPEN = ConcurrentHashMap.newKeySet();
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            for (IoUringFileIoDriver d : OPEN) d.close();
+            for (IoUringFileIoDriver d : OPEN) d.closeNow();
         }, "tessera-io_uring-shutdown"));
     }
 
@@ -306,7 +308,7 @@ final class IoUringFileIoDriver implements FileIoDriver {
 
     /** A ring of {@code entries} SQEs (the CQ gets twice as many) with at most {@code concurrency} in flight. */
     static IoUringFileIoDriver create(int entries, int concurrency) {
-        return create(entries, concurrency, IORING_SETUP_COOP_TASKRUN);
+        return create(entries, concurrency, Boolean.parseBoolean(System.getProperty("tessera.io_uring.coopTaskrun", "true")) ? IORING_SETUP_COOP_TASKRUN : 0);
     }
 
     /**
@@ -869,6 +871,11 @@ final class IoUringFileIoDriver implements FileIoDriver {
      */
     @Override
     public void close() {
+        if (!FileIoDrivers.isShared(this)) closeNow();
+    }
+
+    /** {@link #close}, on a shared driver too (at JVM exit). */
+    private void closeNow() {
         boolean first;
         synchronized (this) {
             first = !closed;

@@ -367,6 +367,20 @@ class FileIoDriverTest {
             for (int i = 0; i < 300; i++) assertEquals(t * 1000L + i, all.getLong(8 * (t * 300 + i)));
     }
 
+    /** The shared driver of a kind is one instance, and its close does nothing: it goes on serving. */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void theSharedDriverIsOneAndOutlivesClose(FileIoDriver.Kind kind) throws Exception {
+        FileIoDriver d = FileIoDriver.shared(kind);
+        assertSame(d, FileIoDriver.shared(kind));
+        assertEquals(kind == FileIoDriver.Kind.IO_URING ? "io_uring" : "blocking", d.name());
+        d.close();
+        FileHandle h = await(d.open(dir + "/shared", LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertEquals(5L, await(d.write(h, bytes("after"), 0)));
+        await(d.close(h));
+        assertEquals("after", Files.readString(dir.resolve("shared")));
+    }
+
     /**
      * Rings ask for COOP_TASKRUN where the kernel has it (5.19+), and a kernel that refuses an
      * optional setup flag (here one no kernel knows, which every kernel refuses with EINVAL)

@@ -60,7 +60,9 @@ public final class FileKvStore implements KvStore {
      * @param fileIoSync whether writes fsync data and directories ({@code file_io_sync}); false
      *     makes writes complete without durability
      * @param ioConcurrency the most file operations in flight at once ({@code file_io_concurrency.limit});
-     *     0 lets the driver choose ({@link FileIoDriver#create})
+     *     0 lets the driver choose ({@link FileIoDriver#create}); such stores share the process's
+     *     driver of their kind ({@link FileIoDriver#shared}), as TensorStore's contexts without a
+     *     limit share one file I/O pool, and a store with a limit has a driver of its own
      * @param driver which file I/O driver to use
      */
     public record Options(boolean fileIoSync, int ioConcurrency, FileIoDriver.Kind driver) {
@@ -217,7 +219,9 @@ public final class FileKvStore implements KvStore {
      */
     public static FileKvStore open(Path root, Options options) {
         reclaimDroppedStores();
-        return new FileKvStore(root, options, FileIoDriver.create(options.driver(), options.ioConcurrency()));
+        return new FileKvStore(root, options, options.ioConcurrency() == 0
+                ? FileIoDriver.shared(options.driver())
+                : FileIoDriver.create(options.driver(), options.ioConcurrency()));
     }
 
     /** Opens a store rooted at {@code root} with {@link Options#defaults()}. */
@@ -229,6 +233,9 @@ public final class FileKvStore implements KvStore {
     static FileKvStore open(Path root, Options options, FileIoDriver driver) {
         return new FileKvStore(root, options, driver);
     }
+
+    /** The file I/O driver in use (tests). */
+    FileIoDriver driver() { return driver; }
 
     /** The name of the file I/O driver in use: {@code io_uring} or {@code blocking}. */
     public String driverName() { return driver.name(); }

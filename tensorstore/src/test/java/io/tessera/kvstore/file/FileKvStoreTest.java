@@ -64,6 +64,50 @@ class FileKvStoreTest {
     }
 
     /**
+     * Stores whose context sets no {@code file_io_concurrency} limit share the process's driver of
+     * their kind, as TensorStore's contexts share one file I/O pool: 300 stores open at once, each
+     * in a directory of its own and each written to, add at most one ring (its submission thread)
+     * or one pool's threads instead of 300. Closing one leaves the others' driver working; a store with a limit has a
+     * driver of its own, which its close closes.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FileIoDriver.Kind.class, names = {"BLOCKING", "IO_URING"})
+    void storesWithoutALimitShareOneDriver(FileIoDriver.Kind kind) throws Exception {
+        // A ring has one submission thread; the blocking driver's pool up to max(4, cores) threads.
+        String threadName = kind == FileIoDriver.Kind.IO_URING ? "tessera-io_uring-submit" : "tessera-file-io-";
+        long allowed = kind == FileIoDriver.Kind.IO_URING ? 1 : Math.max(4, Runtime.getRuntime().availableProcessors());
+        long before = liveThreads(threadName);
+        List<FileKvStore> open = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            FileKvStore s = open(dir.resolve("many").resolve("s" + i), kind, true);
+            stores.add(s);
+            open.add(s);
+            await(s.write("k", seg("v" + i), Generation.UNKNOWN));
+        }
+        long more = liveThreads(threadName) - before;
+        assertTrue(more <= allowed, more + " more " + threadName + " threads for 300 stores");
+        for (FileKvStore s : open) assertSame(open.get(0).driver(), s.driver());
+
+        open.get(0).close();
+        FileKvStore other = open.get(1);
+        await(other.write("after", seg("still"), Generation.UNKNOWN));
+        assertEquals("still", str(await(other.read("after"))));
+        assertEquals("v1", str(await(other.read("k"))));
+
+        FileKvStore limited = FileKvStore.open(dir.resolve("limited"), FileKvStore.Options.defaults().withDriver(kind).withIoConcurrency(8));
+        stores.add(limited);
+        assertNotSame(other.driver(), limited.driver());
+        await(limited.write("k", seg("own"), Generation.UNKNOWN));
+        limited.close();
+        assertThrows(ExecutionException.class, () -> limited.driver().stat("/").get(30, TimeUnit.SECONDS), "its own driver is closed");
+        await(other.write("later", seg("yes"), Generation.UNKNOWN));
+    }
+
+    private static long liveThreads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
+    }
+
+    /**
      * A file larger than any value (a corrupt or foreign file, here sparse) is refused from its
      * size before memory is taken for it, with a message naming the file and its size, and left
      * as it is; before, 1 TiB failed with the JVM's "Cannot reserve ... direct buffer memory",
