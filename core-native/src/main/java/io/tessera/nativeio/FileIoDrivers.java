@@ -85,20 +85,27 @@ final class FileIoDrivers {
     static int defaultThreads() { return Math.max(4, Runtime.getRuntime().availableProcessors()); }
 
     private static final java.util.Map<FileIoDriver.Kind, FileIoDriver> SHARED = new java.util.EnumMap<>(FileIoDriver.Kind.class);
+    /** Every driver ever handed out as shared: one replaced after its ring broke still serves its stores. */
+    private static final java.util.Set<FileIoDriver> EVER_SHARED = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
 
-    /** {@link FileIoDriver#shared}. */
+    /**
+     * {@link FileIoDriver#shared}. A shared ring that broke (its stores go on with blocking calls)
+     * is not handed to later stores: they get a new ring, so one failure does not take io_uring
+     * from the process for good.
+     */
     static synchronized FileIoDriver shared(FileIoDriver.Kind kind) {
         FileIoDriver d = SHARED.get(kind);
-        if (d == null) {
+        if (d == null || (d instanceof IoUringFileIoDriver ring && ring.isBroken())) {
             d = create(kind, 0);
             SHARED.put(kind, d);
+            EVER_SHARED.add(d);
         }
         return d;
     }
 
     /** Whether {@code d} is a {@link FileIoDriver#shared} driver, which {@code close} leaves open. */
     static synchronized boolean isShared(FileIoDriver d) {
-        return SHARED.containsValue(d);
+        return EVER_SHARED.contains(d);
     }
 
     static FileIoDriver create(FileIoDriver.Kind kind, int requested) {

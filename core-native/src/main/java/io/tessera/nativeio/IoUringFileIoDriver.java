@@ -344,6 +344,9 @@ final class IoUringFileIoDriver implements FileIoDriver {
     /** The io_uring_setup flags the ring was made with. */
     int setupFlags() { return setupFlags; }
 
+    /** Whether the ring broke and its operations now run as blocking calls ({@link #failAll}). */
+    boolean isBroken() { return broken; }
+
     // ---- operations ----
 
     /**

@@ -382,6 +382,31 @@ class FileIoDriverTest {
     }
 
     /**
+     * A shared ring that broke keeps serving what it has with blocking calls, but later callers get
+     * a new ring: one failure does not take io_uring from the whole process.
+     */
+    @Test
+    void aBrokenSharedRingIsReplacedForLaterStores() throws Exception {
+        IoUringFileIoDriver broken = (IoUringFileIoDriver) FileIoDriver.shared(FileIoDriver.Kind.IO_URING);
+        broken.failRingForTest(Errno.EBADF);
+        FileHandle h = await(broken.open(dir + "/old", LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertTrue(broken.isBroken());
+        assertEquals(3L, await(broken.write(h, bytes("old"), 0)), "the broken ring's callers go on with blocking calls");
+        await(broken.close(h));
+
+        IoUringFileIoDriver fresh = (IoUringFileIoDriver) FileIoDriver.shared(FileIoDriver.Kind.IO_URING);
+        assertNotSame(broken, fresh);
+        assertFalse(fresh.isBroken());
+        assertSame(fresh, FileIoDriver.shared(FileIoDriver.Kind.IO_URING));
+        broken.close();
+        FileHandle h2 = await(fresh.open(dir + "/new", LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644));
+        assertEquals(3L, await(fresh.write(h2, bytes("new"), 0)));
+        await(fresh.close(h2));
+        assertEquals("old", Files.readString(dir.resolve("old")));
+        assertEquals("new", Files.readString(dir.resolve("new")));
+    }
+
+    /**
      * Rings ask for COOP_TASKRUN where the kernel has it (5.19+), and a kernel that refuses an
      * optional setup flag (here one no kernel knows, which every kernel refuses with EINVAL)
      * still gives a ring, without it, that does the whole durable write sequence.

@@ -229,7 +229,11 @@ public final class FileKvStore implements KvStore {
         return open(root, Options.defaults());
     }
 
-    /** Opens a store on a given driver, which the store closes when it is closed (tests inject faults this way). */
+    /**
+     * Opens a store on a given driver, which the store closes when it is closed (tests inject
+     * faults this way). A store on the shared driver ({@link FileIoDriver#shared}) leaves it open:
+     * its operations in flight at the close then run to their end.
+     */
     static FileKvStore open(Path root, Options options, FileIoDriver driver) {
         return new FileKvStore(root, options, driver);
     }
@@ -352,7 +356,9 @@ public final class FileKvStore implements KvStore {
             try {
                 callbacks.execute(finish);
             } catch (java.util.concurrent.RejectedExecutionException closing) {
-                finish.run();
+                // Closed with this operation still in flight, which goes on to the end on the
+                // shared driver: its callers still must not run on the driver's thread.
+                java.util.concurrent.ForkJoinPool.commonPool().execute(finish);
             }
         });
         return out;

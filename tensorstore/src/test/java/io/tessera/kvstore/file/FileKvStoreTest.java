@@ -103,6 +103,28 @@ class FileKvStoreTest {
         await(other.write("later", seg("yes"), Generation.UNKNOWN));
     }
 
+    /**
+     * A store on the shared ring closed with 200 writes in flight: they run to their end (the
+     * ring is not closed with the store), every one is on disk, and no caller's callback runs on
+     * the ring's completion thread, which every other store's I/O waits on. Before, once the
+     * store's callback pool had shut down, a dozen of them ran there.
+     */
+    @Test
+    void writesInFlightAtCloseFinishWithoutCallbacksOnTheRingsThread() throws Exception {
+        FileKvStore s = FileKvStore.open(dir.resolve("closing"), FileKvStore.Options.defaults().withDriver(FileIoDriver.Kind.IO_URING));
+        java.util.Set<String> callbackThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<CompletableFuture<WriteResult>> fs = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            CompletableFuture<WriteResult> f = s.write("k" + i, MemorySegment.ofArray(new byte[8192]), Generation.UNKNOWN);
+            f.whenComplete((r, e) -> callbackThreads.add(Thread.currentThread().getName()));
+            fs.add(f);
+        }
+        s.close();
+        for (CompletableFuture<WriteResult> f : fs) assertTrue(f.get(60, TimeUnit.SECONDS).succeeded());
+        assertFalse(callbackThreads.contains("tessera-io_uring-completion"), "callbacks ran on " + callbackThreads);
+        for (int i = 0; i < 200; i++) assertEquals(8192, Files.size(dir.resolve("closing").resolve("k" + i)));
+    }
+
     private static long liveThreads(String prefix) {
         return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith(prefix)).count();
     }
