@@ -160,8 +160,9 @@ public final class FileKvStore implements KvStore {
         });
         this.permits = new AsyncPermits(Math.max(16, 4 * options.ioConcurrency()), callbacks);
         // TensorStore frees a context's stores when its last reference goes, and callers of the
-        // Java API may never close theirs: without this, each such store's ring and threads
-        // would live as long as the process. An operation in flight keeps the store reachable
+        // Java API may never close theirs: without this, each such store's pooled staging
+        // buffers (and the ring and threads of a store with a driver of its own) would live as
+        // long as the process. An operation in flight keeps the store reachable
         // (the driver holds it until completion, and its continuations hold the store).
         UNSTOPPED.incrementAndGet();
         this.stopping = STOPPER.register(this, new Owned(driver, blocking, callbacks, staging));
@@ -170,9 +171,10 @@ public final class FileKvStore implements KvStore {
     /**
      * Asks the collector for dropped stores once many are unstopped, as the JDK does for direct
      * buffers: a store that is dropped without a close (a context nobody closes, TensorStore's
-     * way) keeps its ring, its threads and their mappings until the collector finds it, and a
-     * program that opens thousands of arrays, each with a context of its own, on a large and
-     * quiet heap ran out of memory mappings first (about 4,600 rings here). The threshold then
+     * way) keeps its pooled staging buffers, and a store with a driver of its own its ring, its
+     * threads and their mappings, until the collector finds it. A program that opened thousands
+     * of arrays, each with a context of its own, on a large and quiet heap ran out of memory
+     * mappings first (about 4,600 rings here, when every store had its own ring). The threshold then
      * moves to twice the stores still open, so stores in use do not make every open collect.
      */
     private static void reclaimDroppedStores() {

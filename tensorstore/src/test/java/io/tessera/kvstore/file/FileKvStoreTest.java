@@ -111,7 +111,7 @@ class FileKvStoreTest {
      */
     @Test
     void writesInFlightAtCloseFinishWithoutCallbacksOnTheRingsThread() throws Exception {
-        FileKvStore s = FileKvStore.open(dir.resolve("closing"), FileKvStore.Options.defaults().withDriver(FileIoDriver.Kind.IO_URING));
+        FileKvStore s = open(dir.resolve("closing"), FileIoDriver.Kind.IO_URING, true);
         java.util.Set<String> callbackThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
         List<CompletableFuture<WriteResult>> fs = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
